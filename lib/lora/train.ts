@@ -18,7 +18,6 @@ import { batchTargets, weightedCrossEntropy } from "./loss.ts";
 import { AdamW, clipGradNorm, lrMultiplier, type ScheduleName } from "./optim.ts";
 import { ProgressBar, type ProgressStream } from "./progress.ts";
 import { createRng } from "../rng.ts";
-import { installWasmKernels } from "../model/wasm_kernels.ts";
 import { appendTelemetry, telemetryModules, telemetryVectors, truncateTelemetry, type TelemetryLine } from "./telemetry.ts";
 
 export interface TrainHyper {
@@ -153,7 +152,6 @@ function batchLoss(host: LoraHost, b: { ids: number[][]; mask: number[][] }, sca
  * one big batch's mean token loss whatever the split. `tokens` counts real (unpadded) tokens.
  */
 export function accumulateGradients(host: LoraHost, adapter: LoraAdapter, micro: Example[][]): { loss: number; grads: tf.Tensor[]; tokens: number } {
-  installWasmKernels();
   const nTargets = micro.reduce((a, exs) => a + targetCount(exs), 0);
   let grads: tf.Tensor[] = [];
   let loss = 0, tokens = 0;
@@ -233,7 +231,6 @@ export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { tr
     grad_accum: h.gradAccum, group_by_length: h.groupByLength, seed: h.seed, modules: adapter.modules.map((m) => `${m.name}:${m.r}`).join(","),
   };
 
-  installWasmKernels();
   const opt = new AdamW(adapter.variables(), { lr: h.lr, betas: h.betas, eps: h.eps, weightDecay: h.weightDecay });
   // Dropout masks: seeds drawn from a stream fixed by (seed, step), so a resumed run draws what an uninterrupted one does.
   let dropout = createRng(h.seed).fork("dropout/0");

@@ -22,7 +22,6 @@ import { weightedCrossEntropy } from "../lora/loss.ts";
 import { checkpointsDir, listCheckpoints, removePartialCheckpoints, STATE_FILE, writeCheckpointDir } from "../lora/checkpoint.ts";
 import { ProgressBar, type ProgressStream } from "../lora/progress.ts";
 import { BatchSchedule } from "./batches.ts";
-import { installWasmKernels } from "../model/wasm_kernels.ts";
 
 /** Architecture of the tiny model (a Llama config). */
 export interface TinyShape {
@@ -204,7 +203,6 @@ async function loadMoments(dir: string, params: tf.Variable[], opt: AdamW, step:
  */
 export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   await initBackend();
-  installWasmKernels();
   check(o.steps > 0 && Number.isInteger(o.steps), `train: steps must be a positive integer, got ${o.steps}`);
   const config = llamaConfigJson(o.shape, o.vocabSize, o.special);
   const fp = fingerprint(o);
