@@ -19,7 +19,7 @@ import { writeSafetensors } from "../lib/io/safetensors_write.ts";
 import { LoraAdapter } from "../lib/lora/adapter.ts";
 import { LLAMA_PROJECTIONS, loraConfig } from "../lib/lora/config.ts";
 import { attachAdapter } from "../lib/lora/inject.ts";
-import { AdamW, clipGradNorm } from "../lib/lora/optim.ts";
+import { AdamW, clipGradNorm } from "../lib/train/optim.ts";
 import { createRng } from "../lib/rng.ts";
 import { accumulateGradients } from "../lib/lora/train.ts";
 import { loadHost } from "../lib/lora/model_host.ts";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { tf } from "../backend.ts";
 import { MolabError, check } from "../errors.ts";
 import { LoraAdapter, peftKey } from "./adapter.ts";
-import type { AdamW } from "./optim.ts";
+import type { AdamW } from "../train/optim.ts";
 import { openSafetensors } from "../io/safetensors.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 

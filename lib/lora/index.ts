@@ -3,8 +3,6 @@ export * from "./config.ts";
 export * from "./adapter.ts";
 export type { LoraHost } from "./host.ts";
 export { attachAdapter, detachAdapter, mergeAndUnload, unmerge, type AttachOptions } from "./inject.ts";
-export { AdamW, clipGradNorm, lrMultiplier, type AdamWOptions, type AdamWState, type ScheduleName } from "./optim.ts";
-export { weightedCrossEntropy } from "./loss.ts";
 export { readChatJsonl, tokenizeChat, buildExamples, splitExamples, type ChatRecord, type ChatTokenizer, type Example, type ExampleSet } from "./examples.ts";
 export { trainLora, evaluateLoss, accumulateGradients, stepPlan, DEFAULT_HYPER, type TrainHyper, type TrainResult, type TrainRunOptions } from "./train.ts";
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, type TrainerState } from "./checkpoint.ts";

@@ -14,9 +14,9 @@ import { listCheckpoints, loadCheckpoint, removePartialCheckpoints, saveCheckpoi
 import type { Example } from "./examples.ts";
 import type { LoraHost } from "./host.ts";
 import { attachAdapter } from "./inject.ts";
-import { batchTargets, weightedCrossEntropy } from "./loss.ts";
-import { AdamW, clipGradNorm, lrMultiplier, type ScheduleName } from "./optim.ts";
-import { ProgressBar, type ProgressStream } from "./progress.ts";
+import { batchTargets, weightedCrossEntropy } from "../train/loss.ts";
+import { AdamW, clipGradNorm, lrMultiplier, type ScheduleName } from "../train/optim.ts";
+import { ProgressBar, type ProgressStream } from "../train/progress.ts";
 import { createRng } from "../rng.ts";
 import { appendTelemetry, telemetryModules, telemetryVectors, truncateTelemetry, type TelemetryLine } from "./telemetry.ts";
 

@@ -1,6 +1,6 @@
 /**
  * Full-parameter training of the tiny assistant from scratch: a Llama-architecture model (the project's
- * decoder, lib/model) initialised from a seed, AdamW (lib/lora/optim) with warmup + cosine decay and
+ * decoder, lib/model) initialised from a seed, AdamW (lib/train/optim) with warmup + cosine decay and
  * gradient clipping, next-token loss on the tokens from each sequence's loss start (the assistant turn). Deterministic for a seed: initial weights,
  * batch order and every update depend only on the options. Checkpoints (`<workDir>/checkpoints/step-N/`,
  * written to a temp folder and renamed into place) hold the weights in Hugging Face layout, the AdamW
@@ -17,10 +17,10 @@ import { writeFileAtomic } from "../io/atomic.ts";
 import { forward, type Model } from "../model/llama.ts";
 import { loadModel } from "../model/load.ts";
 import { exportWeights, makeTrainable } from "../model/edit.ts";
-import { AdamW, clipGradNorm, lrMultiplier } from "../lora/optim.ts";
-import { weightedCrossEntropy } from "../lora/loss.ts";
+import { AdamW, clipGradNorm, lrMultiplier } from "../train/optim.ts";
+import { weightedCrossEntropy } from "../train/loss.ts";
 import { checkpointsDir, listCheckpoints, removePartialCheckpoints, STATE_FILE, writeCheckpointDir } from "../lora/checkpoint.ts";
-import { ProgressBar, type ProgressStream } from "../lora/progress.ts";
+import { ProgressBar, type ProgressStream } from "../train/progress.ts";
 import { BatchSchedule } from "./batches.ts";
 
 /** Architecture of the tiny model (a Llama config). */
