@@ -13,7 +13,7 @@ import { LoraAdapter, peftKey } from "../../lib/lora/adapter.ts";
 import { attachAdapter, detachAdapter, mergeAndUnload } from "../../lib/lora/inject.ts";
 import { accumulateGradients, trainLora } from "../../lib/lora/train.ts";
 import { AdamW, clipGradNorm, lrMultiplier } from "../../lib/train/optim.ts";
-import type { TelemetryLine } from "../../lib/lora/telemetry.ts";
+import type { TelemetryLine } from "../../lib/train/telemetry.ts";
 import { loadTestHost } from "./hosts.ts";
 
 const FIX = path.join(__dirname, "..", "fixtures", "lora");
