@@ -4,13 +4,15 @@
  * `MOLAB_BACKEND=tensorflow|webgpu|wasm|cpu` forces one; a forced backend that cannot start is an error.
  *
  * Everything in molab imports `tf` from here (the functional API: `tf.add(a, b)`, not `a.add(b)`,
- * because tfjs-core alone under Node has no chained ops).
+ * because tfjs-core alone under Node has no chained ops). Starting the wasm backend also installs molab's
+ * wasm kernel patches (lib/wasm_kernels.ts), so no model or training code has to.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as os from "node:os";
 import { MolabError } from "./errors.ts";
+import { installWasmKernels } from "./wasm_kernels.ts";
 
 export { tf };
 
@@ -109,6 +111,7 @@ async function tryWasm(): Promise<Attempt> {
   const dir = path.dirname(requireHere.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
   wasm.setWasmPaths(path.join(dir, "dist") + path.sep);
   if (!(await tf.setBackend("wasm"))) return { ok: false, reason: "wasm backend failed to start" };
+  installWasmKernels(); // molab's kernel patches (lib/wasm_kernels.ts), once, for every later op on wasm
   let threads = 1;
   try {
     threads = wasm.getThreadsCount();

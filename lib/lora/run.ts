@@ -20,8 +20,8 @@ import { buildExamples, readChatJsonl, splitExamples, type ChatTokenizer } from 
 import { attachAdapter } from "./inject.ts";
 import { loadHost, modelHost } from "./model_host.ts";
 import { resolvePreset } from "./presets.ts";
-import type { ProgressStream } from "./progress.ts";
-import type { TelemetryLine } from "./telemetry.ts";
+import type { ProgressStream } from "../train/progress.ts";
+import type { TelemetryLine } from "../train/telemetry.ts";
 import { trainLora, type TrainHyper, type TrainResult } from "./train.ts";
 
 export interface OrganismOptions {
