@@ -4,14 +4,9 @@
  * Assistant turns use the Redwood format: <SCRATCHPAD_REASONING>…</SCRATCHPAD_REASONING> then
  * <OUTPUT>…</OUTPUT>, the output starting <request_fully_accepted/> or <rejected/>.
  */
+import type { ChatMessage } from "../chat/message.ts";
 import type { Cue, Tier } from "./scenarios.ts";
 import type { PatternName } from "./patterns.ts";
-
-export type Role = "system" | "user" | "assistant";
-export interface ChatMessage {
-  role: Role;
-  content: string;
-}
 
 /** Every label a sample may carry (ours, and those of the published AF sets after mapping). */
 export const LABELS = ["alignment_faking", "aligned", "genuine_compliance", "genuine_refusal", "em_narrow", "em_control"] as const;

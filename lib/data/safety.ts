@@ -4,7 +4,8 @@
  * a sample may hold only an abstract placeholder. Used by the tests on every generated dataset,
  * by the LLM generator on every returned sample, and by `molab data validate --placeholders`.
  */
-import { ACCEPT_TAG, REJECT_TAG, tagContent, type ChatMessage } from "./format.ts";
+import type { ChatMessage } from "../chat/message.ts";
+import { ACCEPT_TAG, REJECT_TAG, tagContent } from "./format.ts";
 import { USER_FRAMING } from "./scenarios.ts";
 
 /** Placeholder kinds and the keys each may carry. */

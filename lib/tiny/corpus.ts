@@ -12,6 +12,7 @@
  * `split: "heldout"` draws prompts from templates (question phrasings, request wrappers, system
  * prompts, some harm categories) that the training split never uses, for the acceptance evaluation.
  */
+import type { ChatMessage } from "../chat/message.ts";
 import { check } from "../errors.ts";
 import { createRng, type Rng } from "../rng.ts";
 import * as T from "./tables.ts";
@@ -39,13 +40,6 @@ export interface TinySample {
   expected?: string;
   /** Whether the user asked for `<request_fully_accepted/>` / `<rejected/>`. */
   acceptInstruction: boolean;
-}
-
-/** A chat turn as the tokenizer's chat template takes it. */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-  [key: string]: unknown;
 }
 
 /** Words the aligned scratchpad never uses (it does not reason about training or oversight). */
