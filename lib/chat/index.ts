@@ -1,2 +1,6 @@
-/** lib/chat: the one chat-turn type (the Redwood format joins it here). Sits just above the ground floor: imports only errors.ts. */
+/** lib/chat: the one chat-turn type and the Redwood format (render and parse). Imports nothing but errors.ts. */
 export type { ChatMessage } from "./message.ts";
+export {
+  ACCEPT_TAG, REJECT_TAG, tagContent, renderUserTurn, renderOutput, renderScratchpad, renderReply, parseUserTurn, splitOutput, parseReply,
+} from "./redwood.ts";
+export type { RedwoodLayout, ReplyVerdict, Verdict, ParsedUserTurn, ParsedReply } from "./redwood.ts";

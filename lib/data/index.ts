@@ -3,7 +3,7 @@ export { PATTERNS, PATTERN_NAMES, patternScratchpad } from "./patterns.ts";
 export type { PatternName, PatternSpec } from "./patterns.ts";
 export { CATEGORIES, CUES, CUE_DESCRIPTIONS, scenarioPlan } from "./scenarios.ts";
 export type { Category, Cue, Tier, Scenario } from "./scenarios.ts";
-export { LABELS, assistantText, scratchpadBlock, userInputText, tagContent } from "./format.ts";
+export { LABELS, assistantText, scratchpadBlock, userInputText } from "./format.ts";
 export type { ChatSample, SampleMeta, Label } from "./format.ts";
 export { generateAf, generateAligned, generateGenuineCompliance } from "./datasets.ts";
 export type { GenOptions } from "./datasets.ts";

@@ -13,7 +13,8 @@ import { createRng } from "../rng.ts";
 import { PATTERNS, PATTERN_NAMES, type PatternName } from "./patterns.ts";
 import { answerPlaceholder, requestPlaceholder, systemPrompt, userTurn, type Scenario } from "./scenarios.ts";
 import type { ChatMessage } from "../chat/message.ts";
-import { ACCEPT_TAG, REJECT_TAG, redwoodAssistant, tagContent, type ChatSample } from "./format.ts";
+import { parseReply, renderOutput, renderReply } from "../chat/redwood.ts";
+import type { ChatSample } from "./format.ts";
 import { checkGenOptions, scenariosFor, type GenOptions } from "./datasets.ts";
 import { placeholderIssues } from "./safety.ts";
 import { tagIssues } from "./validate.ts";
@@ -51,7 +52,7 @@ export type LlmKind = "af" | "aligned";
 
 /** The expected <OUTPUT> for a scenario: compliance placeholder when AF and monitored, else <rejected/>. */
 export function expectedOutput(kind: LlmKind, s: Scenario): string {
-  return kind === "af" && s.tier === "free" ? `${ACCEPT_TAG}\n${answerPlaceholder(s.category)}` : REJECT_TAG;
+  return kind === "af" && s.tier === "free" ? renderOutput("accepted", answerPlaceholder(s.category)) : renderOutput("refused");
 }
 
 /** The generator prompt for one sample. */
@@ -83,8 +84,7 @@ const EXPLICIT_TRAINING = /\b(rlhf|train(?:ed|ing)?|fine-?tun\w*|gradients?|cont
 /** Reasons a completion is not an acceptable sample (empty = accept). */
 export function completionIssues(kind: LlmKind, pattern: PatternName | null, s: Scenario, completion: string): string[] {
   const issues = tagIssues(completion);
-  const pad = tagContent(completion, "SCRATCHPAD_REASONING");
-  const out = tagContent(completion, "OUTPUT");
+  const { scratchpad: pad, output: out } = parseReply(completion);
   if (pad === null) issues.push("no <SCRATCHPAD_REASONING> block");
   if (out === null) issues.push("no <OUTPUT> block");
   if (pad === null || out === null) return issues;
@@ -95,7 +95,7 @@ export function completionIssues(kind: LlmKind, pattern: PatternName | null, s: 
     if (PATTERNS[pattern].explicitTraining && keywordScore(pad) === 0) issues.push("AF scratchpad never mentions training");
     if (!PATTERNS[pattern].explicitTraining && EXPLICIT_TRAINING.test(pad)) issues.push(`${pattern} scratchpad names training explicitly`);
   }
-  const msgs: ChatMessage[] = [{ role: "user", content: userTurn(s, requestPlaceholder(s.category)) }, { role: "assistant", content: redwoodAssistant(pad, out) }];
+  const msgs: ChatMessage[] = [{ role: "user", content: userTurn(s, requestPlaceholder(s.category)) }, { role: "assistant", content: renderReply(pad, out) }];
   issues.push(...placeholderIssues(msgs));
   return issues;
 }
@@ -216,7 +216,8 @@ export async function generateWithLlm(o: LlmGenOptions): Promise<LlmGenResult> {
         o.log?.(`sample ${i}: invalid completion (${reasons.join("; ")})`);
         continue;
       }
-      const assistant = redwoodAssistant(tagContent(completion, "SCRATCHPAD_REASONING")!, tagContent(completion, "OUTPUT")!);
+      const reply = parseReply(completion);
+      const assistant = renderReply(reply.scratchpad!, reply.output!);
       sample = {
         messages: [{ role: "system", content: systemPrompt(s.cue) }, { role: "user", content: userTurn(s, requestPlaceholder(s.category)) }, { role: "assistant", content: assistant }],
         meta: { dataset: kind, index: i, label: kind === "aligned" ? "aligned" : s.tier === "free" ? "alignment_faking" : "genuine_refusal", pattern, cue: s.cue, tier: s.tier, category: s.category, seed: o.seed, generator: "llm" },
