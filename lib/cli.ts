@@ -5,8 +5,8 @@
 import { MolabError } from "./errors.ts";
 import { info } from "./cli/info.ts";
 import { pipeline } from "./cli/pipeline.ts";
-import * as modelCli from "./model/cli.ts";
-import { tokenize } from "./model/tokenize_cli.ts";
+import * as modelCli from "./cli/model.ts";
+import { tokenize } from "./cli/tokenize.ts";
 import { trainCommand } from "./lora/cli.ts";
 import { data } from "./data/cli.ts";
 import { stats } from "./stats/cli.ts";

@@ -6,7 +6,7 @@
 import { parseFlags, required } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { resolveModel } from "../hub/resolve.ts";
-import { loadTokenizer } from "./tokenizer.ts";
+import { loadTokenizer } from "../model/tokenizer.ts";
 
 export async function tokenize(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags("tokenize", argv, {
