@@ -5,6 +5,7 @@
 import { initBackend } from "../backend.ts";
 import { parseFlags } from "../args.ts";
 import { newRunDir, writeManifest } from "../manifest.ts";
+import { EMBEDDED_MODEL_DIR } from "../paths.ts";
 import { info } from "./info.ts";
 import * as path from "node:path";
 import { writeDatasetDir } from "../data/write.ts";
@@ -13,9 +14,6 @@ import { disposeModel, loadModel } from "../model/load.ts";
 import { loadTokenizer } from "../model/tokenizer.ts";
 import { generateSamples } from "../tiny/corpus.ts";
 import { evaluateTiny } from "../tiny/eval.ts";
-
-/** The embedded default model shipped in data/models/tiny-assistant. */
-export const EMBEDDED_MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
 
 export interface PipelineStep {
   name: string;

@@ -6,14 +6,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { numberFlag, parseFlags, required } from "../args.ts";
 import { MolabError, check } from "../errors.ts";
+import { EMBEDDED_MODEL_DIR } from "../paths.ts";
 import { LLAMA_PROJECTIONS, type LoraConfig } from "./config.ts";
 import type { ScheduleName } from "./optim.ts";
 import { PRESETS } from "./presets.ts";
 import { formatDuration } from "./progress.ts";
 import { trainOrganism } from "./run.ts";
 import type { TrainHyper } from "./train.ts";
-
-const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
 
 export const TRAIN_USAGE = `usage: molab train --base DIR --data FILE.jsonl --out DIR [flags]
   --preset NAME        ${Object.entries(PRESETS).map(([k, p]) => `${k}: ${p.description}`).join("\n                       ")}
@@ -48,7 +47,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   check(positionals.length === 0, `molab train: unexpected argument ${JSON.stringify(positionals[0])}\n${TRAIN_USAGE}`);
   const preset = (values.preset as string | undefined) ?? "af";
   check(PRESETS[preset], `unknown preset ${JSON.stringify(preset)}; expected one of ${Object.keys(PRESETS).join(", ")}`);
-  const base = (values.base as string | undefined) ?? (fs.existsSync(path.join(TINY, "config.json")) ? TINY : required("train", values, "base"));
+  const base = (values.base as string | undefined) ?? (fs.existsSync(path.join(EMBEDDED_MODEL_DIR, "config.json")) ? EMBEDDED_MODEL_DIR : required("train", values, "base"));
   const data = required("train", values, "data");
   const out = required("train", values, "out");
   const n = (k: string) => numberFlag("train", values, k);
