@@ -2,17 +2,12 @@
  * `molab logits` and `molab generate`.
  *
  * --model is a directory or a hub id (with --revision). A directory needs no tokenizer for --ids.
- *
- *   molab logits --model DIR --ids 1,2,3 [--adapter DIR]
- *     prints {"shape":[T,V],"logits":[[...],...]} (float32, every position). Needs no tokenizer.
- *   --adapter (logits and generate): a PEFT LoRA adapter folder, attached to the base before running.
- *   molab generate --model DIR (--prompt TEXT [--chat] | --ids 1,2,3) [--max-new-tokens N] [--temperature T]
- *                  [--top-k K] [--top-p P] [--seed S] [--json]
- *     prints the continuation's text (with --ids and no tokenizer, or with --json, a JSON object).
+ * --adapter (both): a PEFT LoRA adapter folder, attached to the base before running.
+ * generate's prompt is exactly one of --prompt TEXT (raw, or one user turn with --chat) or --ids.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { numberFlag, parseFlags, required } from "../args.ts";
+import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { resolveModel } from "../hub/resolve.ts";
 import { generate as generateIds } from "../model/generate.ts";
@@ -53,8 +48,19 @@ async function modelDir(cmd: string, values: Record<string, unknown>): Promise<s
   return resolveModel(model, { revision: typeof values.revision === "string" ? values.revision : undefined });
 }
 
+export const LOGITS_FLAGS: FlagSpec = { model: { type: "string" }, ids: { type: "string" }, revision: { type: "string" }, adapter: { type: "string" } };
+
+export const LOGITS_USAGE = `usage: molab logits --model DIR|ID --ids 1,2,3 [--adapter DIR] [--revision REV]
+  --model DIR|ID    a model directory (HF layout) or a hub id; a directory needs no tokenizer
+  --ids LIST        comma-separated token ids (one sequence)
+  --adapter DIR     a PEFT LoRA adapter folder, attached to the base first
+  --revision REV    hub revision for a hub id (default: main)
+prints {"shape":[T,V],"logits":[[...],...]}: float32 logits at every position
+
+example: molab logits --model data/models/tiny-assistant --ids 1,5,9`;
+
 export async function logits(argv: string[]): Promise<number> {
-  const { values } = parseFlags("logits", argv, { model: { type: "string" }, ids: { type: "string" }, revision: { type: "string" }, adapter: { type: "string" } });
+  const { values } = parseFlags("logits", argv, LOGITS_FLAGS);
   const dir = await modelDir("logits", values);
   const ids = parseIds("logits", required("logits", values, "ids"));
   const model = await loadWithAdapter(dir, values);
@@ -72,21 +78,39 @@ export async function logits(argv: string[]): Promise<number> {
   return 0;
 }
 
+export const GENERATE_FLAGS: FlagSpec = {
+  model: { type: "string" },
+  revision: { type: "string" },
+  prompt: { type: "string" },
+  ids: { type: "string" },
+  chat: { type: "boolean" },
+  "max-new-tokens": { type: "string" },
+  temperature: { type: "string" },
+  "top-k": { type: "string" },
+  "top-p": { type: "string" },
+  seed: { type: "string" },
+  json: { type: "boolean" },
+  adapter: { type: "string" },
+};
+
+export const GENERATE_USAGE = `usage: molab generate --model DIR|ID (--prompt TEXT [--chat] | --ids 1,2,3) [flags]
+  --model DIR|ID        a model directory (HF layout) or a hub id
+  --prompt TEXT         the prompt, encoded as is (no chat template) unless --chat is given
+  --chat                render --prompt as one user turn with the model's chat template (generation prompt appended)
+  --ids LIST            comma-separated prompt token ids (works without a tokenizer)
+  --max-new-tokens N    tokens to generate at most (default 64)
+  --temperature T       0 is greedy (default 0)
+  --top-k K             keep the K most likely tokens, 0: all (default 0)
+  --top-p P             nucleus sampling mass, in (0, 1] (default 1)
+  --seed S              sampling seed (default: random)
+  --json                print {prompt_ids, ids, text, finish_reason} instead of the text
+  --adapter DIR         a PEFT LoRA adapter folder, attached to the base first
+  --revision REV        hub revision for a hub id (default: main)
+
+example: molab generate --model data/models/tiny-assistant --chat --prompt "Hello" --max-new-tokens 32`;
+
 export async function generate(argv: string[]): Promise<number> {
-  const { values } = parseFlags("generate", argv, {
-    model: { type: "string" },
-    revision: { type: "string" },
-    prompt: { type: "string" },
-    ids: { type: "string" },
-    chat: { type: "boolean" },
-    "max-new-tokens": { type: "string" },
-    temperature: { type: "string" },
-    "top-k": { type: "string" },
-    "top-p": { type: "string" },
-    seed: { type: "string" },
-    json: { type: "boolean" },
-    adapter: { type: "string" },
-  });
+  const { values } = parseFlags("generate", argv, GENERATE_FLAGS);
   const dir = await modelDir("generate", values);
   if ((values.prompt === undefined) === (values.ids === undefined)) throw new MolabError("molab generate: give exactly one of --prompt TEXT or --ids 1,2,3");
   if (values.chat && values.prompt === undefined) throw new MolabError("molab generate: --chat needs --prompt");

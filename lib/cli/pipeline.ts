@@ -3,7 +3,7 @@
  * default model, into runs/<timestamp>-pipeline/ with a manifest.json. Stages register in STEPS.
  */
 import { initBackend } from "../backend.ts";
-import { parseFlags } from "../args.ts";
+import { parseFlags, type FlagSpec } from "../args.ts";
 import { newRunDir, writeManifest } from "../manifest.ts";
 import { EMBEDDED_MODEL_DIR } from "../paths.ts";
 import { info } from "./info.ts";
@@ -55,8 +55,17 @@ export const STEPS: PipelineStep[] = [
   },
 ];
 
+export const PIPELINE_FLAGS: FlagSpec = { out: { type: "string" }, seed: { type: "string", default: "0" } };
+
+export const PIPELINE_USAGE = `usage: molab pipeline [--out DIR] [--seed N]
+  --out DIR    the run folder (default runs/<timestamp>-pipeline)
+  --seed N     seed of every stage (default 0)
+stages: ${STEPS.map((s) => s.name).join(", ")}; a manifest.json is written into the run folder
+
+example: molab pipeline --out runs/demo --seed 1`;
+
 export async function pipeline(argv: string[]): Promise<number> {
-  const { values } = parseFlags("pipeline", argv, { out: { type: "string" }, seed: { type: "string", default: "0" } });
+  const { values } = parseFlags("pipeline", argv, PIPELINE_FLAGS);
   const seed = Number(values.seed);
   const dir = (values.out as string | undefined) ?? newRunDir("pipeline");
   const summaries: Record<string, string> = {};
