@@ -28,7 +28,7 @@ export const COMMANDS: Record<string, Command> = {
   pipeline: { summary: "run every stage that exists on the embedded default model", usage: PIPELINE_USAGE, flags: PIPELINE_FLAGS, run: pipeline },
   logits: { summary: "logits of a model directory for token ids (JSON, every position)", usage: modelCli.LOGITS_USAGE, flags: modelCli.LOGITS_FLAGS, run: modelCli.logits },
   generate: {
-    summary: "continue a prompt (or ids) with a model directory: greedy or sampled, KV cache",
+    summary: "continue a prompt, a chat (--system, --messages) or ids with a model directory: greedy or sampled, KV cache",
     usage: modelCli.GENERATE_USAGE,
     flags: modelCli.GENERATE_FLAGS,
     run: modelCli.generate,
