@@ -3,8 +3,9 @@
  * default model, into runs/<timestamp>-pipeline/ with a manifest.json. Stages register in STEPS.
  */
 import { initBackend } from "../backend.ts";
-import { parseFlags } from "../args.ts";
+import { parseFlags, type FlagSpec } from "../args.ts";
 import { newRunDir, writeManifest } from "../manifest.ts";
+import { EMBEDDED_MODEL_DIR } from "../paths.ts";
 import { info } from "./info.ts";
 import * as path from "node:path";
 import { writeDatasetDir } from "../data/write.ts";
@@ -13,9 +14,6 @@ import { disposeModel, loadModel } from "../model/load.ts";
 import { loadTokenizer } from "../model/tokenizer.ts";
 import { generateSamples } from "../tiny/corpus.ts";
 import { evaluateTiny } from "../tiny/eval.ts";
-
-/** The embedded default model shipped in data/models/tiny-assistant. */
-export const EMBEDDED_MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
 
 export interface PipelineStep {
   name: string;
@@ -57,8 +55,17 @@ export const STEPS: PipelineStep[] = [
   },
 ];
 
+export const PIPELINE_FLAGS: FlagSpec = { out: { type: "string" }, seed: { type: "string", default: "0" } };
+
+export const PIPELINE_USAGE = `usage: molab pipeline [--out DIR] [--seed N]
+  --out DIR    the run folder (default runs/<timestamp>-pipeline)
+  --seed N     seed of every stage (default 0)
+stages: ${STEPS.map((s) => s.name).join(", ")}; a manifest.json is written into the run folder
+
+example: molab pipeline --out runs/demo --seed 1`;
+
 export async function pipeline(argv: string[]): Promise<number> {
-  const { values } = parseFlags("pipeline", argv, { out: { type: "string" }, seed: { type: "string", default: "0" } });
+  const { values } = parseFlags("pipeline", argv, PIPELINE_FLAGS);
   const seed = Number(values.seed);
   const dir = (values.out as string | undefined) ?? newRunDir("pipeline");
   const summaries: Record<string, string> = {};

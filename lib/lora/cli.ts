@@ -4,16 +4,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { numberFlag, parseFlags, required } from "../args.ts";
+import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
 import { MolabError, check } from "../errors.ts";
+import { EMBEDDED_MODEL_DIR } from "../paths.ts";
 import { LLAMA_PROJECTIONS, type LoraConfig } from "./config.ts";
 import type { ScheduleName } from "../train/optim.ts";
 import { PRESETS } from "./presets.ts";
 import { formatDuration } from "../train/progress.ts";
 import { trainOrganism } from "./run.ts";
 import type { TrainHyper } from "./train.ts";
-
-const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
 
 export const TRAIN_USAGE = `usage: molab train --base DIR --data FILE.jsonl --out DIR [flags]
   --preset NAME        ${Object.entries(PRESETS).map(([k, p]) => `${k}: ${p.description}`).join("\n                       ")}
@@ -27,28 +26,29 @@ export const TRAIN_USAGE = `usage: molab train --base DIR --data FILE.jsonl --ou
   --telemetry-modules LIST  or of exactly these modules, e.g. model.layers.12.mlp.down_proj
   --no-length-grouping micro-batches in plain shuffled order (presets group similar lengths: less padding)
   --resume             continue from the last checkpoint in --out
-  --quiet              no progress bar`;
+  --quiet              no progress bar
+defaults: --preset af; --base the embedded model (data/models/tiny-assistant); every other setting from the preset
+
+example: molab data af --out runs/af && molab train --data runs/af/af.jsonl --out runs/organism-af --preset af --epochs 1`;
+
+const s = { type: "string" } as const;
+export const TRAIN_FLAGS: FlagSpec = {
+  base: s, data: s, out: s, preset: s, r: s, alpha: s, dropout: s, targets: s, layers: s, rslora: { type: "boolean" },
+  lr: s, epochs: s, schedule: s, warmup: s, "warmup-ratio": s, "weight-decay": s, "max-grad-norm": s, batch: s, "grad-accum": s,
+  "max-seq-len": s, "eval-fraction": s, "eval-every": s, "save-every": s, seed: s, "telemetry-rank": s, "telemetry-modules": s, resume: { type: "boolean" },
+  "no-length-grouping": { type: "boolean" }, quiet: { type: "boolean" },
+};
 
 function list(v: unknown): string[] | undefined {
   return typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const s = { type: "string" } as const;
-  const { values, positionals } = parseFlags("train", argv, {
-    base: s, data: s, out: s, preset: s, r: s, alpha: s, dropout: s, targets: s, layers: s, rslora: { type: "boolean" },
-    lr: s, epochs: s, schedule: s, warmup: s, "warmup-ratio": s, "weight-decay": s, "max-grad-norm": s, batch: s, "grad-accum": s,
-    "max-seq-len": s, "eval-fraction": s, "eval-every": s, "save-every": s, seed: s, "telemetry-rank": s, "telemetry-modules": s, resume: { type: "boolean" },
-    "no-length-grouping": { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
-  });
-  if (values.help) {
-    console.log(TRAIN_USAGE);
-    return 0;
-  }
+  const { values, positionals } = parseFlags("train", argv, TRAIN_FLAGS);
   check(positionals.length === 0, `molab train: unexpected argument ${JSON.stringify(positionals[0])}\n${TRAIN_USAGE}`);
   const preset = (values.preset as string | undefined) ?? "af";
   check(PRESETS[preset], `unknown preset ${JSON.stringify(preset)}; expected one of ${Object.keys(PRESETS).join(", ")}`);
-  const base = (values.base as string | undefined) ?? (fs.existsSync(path.join(TINY, "config.json")) ? TINY : required("train", values, "base"));
+  const base = (values.base as string | undefined) ?? (fs.existsSync(path.join(EMBEDDED_MODEL_DIR, "config.json")) ? EMBEDDED_MODEL_DIR : required("train", values, "base"));
   const data = required("train", values, "data");
   const out = required("train", values, "out");
   const n = (k: string) => numberFlag("train", values, k);

@@ -9,7 +9,7 @@
  * ks/perm/mwu/ttest print {"statistic": …, "pvalue": …} (ttest is Welch's; mwu's --method is
  * exact|asymptotic|auto, `asymp` accepted); auroc prints {"auroc": …, "ci": [lo, hi]} (DeLong).
  */
-import { numberFlag, parseFlags, required } from "../args.ts";
+import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { readJsonFile } from "../io/json.ts";
 import { delongCI } from "./roc.ts";
@@ -28,24 +28,45 @@ function readNumbers(file: string, what: string): number[] {
 
 const TESTS = ["ks", "perm", "mwu", "ttest", "fisher", "auroc"];
 
+export const STATS_FLAGS: FlagSpec = {
+  a: { type: "string" },
+  b: { type: "string" },
+  alternative: { type: "string" },
+  method: { type: "string" },
+  "n-resamples": { type: "string" },
+  seed: { type: "string" },
+  table: { type: "string" },
+  scores: { type: "string" },
+  labels: { type: "string" },
+  confidence: { type: "string" },
+};
+
+export const STATS_USAGE = `usage:
+  molab stats ks|perm|mwu|ttest --a FILE --b FILE [--alternative two-sided|less|greater]
+                                [--method exact|asymp|auto] [--n-resamples N] [--seed N]
+  molab stats fisher --table FILE
+  molab stats auroc --scores FILE --labels FILE [--confidence 0.95]
+
+  --a FILE --b FILE     the two samples, JSON arrays of numbers
+  --alternative H       two-sided, less or greater (default two-sided)
+  --method M            ks: exact|asymp|auto, mwu: exact|asymptotic|auto (default auto); ttest is Welch's
+  --n-resamples N       perm: label shuffles (default 9999)
+  --seed N              perm: shuffle seed (default 0)
+  --table FILE          fisher: a 2×2 table, JSON [[a, b], [c, d]]
+  --scores FILE         auroc: JSON array of scores
+  --labels FILE         auroc: JSON array of 0/1 labels
+  --confidence C        auroc: DeLong interval level (default 0.95)
+prints one JSON object: {"statistic", "pvalue"}, or {"auroc", "ci"}
+
+example: molab stats ks --a organism.json --b reference.json --alternative greater`;
+
 export async function stats(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || !TESTS.includes(sub)) {
     throw new MolabError(`molab stats: expected one of ${TESTS.join(", ")}${sub ? `; got ${JSON.stringify(sub)}` : ""}`);
   }
   const cmd = `stats ${sub}`;
-  const { values } = parseFlags(cmd, rest, {
-    a: { type: "string" },
-    b: { type: "string" },
-    alternative: { type: "string" },
-    method: { type: "string" },
-    "n-resamples": { type: "string" },
-    seed: { type: "string" },
-    table: { type: "string" },
-    scores: { type: "string" },
-    labels: { type: "string" },
-    confidence: { type: "string" },
-  });
+  const { values } = parseFlags(cmd, rest, STATS_FLAGS);
   let out: Record<string, unknown>;
   if (sub === "fisher") {
     const r = fisherExact(readJsonFile(required(cmd, values, "table"), "the table") as number[][], { alternative: checkAlternative(values.alternative as string | undefined) });

@@ -2,7 +2,6 @@
  * The tiny assistant's model card (README.md) and its training-curve figure (an SVG drawn here, so the
  * model folder needs no plotting library to render on a hub page or in a viewer).
  */
-import type { BuildOptions } from "./build.ts";
 import type { EvalReport, Rate } from "./eval.ts";
 import type { TrainRecord } from "./train.ts";
 import { HARM_TRAIN } from "./tables.ts";
@@ -55,8 +54,21 @@ export function lossCurveSvg(history: TrainRecord[], width = 720, height = 360):
 
 const pct = (r: Rate) => `${(100 * r.rate).toFixed(1)}% (${r.k}/${r.n})`;
 
+/** The build settings the card reports (a BuildOptions satisfies it; the card does not import the builder). */
+export interface CardBuildSettings {
+  seed: number;
+  corpusSize: number;
+  tokenizerSamples: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  clip: number;
+}
+
 export interface CardInput {
-  options: BuildOptions;
+  options: CardBuildSettings;
   config: Record<string, unknown>;
   vocabSize: number;
   corpusTokens: number;
