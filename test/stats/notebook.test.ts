@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildTypes } from "../notebooks/types.ts";
 
 const NB = path.join(__dirname, "..", "..", "notebooks", "05_validate.ipynb");
 
@@ -22,6 +23,7 @@ const kernels = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encodin
 const haveTslab = kernels.status === 0 && /"tslab"/.test(kernels.stdout);
 
 test("notebook 05 executes headless in < 60 s", { skip: haveTslab ? false : "jupyter with the tslab kernel is not installed" }, () => {
+  buildTypes();
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "nb05-")), "out.ipynb");
   const t0 = Date.now();
   const r = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", NB, "--output", out, "--ExecutePreprocessor.timeout=120"], { encoding: "utf8" });
