@@ -1,14 +1,15 @@
 /**
  * Every notebook in notebooks/ runs top to bottom, headless, on the tslab kernel; any cell error
  * fails the test. Committed notebooks carry no outputs. Needs Jupyter and the tslab kernel spec
- * (environment/setup-jupyter.sh, which .ci/run calls).
+ * (environment/setup-jupyter.sh, which .ci/run calls); builds the notebooks' types (types/) first.
  */
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildTypes } from "./types.ts";
 
 const DIR = path.join(__dirname, "..", "..", "notebooks");
 const notebooks = fs.readdirSync(DIR).filter((f) => f.endsWith(".ipynb")).sort();
@@ -16,6 +17,8 @@ const out = fs.mkdtempSync(path.join(os.tmpdir(), "molab-nb-"));
 
 interface Cell { cell_type: string; source: string | string[]; outputs?: { output_type: string; data?: Record<string, string | string[]>; text?: string | string[] }[]; execution_count?: number | null }
 const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
+
+before(buildTypes);
 
 test("the notebook folder has the stage notebooks", () => {
   assert.ok(notebooks.includes("00_setup.ipynb"), `found ${notebooks.join(", ")}`);
