@@ -9,8 +9,10 @@
 // Layers and stages, one namespace each. A new layer is one line here.
 export * as io from "./io/index.ts";
 export * as hub from "./hub/index.ts";
+export * as chat from "./chat/index.ts";
+export * as llm from "./llm/index.ts";
+export * as train from "./train/index.ts";
 export * as model from "./model/index.ts";
-export * as tokenizer from "./model/tokenizer.ts";
 export * as lora from "./lora/index.ts";
 export * as data from "./data/index.ts";
 export * as stats from "./stats/index.ts";

@@ -17,7 +17,7 @@ import type { ChatMessage } from "../chat/message.ts";
 import { loadTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 import { LoraAdapter } from "./adapter.ts";
 import { loraConfig, type LoraConfig } from "./config.ts";
-import { buildExamples, readChatJsonl, splitExamples, type ChatTokenizer } from "./examples.ts";
+import { buildExamples, readChatJsonl, splitExamples } from "./examples.ts";
 import { attachAdapter } from "./inject.ts";
 import { loadHost, modelHost } from "./model_host.ts";
 import { resolvePreset } from "./presets.ts";
@@ -73,7 +73,7 @@ export async function trainOrganism(o: OrganismOptions): Promise<OrganismResult>
     const preset = o.preset ?? "af";
     const resolved = resolvePreset(preset, { numLayers, linearParams }, { lora: o.lora, hyper: o.hyper });
     const maxSeqLen = o.maxSeqLen ?? 512;
-    const { examples, truncated, dropped } = buildExamples(tok as unknown as ChatTokenizer, records, maxSeqLen, o.data);
+    const { examples, truncated, dropped } = buildExamples(tok, records, maxSeqLen, o.data);
     const seed = resolved.hyper.seed ?? 0;
     const split = splitExamples(examples, o.evalFraction ?? 0.1, createRng(seed).fork("eval-split"));
     const config = loraConfig({ ...resolved.lora, base_model_name_or_path: o.base });

@@ -142,12 +142,16 @@ function escapeHtml(v: unknown): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** What tables accept: records, or a danfo.js DataFrame (anything with columns, values and index). */
-export type TableLike = Record<string, unknown>[] | { columns: string[]; values: unknown[]; index: (string | number)[] };
+/** What tables accept: records (any objects), or a danfo.js DataFrame (anything with columns, values and index). */
+export type TableLike = readonly object[] | { columns: string[]; values: unknown[]; index: (string | number)[] };
+
+function isRecordList(rows: TableLike): rows is readonly object[] {
+  return Array.isArray(rows);
+}
 
 /** Records of a table; a DataFrame's index becomes a first column unless it is just 0..n-1. */
 export function tableRecords(rows: TableLike): Record<string, unknown>[] {
-  if (Array.isArray(rows)) return rows;
+  if (isRecordList(rows)) return rows as Record<string, unknown>[];
   const plainIndex = rows.index.every((v, i) => v === i);
   return rows.values.map((row, i) => {
     const r: Record<string, unknown> = plainIndex ? {} : { "": rows.index[i] };
