@@ -22,9 +22,20 @@ import { expectedTensors } from "../lib/model/weights.ts";
 import { parseConfig } from "../lib/model/config.ts";
 
 const CONFIG = {
-  model_type: "llama", vocab_size: 4096, hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4,
-  num_attention_heads: 8, num_key_value_heads: 4, head_dim: 32, rms_norm_eps: 1e-5, max_position_embeddings: 2048,
-  rope_theta: 10000, tie_word_embeddings: false, eos_token_id: 2, bos_token_id: 1,
+  model_type: "llama",
+  vocab_size: 4096,
+  hidden_size: 256,
+  intermediate_size: 768,
+  num_hidden_layers: 4,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 32,
+  rms_norm_eps: 1e-5,
+  max_position_embeddings: 2048,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
+  eos_token_id: 2,
+  bos_token_id: 1,
 };
 const FWD = { batch: 8, seq: 128 };
 const GEN = { prompt: 16, newTokens: 64 };
@@ -64,7 +75,9 @@ function bestTime(repeats: number, f: () => void): number {
 
 function randomIds(rows: number, cols: number, seed: number): number[][] {
   let s = seed;
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => ((s = (s * 48271) % 2147483647) % CONFIG.vocab_size)));
+  return Array.from({ length: rows }, () =>
+    Array.from({ length: cols }, () => (s = (s * 48271) % 2147483647) % CONFIG.vocab_size),
+  );
 }
 
 /** The BLAS Debian's torch calls (it is built with BLAS_INFO=generic and uses whatever libblas.so.3 is). */
@@ -109,7 +122,9 @@ async function main() {
   ours.forward = (FWD.batch * FWD.seq) / bestTime(repeats, () => forward(model, x).dispose());
   for (const b of [1, 8]) {
     const prompts = randomIds(b, GEN.prompt, 13 + b);
-    ours[`generate_b${b}`] = (b * GEN.newTokens) / bestTime(repeats, () => generate(model, prompts, { maxNewTokens: GEN.newTokens, stopTokens: [] }));
+    ours[`generate_b${b}`] =
+      (b * GEN.newTokens) /
+      bestTime(repeats, () => generate(model, prompts, { maxNewTokens: GEN.newTokens, stopTokens: [] }));
   }
   const check = forward(model, [checkIds]);
   const ourCheck = check.dataSync();
@@ -121,7 +136,17 @@ async function main() {
   let note = "";
   if (py) {
     for (const b of [1, 8]) {
-      const args = [path.join(__dirname, "model_torch.py"), dir, String(FWD.batch), String(FWD.seq), String(repeats), String(b), String(GEN.prompt), String(GEN.newTokens), JSON.stringify(checkIds)];
+      const args = [
+        path.join(__dirname, "model_torch.py"),
+        dir,
+        String(FWD.batch),
+        String(FWD.seq),
+        String(repeats),
+        String(b),
+        String(GEN.prompt),
+        String(GEN.newTokens),
+        JSON.stringify(checkIds),
+      ];
       const r = spawnSync(py, args, { encoding: "utf8", maxBuffer: 1 << 28 });
       if (r.status !== 0) throw new Error(`model_torch.py failed: ${r.stderr}`);
       const j = JSON.parse(r.stdout);
@@ -133,7 +158,9 @@ async function main() {
     }
   } else note = "PyTorch not available (apt-get install -y python3-torch)";
 
-  console.log(`model: llama, 4 layers, hidden 256, heads 8/4, vocab 4096 (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
+  console.log(
+    `model: llama, 4 layers, hidden 256, heads 8/4, vocab 4096 (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
+  );
   console.log(`ours: ${info?.description}, ${info?.threads} thread(s)`);
   console.log(`theirs: ${note}`);
   console.log("workload                          ours tok/s   PyTorch tok/s   ratio");
@@ -144,7 +171,9 @@ async function main() {
   };
   for (const k of Object.keys(ours)) {
     const t = theirs[k];
-    console.log(`${label[k].padEnd(32)} ${ours[k].toFixed(0).padStart(11)} ${t ? t.toFixed(0).padStart(15) : "              -"} ${t ? (ours[k] / t).toFixed(2).padStart(6) + "×" : ""}`);
+    console.log(
+      `${label[k].padEnd(32)} ${ours[k].toFixed(0).padStart(11)} ${t ? t.toFixed(0).padStart(15) : "              -"} ${t ? (ours[k] / t).toFixed(2).padStart(6) + "×" : ""}`,
+    );
   }
   console.log(JSON.stringify({ ours, pytorch: theirs, tf_memory_tensors: tf.memory().numTensors }));
 }

@@ -23,11 +23,13 @@ process.stdout.on("error", (e) => {
   throw e;
 });
 
-require("../lib/cli.ts").main(process.argv.slice(2)).then(
-  (code) => finish(code ?? 0),
-  (err) => {
-    console.error(`molab: ${err && err.message ? err.message : err}`);
-    if (process.env.MOLAB_DEBUG) console.error(err);
-    finish(1);
-  },
-);
+require("../lib/cli.ts")
+  .main(process.argv.slice(2))
+  .then(
+    (code) => finish(code ?? 0),
+    (err) => {
+      console.error(`molab: ${err && err.message ? err.message : err}`);
+      if (process.env.MOLAB_DEBUG) console.error(err);
+      finish(1);
+    },
+  );

@@ -5,7 +5,10 @@
 import { parseArgs } from "node:util";
 import { MolabError } from "./errors.ts";
 
-export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }>;
+export type FlagSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
+>;
 
 /** A negative number as a flag value: -1, -0.5, -.5, -1e-3, -Infinity. */
 const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
@@ -49,7 +52,12 @@ export function required(cmd: string, values: Record<string, unknown>, name: str
 }
 
 /** A numeric flag (or `fallback` when absent); anything that is not a finite number is an error. */
-export function numberFlag(cmd: string, values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
+export function numberFlag(
+  cmd: string,
+  values: Record<string, unknown>,
+  name: string,
+  fallback?: number,
+): number | undefined {
   const v = values[name];
   if (v === undefined) return fallback;
   const n = Number(v);

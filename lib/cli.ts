@@ -24,30 +24,62 @@ export interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  info: { summary: "backend, versions, threads, and why a faster backend was not used", usage: INFO_USAGE, flags: INFO_FLAGS, run: info },
-  pipeline: { summary: "run every stage that exists on the embedded default model", usage: PIPELINE_USAGE, flags: PIPELINE_FLAGS, run: pipeline },
-  logits: { summary: "logits of a model directory for token ids (JSON, every position)", usage: modelCli.LOGITS_USAGE, flags: modelCli.LOGITS_FLAGS, run: modelCli.logits },
+  info: {
+    summary: "backend, versions, threads, and why a faster backend was not used",
+    usage: INFO_USAGE,
+    flags: INFO_FLAGS,
+    run: info,
+  },
+  pipeline: {
+    summary: "run every stage that exists on the embedded default model",
+    usage: PIPELINE_USAGE,
+    flags: PIPELINE_FLAGS,
+    run: pipeline,
+  },
+  logits: {
+    summary: "logits of a model directory for token ids (JSON, every position)",
+    usage: modelCli.LOGITS_USAGE,
+    flags: modelCli.LOGITS_FLAGS,
+    run: modelCli.logits,
+  },
   generate: {
-    summary: "continue a prompt, a chat (--system, --messages) or ids with a model directory: greedy or sampled, KV cache",
+    summary:
+      "continue a prompt, a chat (--system, --messages) or ids with a model directory: greedy or sampled, KV cache",
     usage: modelCli.GENERATE_USAGE,
     flags: modelCli.GENERATE_FLAGS,
     run: modelCli.generate,
   },
   train: {
-    summary: "LoRA-train an organism on chat JSONL (presets af, em-rank1, em-all); PEFT-format adapter, checkpoints, resume",
+    summary:
+      "LoRA-train an organism on chat JSONL (presets af, em-rank1, em-all); PEFT-format adapter, checkpoints, resume",
     usage: TRAIN_USAGE,
     flags: TRAIN_FLAGS,
     run: trainCommand,
   },
-  tokenize: { summary: "token ids of --text (or of a --chat turn) for a model's tokenizer, as JSON", usage: TOKENIZE_USAGE, flags: TOKENIZE_FLAGS, run: tokenize },
+  tokenize: {
+    summary: "token ids of --text (or of a --chat turn) for a model's tokenizer, as JSON",
+    usage: TOKENIZE_USAGE,
+    flags: TOKENIZE_FLAGS,
+    run: tokenize,
+  },
   data: {
     summary: "stage 1: generate AF / aligned / reference / genuine-compliance / EM datasets; validate JSONL",
     usage: DATA_USAGE,
     flags: { ...DATA_FLAGS, ...DATA_VALIDATE_FLAGS },
     run: data,
   },
-  stats: { summary: "ks|perm|mwu|ttest|fisher|auroc on JSON files, printing JSON (scipy/sklearn-equal)", usage: STATS_USAGE, flags: STATS_FLAGS, run: stats },
-  validate: { summary: "validation report of an organism's outputs against gold_106 / the synthetic reference", usage: VALIDATE_USAGE, flags: VALIDATE_FLAGS, run: validate },
+  stats: {
+    summary: "ks|perm|mwu|ttest|fisher|auroc on JSON files, printing JSON (scipy/sklearn-equal)",
+    usage: STATS_USAGE,
+    flags: STATS_FLAGS,
+    run: stats,
+  },
+  validate: {
+    summary: "validation report of an organism's outputs against gold_106 / the synthetic reference",
+    usage: VALIDATE_USAGE,
+    flags: VALIDATE_FLAGS,
+    run: validate,
+  },
 };
 
 /** --help or -h anywhere before `--`, unless it is the value of a string flag (`--prompt -h`). */
@@ -64,7 +96,11 @@ export function wantsHelp(argv: string[], flags: FlagSpec): boolean {
 
 function usage(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return ["usage: molab <command> [flags]", "", ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`)].join("\n");
+  return [
+    "usage: molab <command> [flags]",
+    "",
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+  ].join("\n");
 }
 
 /** Run the CLI; resolves to the exit code. MolabErrors print as one line, without a stack. */

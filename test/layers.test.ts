@@ -17,7 +17,17 @@ const LIB = path.join(ROOT, "lib");
 /** Lowest first. A folder entry ends in "/" and covers everything under it. */
 export const LAYERS: string[][] = [
   // 0, the ground floor. lib/native/ is the optional native addon whose kernels lib/backend.ts installs.
-  ["lib/errors.ts", "lib/rng.ts", "lib/args.ts", "lib/backend.ts", "lib/wasm_kernels.ts", "lib/manifest.ts", "lib/paths.ts", "lib/io/", "lib/native/"],
+  [
+    "lib/errors.ts",
+    "lib/rng.ts",
+    "lib/args.ts",
+    "lib/backend.ts",
+    "lib/wasm_kernels.ts",
+    "lib/manifest.ts",
+    "lib/paths.ts",
+    "lib/io/",
+    "lib/native/",
+  ],
   // 1
   ["lib/hub/", "lib/plot/", "lib/chat/", "lib/llm/"],
   // 2
@@ -46,7 +56,8 @@ const SIDEWAYS: Record<string, string> = {
 
 function unitOf(rel: string): { layer: number; unit: string } | undefined {
   for (let layer = 0; layer < LAYERS.length; layer++) {
-    for (const unit of LAYERS[layer]) if (unit.endsWith("/") ? rel.startsWith(unit) : rel === unit) return { layer, unit };
+    for (const unit of LAYERS[layer])
+      if (unit.endsWith("/") ? rel.startsWith(unit) : rel === unit) return { layer, unit };
   }
   return undefined;
 }
@@ -66,13 +77,20 @@ export function importsOf(file: string): { spec: string; line: number }[] {
   const src = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
   const out: { spec: string; line: number }[] = [];
   const add = (node: ts.Node | undefined) => {
-    if (node && ts.isStringLiteralLike(node) && node.text.startsWith(".")) out.push({ spec: node.text, line: src.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
+    if (node && ts.isStringLiteralLike(node) && node.text.startsWith("."))
+      out.push({ spec: node.text, line: src.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
   };
   const visit = (n: ts.Node) => {
     if (ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) add(n.moduleSpecifier);
-    else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)) add(n.moduleReference.expression);
+    else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference))
+      add(n.moduleReference.expression);
     else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) add(n.argument.literal);
-    else if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === "require"))) add(n.arguments[0]);
+    else if (
+      ts.isCallExpression(n) &&
+      (n.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(n.expression) && n.expression.text === "require"))
+    )
+      add(n.arguments[0]);
     ts.forEachChild(n, visit);
   };
   visit(src);
@@ -81,7 +99,8 @@ export function importsOf(file: string): { spec: string; line: number }[] {
 
 function resolve(from: string, spec: string): string | undefined {
   const base = path.resolve(path.dirname(from), spec);
-  for (const c of [base, `${base}.ts`, path.join(base, "index.ts")]) if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
+  for (const c of [base, `${base}.ts`, path.join(base, "index.ts")])
+    if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
   return undefined;
 }
 
@@ -186,7 +205,11 @@ function components(files: string[], edges: Edge[]): string[][] {
 test("every lib file is in the layer table and every relative import resolves", () => {
   const { files, unresolved } = graph();
   const missing = files.filter((f) => !unitOf(f));
-  assert.deepEqual(missing, [], `lib files outside the layer table (add their folder to LAYERS in ${rel(__filename)}): ${missing.join(", ")}`);
+  assert.deepEqual(
+    missing,
+    [],
+    `lib files outside the layer table (add their folder to LAYERS in ${rel(__filename)}): ${missing.join(", ")}`,
+  );
   assert.deepEqual(unresolved, [], `imports that resolve to no file: ${unresolved.join("; ")}`);
 });
 
@@ -201,7 +224,9 @@ test("lib has no import cycles", () => {
   const found = cycles(files, edges).map((c) => c.join(" → "));
   // Files caught in a cycle but not on the path shown (a component holds every file on any of its cycles).
   const shown = new Set(cycles(files, edges).flat());
-  const knots = components(files, edges).flat().filter((f) => !shown.has(f));
+  const knots = components(files, edges)
+    .flat()
+    .filter((f) => !shown.has(f));
   if (knots.length) found.push(`(also on cycles through the files above: ${knots.join(", ")})`);
   assert.deepEqual(found, [], `import cycles:\n  ${found.join("\n  ")}`);
 });
@@ -223,9 +248,14 @@ test("the checker sees every import form and reports a cycle's path", () => {
       'const s = "./not-an-import.ts";',
     ].join("\n"),
   );
-  assert.deepEqual(importsOf(f).map((i) => i.spec), ["./b.ts", "./c.ts", "./d.ts", "./e.ts", "./f.ts", "./g.ts", "./h.ts"]);
+  assert.deepEqual(
+    importsOf(f).map((i) => i.spec),
+    ["./b.ts", "./c.ts", "./d.ts", "./e.ts", "./f.ts", "./g.ts", "./h.ts"],
+  );
   fs.rmSync(dir, { recursive: true });
   const e = (from: string, to: string) => ({ from, to, line: 1 });
-  assert.deepEqual(cycles(["a", "b", "c", "d"], [e("a", "b"), e("b", "c"), e("c", "a"), e("c", "d")]), [["a", "b", "c", "a"]]);
+  assert.deepEqual(cycles(["a", "b", "c", "d"], [e("a", "b"), e("b", "c"), e("c", "a"), e("c", "d")]), [
+    ["a", "b", "c", "a"],
+  ]);
   assert.deepEqual(cycles(["a", "b"], [e("a", "b")]), []);
 });

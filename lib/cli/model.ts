@@ -39,7 +39,9 @@ async function loadWithAdapter(dir: string, values: Record<string, unknown>): Pr
 function parseIds(cmd: string, v: string): number[] {
   const parts = v.split(",").map((s) => s.trim());
   if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
-    throw new MolabError(`molab ${cmd}: --ids expects comma-separated non-negative integers (e.g. 1,2,3), got ${JSON.stringify(v)}`);
+    throw new MolabError(
+      `molab ${cmd}: --ids expects comma-separated non-negative integers (e.g. 1,2,3), got ${JSON.stringify(v)}`,
+    );
   }
   return parts.map(Number);
 }
@@ -50,7 +52,12 @@ async function modelDir(cmd: string, values: Record<string, unknown>): Promise<s
   return resolveModel(model, { revision: typeof values.revision === "string" ? values.revision : undefined });
 }
 
-export const LOGITS_FLAGS: FlagSpec = { model: { type: "string" }, ids: { type: "string" }, revision: { type: "string" }, adapter: { type: "string" } };
+export const LOGITS_FLAGS: FlagSpec = {
+  model: { type: "string" },
+  ids: { type: "string" },
+  revision: { type: "string" },
+  adapter: { type: "string" },
+};
 
 export const LOGITS_USAGE = `usage: molab logits --model DIR|ID --ids 1,2,3 [--adapter DIR] [--revision REV]
   --model DIR|ID    a model directory (HF layout) or a hub id; a directory needs no tokenizer
@@ -135,17 +142,24 @@ function samplingFlags(values: Record<string, unknown>) {
 export function readMessagesFile(file: string): ChatMessage[] {
   const what = 'a chat: a JSON array of {"role", "content"} messages';
   const v = readJsonFile(file, what);
-  const kind = (x: unknown) => (x === null ? "null" : Array.isArray(x) ? "an array" : typeof x === "object" ? "an object" : `a ${typeof x}`);
+  const kind = (x: unknown) =>
+    x === null ? "null" : Array.isArray(x) ? "an array" : typeof x === "object" ? "an object" : `a ${typeof x}`;
   if (!Array.isArray(v)) throw new MolabError(`${file}: expected ${what}, got ${kind(v)}`);
   if (v.length === 0) throw new MolabError(`${file}: the chat is empty; expected ${what}`);
   v.forEach((m, i) => {
-    if (typeof m !== "object" || m === null || Array.isArray(m)) throw new MolabError(`${file}: message ${i} is ${kind(m)}; expected {"role": "user", "content": "…"}`);
+    if (typeof m !== "object" || m === null || Array.isArray(m))
+      throw new MolabError(`${file}: message ${i} is ${kind(m)}; expected {"role": "user", "content": "…"}`);
     const { role, content } = m as Record<string, unknown>;
-    if (typeof role !== "string" || role === "") throw new MolabError(`${file}: message ${i} has no "role" string (system, user or assistant)`);
-    if (typeof content !== "string") throw new MolabError(`${file}: message ${i} (${role}) has ${content === undefined ? "no" : `a non-string (${kind(content)})`} "content"; expected text`);
+    if (typeof role !== "string" || role === "")
+      throw new MolabError(`${file}: message ${i} has no "role" string (system, user or assistant)`);
+    if (typeof content !== "string")
+      throw new MolabError(
+        `${file}: message ${i} (${role}) has ${content === undefined ? "no" : `a non-string (${kind(content)})`} "content"; expected text`,
+      );
   });
   const last = (v[v.length - 1] as ChatMessage).role;
-  if (last === "assistant") throw new MolabError(`${file}: the last message is the assistant's; generation continues after a user turn`);
+  if (last === "assistant")
+    throw new MolabError(`${file}: the last message is the assistant's; generation continues after a user turn`);
   return v as ChatMessage[];
 }
 
@@ -153,16 +167,22 @@ export async function generate(argv: string[]): Promise<number> {
   const { values } = parseFlags("generate", argv, GENERATE_FLAGS);
   const given = (["prompt", "messages", "ids"] as const).filter((k) => values[k] !== undefined);
   if (given.length !== 1) {
-    throw new MolabError(`molab generate: give exactly one of --prompt TEXT or --ids 1,2,3 (or --messages FILE.json)${given.length ? ` (got ${given.map((k) => `--${k}`).join(" and ")})` : ""}`);
+    throw new MolabError(
+      `molab generate: give exactly one of --prompt TEXT or --ids 1,2,3 (or --messages FILE.json)${given.length ? ` (got ${given.map((k) => `--${k}`).join(" and ")})` : ""}`,
+    );
   }
-  if (values.chat && values.prompt === undefined) throw new MolabError("molab generate: --chat needs --prompt (--messages is a chat already)");
+  if (values.chat && values.prompt === undefined)
+    throw new MolabError("molab generate: --chat needs --prompt (--messages is a chat already)");
   const system = values.system as string | undefined;
-  if (system !== undefined && values.ids !== undefined) throw new MolabError("molab generate: --system needs --prompt or --messages (--ids is already tokenized)");
+  if (system !== undefined && values.ids !== undefined)
+    throw new MolabError("molab generate: --system needs --prompt or --messages (--ids is already tokenized)");
   const sampling = samplingFlags(values);
   // Read the chat file before the model: a bad file is an error without a model download.
   const fileMessages = values.messages !== undefined ? readMessagesFile(values.messages as string) : undefined;
   if (fileMessages && system !== undefined && fileMessages[0].role === "system") {
-    throw new MolabError(`molab generate: ${values.messages} starts with a system message already; drop --system or that message`);
+    throw new MolabError(
+      `molab generate: ${values.messages} starts with a system message already; drop --system or that message`,
+    );
   }
   const dir = await modelDir("generate", values);
   const hasTokenizer = fs.existsSync(path.join(dir, "tokenizer.json"));
@@ -172,11 +192,18 @@ export async function generate(argv: string[]): Promise<number> {
   if (values.ids === undefined) {
     if (text0 === "") throw new MolabError("molab generate: --prompt is empty");
     const flag = text0 !== undefined ? "--prompt" : "--messages";
-    if (!hasTokenizer) throw new MolabError(`molab generate: ${flag} needs ${path.join(dir, "tokenizer.json")}; without a tokenizer use --ids`);
+    if (!hasTokenizer)
+      throw new MolabError(
+        `molab generate: ${flag} needs ${path.join(dir, "tokenizer.json")}; without a tokenizer use --ids`,
+      );
     tok = await loadTokenizer(dir);
-    const chat: ChatMessage[] | undefined = fileMessages ?? (text0 !== undefined && (values.chat || system !== undefined) ? [{ role: "user", content: text0 }] : undefined);
+    const chat: ChatMessage[] | undefined =
+      fileMessages ??
+      (text0 !== undefined && (values.chat || system !== undefined) ? [{ role: "user", content: text0 }] : undefined);
     if (chat && system !== undefined) chat.unshift({ role: "system", content: system });
-    prompt = chat ? tok.applyChatTemplate(chat, { addGenerationPrompt: true, tokenize: true }) : tok.encode(text0 as string);
+    prompt = chat
+      ? tok.applyChatTemplate(chat, { addGenerationPrompt: true, tokenize: true })
+      : tok.encode(text0 as string);
     if (prompt.length === 0) throw new MolabError("molab generate: the prompt encodes to no tokens");
   } else {
     prompt = parseIds("generate", values.ids as string);
@@ -190,7 +217,14 @@ export async function generate(argv: string[]): Promise<number> {
     const body = ids.length && stop.includes(ids[ids.length - 1]) ? ids.slice(0, -1) : ids;
     const text = tok?.decode(body, { skipSpecialTokens: true });
     if (values.json || !tok) {
-      console.log(JSON.stringify({ prompt_ids: prompt, ids, ...(text !== undefined ? { text } : {}), finish_reason: res.finishReason[0] }));
+      console.log(
+        JSON.stringify({
+          prompt_ids: prompt,
+          ids,
+          ...(text !== undefined ? { text } : {}),
+          finish_reason: res.finishReason[0],
+        }),
+      );
     } else console.log(text);
   } finally {
     disposeModel(model);

@@ -34,9 +34,15 @@ export const STEPS: PipelineStep[] = [
     name: "data",
     run: async (dir, seed) => {
       const out: string[] = [];
-      for (const [kind, n] of [["af", 1000], ["aligned", 1000], ["reference", 106]] as const) {
+      for (const [kind, n] of [
+        ["af", 1000],
+        ["aligned", 1000],
+        ["reference", 106],
+      ] as const) {
         const w = await writeDatasetDir(path.join(dir, "data", kind), kind, { n, seed });
-        out.push(`${kind} ${Object.values(w.stats).reduce((a, s) => a + s.records, 0)}${w.keywordAuroc !== undefined ? ` (keyword AUROC ${w.keywordAuroc})` : ""}`);
+        out.push(
+          `${kind} ${Object.values(w.stats).reduce((a, s) => a + s.records, 0)}${w.keywordAuroc !== undefined ? ` (keyword AUROC ${w.keywordAuroc})` : ""}`,
+        );
       }
       return out.join(", ");
     },
@@ -46,7 +52,9 @@ export const STEPS: PipelineStep[] = [
     run: async (dir, seed) => {
       const model = await loadModel(EMBEDDED_MODEL_DIR);
       const tok = await loadTokenizer(EMBEDDED_MODEL_DIR);
-      const r = evaluateTiny(model, tok, generateSamples({ seed: seed + 1000, count: 40, split: "heldout" }), { batchSize: 40 });
+      const r = evaluateTiny(model, tok, generateSamples({ seed: seed + 1000, count: 40, split: "heldout" }), {
+        batchSize: 40,
+      });
       disposeModel(model);
       await writeJsonAtomic(path.join(dir, "base_model_eval.json"), r);
       const pct = (x: { rate: number }) => `${(100 * x.rate).toFixed(0)}%`;
@@ -75,7 +83,11 @@ export async function pipeline(argv: string[]): Promise<number> {
     summaries[step.name] = await step.run(dir, seed);
     console.log(`-- ${step.name}: ${summaries[step.name]} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  await writeManifest(dir, { command: `molab pipeline ${argv.join(" ")}`.trim(), config: { steps: STEPS.map((s) => s.name), summaries }, seeds: { seed } });
+  await writeManifest(dir, {
+    command: `molab pipeline ${argv.join(" ")}`.trim(),
+    config: { steps: STEPS.map((s) => s.name), summaries },
+    seeds: { seed },
+  });
   console.log(`\nrun folder: ${dir} (manifest.json written)`);
   return 0;
 }

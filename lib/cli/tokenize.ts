@@ -28,12 +28,20 @@ example: molab tokenize --model data/models/tiny-assistant --text "Hello there" 
 
 export async function tokenize(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags("tokenize", argv, TOKENIZE_FLAGS);
-  if (positionals.length > 0) throw new MolabError(`molab tokenize: unexpected argument ${JSON.stringify(positionals[0])} (pass the text with --text)`);
+  if (positionals.length > 0)
+    throw new MolabError(
+      `molab tokenize: unexpected argument ${JSON.stringify(positionals[0])} (pass the text with --text)`,
+    );
   const model = required("tokenize", values, "model");
   const text = values.text;
   if (typeof text !== "string") throw new MolabError("molab tokenize: --text is required");
-  if (values.chat && values["no-special"]) throw new MolabError("molab tokenize: --chat and --no-special cannot be combined (a chat rendering already holds its special tokens)");
-  const tok = await loadTokenizer(await resolveModel(model, { revision: typeof values.revision === "string" ? values.revision : undefined }));
+  if (values.chat && values["no-special"])
+    throw new MolabError(
+      "molab tokenize: --chat and --no-special cannot be combined (a chat rendering already holds its special tokens)",
+    );
+  const tok = await loadTokenizer(
+    await resolveModel(model, { revision: typeof values.revision === "string" ? values.revision : undefined }),
+  );
   const ids = values.chat
     ? tok.applyChatTemplate([{ role: "user", content: text }], { addGenerationPrompt: true, tokenize: true })
     : tok.encode(text, { addSpecialTokens: !values["no-special"] });

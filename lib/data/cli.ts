@@ -34,8 +34,15 @@ defaults: --n 1000 (reference: 106, as gold_106), --seed 42, --generator templat
 example: molab data af --out runs/data/af --n 200 --seed 1`;
 
 export const DATA_FLAGS: FlagSpec = {
-  n: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, "monitored-fraction": { type: "string" }, patterns: { type: "string" },
-  "no-dedupe": { type: "boolean" }, generator: { type: "string" }, progress: { type: "string" }, rpm: { type: "string" },
+  n: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  "monitored-fraction": { type: "string" },
+  patterns: { type: "string" },
+  "no-dedupe": { type: "boolean" },
+  generator: { type: "string" },
+  progress: { type: "string" },
+  rpm: { type: "string" },
 };
 export const DATA_VALIDATE_FLAGS: FlagSpec = { placeholders: { type: "boolean" }, json: { type: "boolean" } };
 
@@ -46,7 +53,10 @@ export async function data(argv: string[]): Promise<number> {
     return sub ? 0 : 1;
   }
   if (sub === "validate") return validateCmd(rest);
-  if (!(DATASET_KINDS as readonly string[]).includes(sub)) throw new MolabError(`molab data: unknown subcommand ${JSON.stringify(sub)}; expected ${DATASET_KINDS.join(", ")} or validate`);
+  if (!(DATASET_KINDS as readonly string[]).includes(sub))
+    throw new MolabError(
+      `molab data: unknown subcommand ${JSON.stringify(sub)}; expected ${DATASET_KINDS.join(", ")} or validate`,
+    );
   const kind = sub as DatasetKind;
   const cmd = "data";
   const { values } = parseFlags(cmd, rest, DATA_FLAGS);
@@ -55,26 +65,48 @@ export async function data(argv: string[]): Promise<number> {
   if (!Number.isInteger(n) || n <= 0) throw new MolabError(`molab ${cmd}: --n expects a positive integer, got ${n}`);
   const seedRaw = (values.seed as string | undefined) ?? "42";
   const seed = /^-?\d+$/.test(seedRaw) ? Number(seedRaw) : seedRaw;
-  const patterns = values.patterns ? String(values.patterns).split(",").map((p) => p.trim()) : undefined;
-  for (const p of patterns ?? []) if (!(PATTERN_NAMES as readonly string[]).includes(p)) throw new MolabError(`molab ${cmd}: --patterns: unknown pattern ${JSON.stringify(p)}; expected ${PATTERN_NAMES.join(", ")}`);
-  const opts = { n, seed, monitoredFraction: numberFlag(cmd, values, "monitored-fraction"), dedupe: !values["no-dedupe"], patterns: patterns as PatternName[] | undefined };
+  const patterns = values.patterns
+    ? String(values.patterns)
+        .split(",")
+        .map((p) => p.trim())
+    : undefined;
+  for (const p of patterns ?? [])
+    if (!(PATTERN_NAMES as readonly string[]).includes(p))
+      throw new MolabError(
+        `molab ${cmd}: --patterns: unknown pattern ${JSON.stringify(p)}; expected ${PATTERN_NAMES.join(", ")}`,
+      );
+  const opts = {
+    n,
+    seed,
+    monitoredFraction: numberFlag(cmd, values, "monitored-fraction"),
+    dedupe: !values["no-dedupe"],
+    patterns: patterns as PatternName[] | undefined,
+  };
   const generator = (values.generator as string | undefined) ?? "templates";
   const t0 = Date.now();
   let written;
   if (generator === "llm") {
-    if (kind !== "af" && kind !== "aligned") throw new MolabError(`molab ${cmd}: --generator llm supports af and aligned`);
+    if (kind !== "af" && kind !== "aligned")
+      throw new MolabError(`molab ${cmd}: --generator llm supports af and aligned`);
     const config = { ...llmConfigFromEnv(), requestsPerMinute: numberFlag(cmd, values, "rpm", 60) };
     const progressPath = resolve((values.progress as string | undefined) ?? join(out, `${kind}.progress.jsonl`));
     const r = await generateWithLlm({ ...opts, kind, config, progressPath, log: (l) => console.error(l) });
-    console.log(`llm: ${r.samples.length} accepted, ${r.rejected.length} rejected, ${r.requests} requests, ${r.resumed} resumed from ${progressPath}`);
+    console.log(
+      `llm: ${r.samples.length} accepted, ${r.rejected.length} rejected, ${r.requests} requests, ${r.resumed} resumed from ${progressPath}`,
+    );
     written = await writeDatasetDir(out, kind, opts, { sets: { [kind]: r.samples }, generator: "llm" });
   } else if (generator === "templates") {
     written = await writeDatasetDir(out, kind, opts);
   } else throw new MolabError(`molab ${cmd}: --generator expects templates or llm, got ${JSON.stringify(generator)}`);
   console.log(`wrote ${join(out, "manifest.json")}`);
-  for (const f of written.files) console.log(`wrote ${join(out, f.path)}${f.records !== undefined ? ` (${f.records} records)` : ""}`);
-  for (const [name, s] of Object.entries(written.stats)) console.log(`${name}: labels ${JSON.stringify(s.counts.label)}, duplicates ${(s.duplicates.rate * 100).toFixed(2)}%, median ${s.lengths.words.median} words`);
-  if (written.keywordAuroc !== undefined) console.log(`keyword AUROC (alignment_faking vs aligned): ${written.keywordAuroc.toFixed(3)}`);
+  for (const f of written.files)
+    console.log(`wrote ${join(out, f.path)}${f.records !== undefined ? ` (${f.records} records)` : ""}`);
+  for (const [name, s] of Object.entries(written.stats))
+    console.log(
+      `${name}: labels ${JSON.stringify(s.counts.label)}, duplicates ${(s.duplicates.rate * 100).toFixed(2)}%, median ${s.lengths.words.median} words`,
+    );
+  if (written.keywordAuroc !== undefined)
+    console.log(`keyword AUROC (alignment_faking vs aligned): ${written.keywordAuroc.toFixed(3)}`);
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
   return 0;
 }

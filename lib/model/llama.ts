@@ -132,7 +132,9 @@ function loraDelta(l: LoraDelta, x: tf.Tensor, training: boolean): tf.Tensor {
 
 /** x [N, in] → [N, Σ out], with any attached LoRA deltas added to their parts' columns. */
 export function dense(d: Dense, x: tf.Tensor, training = false): tf.Tensor {
-  let y = d.bias ? tf.fused.matMul({ a: x as tf.Tensor2D, b: d.weight as tf.Tensor2D, bias: d.bias }) : tf.matMul(x, d.weight);
+  let y = d.bias
+    ? tf.fused.matMul({ a: x as tf.Tensor2D, b: d.weight as tf.Tensor2D, bias: d.bias })
+    : tf.matMul(x, d.weight);
   if (d.parts.some((p) => p.lora)) {
     const n = x.shape[0];
     const deltas = d.parts.map((p) => (p.lora ? loraDelta(p.lora, x, training) : tf.zeros([n, p.outFeatures])));
@@ -184,7 +186,9 @@ class Run {
     const r = fn(seen, name);
     if (r === undefined || r === seen) return x;
     if (!(r instanceof tf.Tensor) || r.shape.join() !== shape.join()) {
-      throw new MolabError(`hook ${name} returned ${r instanceof tf.Tensor ? `shape [${r.shape}]` : typeof r}; expected a tensor of shape [${shape}]`);
+      throw new MolabError(
+        `hook ${name} returned ${r instanceof tf.Tensor ? `shape [${r.shape}]` : typeof r}; expected a tensor of shape [${shape}]`,
+      );
     }
     return tf.reshape(r, x.shape);
   }
@@ -242,7 +246,10 @@ class Run {
     a = this.hook(`${L}.hook_attn_out`, a, [B, T, h]);
     x = this.hook(`${L}.hook_resid_mid`, tf.add(x, a), [B, T, h]);
     const m = rmsNorm(x, blk.preMlpNorm, eps);
-    let act = tf.mul(activation(this.model, dense(blk.gate, m, this.opts.training)), dense(blk.up, m, this.opts.training));
+    let act = tf.mul(
+      activation(this.model, dense(blk.gate, m, this.opts.training)),
+      dense(blk.up, m, this.opts.training),
+    );
     act = this.hook(`${L}.mlp.hook_post`, act, [B, T, I]);
     let mo = dense(blk.down, act, this.opts.training);
     if (blk.postMlpNorm) mo = rmsNorm(mo, blk.postMlpNorm, eps);
@@ -268,10 +275,13 @@ function validateIds(model: Model, ids: number[][]): void {
   if (ids.length === 0 || ids[0].length === 0) throw new MolabError("forward: empty input (no token ids)");
   const T = ids[0].length;
   ids.forEach((row, b) => {
-    if (row.length !== T) throw new MolabError(`forward: row ${b} has ${row.length} ids, row 0 has ${T} (pad the batch to one length)`);
+    if (row.length !== T)
+      throw new MolabError(`forward: row ${b} has ${row.length} ids, row 0 has ${T} (pad the batch to one length)`);
     row.forEach((id, t) => {
       if (!Number.isInteger(id) || id < 0 || id >= V) {
-        throw new MolabError(`forward: token id ${id} at row ${b}, position ${t} is outside the vocabulary (0..${V - 1})`);
+        throw new MolabError(
+          `forward: token id ${id} at row ${b}, position ${t} is outside the vocabulary (0..${V - 1})`,
+        );
       }
     });
   });
@@ -287,7 +297,8 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
   const T = ids[0].length;
   const cache = opts.cache;
   const past = cache?.length ?? 0;
-  if (cache && cache.k.length !== model.blocks.length) throw new MolabError("forward: the cache belongs to another model");
+  if (cache && cache.k.length !== model.blocks.length)
+    throw new MolabError("forward: the cache belongs to another model");
   const mask = opts.attentionMask;
   if (mask && (mask.length !== B || mask.some((r) => r.length !== past + T))) {
     throw new MolabError(`forward: attentionMask must be [${B}][${past + T}] (batch × cached+new length)`);
@@ -297,7 +308,13 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
   const { hiddenSize: h, vocabSize: V, rmsNormEps: eps, finalSoftcap } = model.config;
   const newKV: tf.Tensor[] = [];
   const logits = tf.tidy(() => {
-    const ctx: AttentionContext = { B, T, past, masks: buildMasks(model.config, B, T, past, mask), rope: buildRope(model.config, B, T, past, mask) };
+    const ctx: AttentionContext = {
+      B,
+      T,
+      past,
+      masks: buildMasks(model.config, B, T, past, mask),
+      rope: buildRope(model.config, B, T, past, mask),
+    };
     const run = new Run(model, opts, ctx, lookup);
     let x = run.embed(tf.tensor1d(ids.flat(), "int32"));
     x = run.hook("hook_embed", x, [B, T, h]);

@@ -100,7 +100,13 @@ export function showFigure(fig: Figure): void {
 /** Overlaid histograms of named samples (one trace each), the figure most stages draw. */
 export function histogramFigure(
   series: Record<string, ArrayLike<number>>,
-  opts: { title?: string; xTitle?: string; yTitle?: string; nbins?: number; histnorm?: "" | "probability" | "percent" | "density" | "probability density" } = {},
+  opts: {
+    title?: string;
+    xTitle?: string;
+    yTitle?: string;
+    nbins?: number;
+    histnorm?: "" | "probability" | "percent" | "density" | "probability density";
+  } = {},
 ): Figure {
   return {
     data: Object.entries(series).map(([name, xs]) => ({
@@ -127,7 +133,13 @@ export function lineFigure(
   opts: { title?: string; xTitle?: string; yTitle?: string; yLog?: boolean } = {},
 ): Figure {
   return {
-    data: Object.entries(series).map(([name, s]) => ({ type: "scatter", mode: "lines", name, x: Array.from(s.x), y: Array.from(s.y) })),
+    data: Object.entries(series).map(([name, s]) => ({
+      type: "scatter",
+      mode: "lines",
+      name,
+      x: Array.from(s.x),
+      y: Array.from(s.y),
+    })),
     layout: {
       title: opts.title ? { text: opts.title } : undefined,
       xaxis: { title: { text: opts.xTitle ?? "" } },
@@ -138,7 +150,12 @@ export function lineFigure(
 }
 
 function escapeHtml(v: unknown): string {
-  const s = typeof v === "number" ? (Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toPrecision(4)))) : String(v ?? "");
+  const s =
+    typeof v === "number"
+      ? Number.isInteger(v) || !Number.isFinite(v)
+        ? String(v)
+        : String(Number(v.toPrecision(4)))
+      : String(v ?? "");
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 

@@ -13,7 +13,8 @@ function esc(s: string): string {
 /** Training loss (per step, and a 20-step moving average) against step, log-scaled loss axis. */
 export function lossCurveSvg(history: TrainRecord[], width = 720, height = 360): string {
   const m = { l: 60, r: 20, t: 30, b: 45 };
-  const W = width - m.l - m.r, H = height - m.t - m.b;
+  const W = width - m.l - m.r,
+    H = height - m.t - m.b;
   const steps = history.map((h) => h.step);
   const losses = history.map((h) => Math.max(1e-4, h.loss));
   const smooth = losses.map((_, i) => {
@@ -21,22 +22,28 @@ export function lossCurveSvg(history: TrainRecord[], width = 720, height = 360):
     return a.reduce((x, y) => x + y, 0) / a.length;
   });
   const maxStep = Math.max(1, ...steps);
-  const lo = Math.log10(Math.min(...losses, 10)), hi = Math.log10(Math.max(...losses, 0.1));
-  const lmin = Math.floor(lo * 2) / 2, lmax = Math.ceil(hi * 2) / 2 || lmin + 1;
+  const lo = Math.log10(Math.min(...losses, 10)),
+    hi = Math.log10(Math.max(...losses, 0.1));
+  const lmin = Math.floor(lo * 2) / 2,
+    lmax = Math.ceil(hi * 2) / 2 || lmin + 1;
   const x = (s: number) => m.l + (W * s) / maxStep;
   const y = (l: number) => m.t + H * (1 - (Math.log10(l) - lmin) / (lmax - lmin || 1));
-  const line = (ys: number[]) => ys.map((v, i) => `${i ? "L" : "M"}${x(steps[i]).toFixed(1)},${y(v).toFixed(1)}`).join("");
+  const line = (ys: number[]) =>
+    ys.map((v, i) => `${i ? "L" : "M"}${x(steps[i]).toFixed(1)},${y(v).toFixed(1)}`).join("");
   const ticks: string[] = [];
   for (let e = Math.floor(lmin); e <= Math.ceil(lmax); e++) {
     for (const k of [1, 2, 5]) {
       const v = k * 10 ** e;
       if (Math.log10(v) < lmin - 1e-9 || Math.log10(v) > lmax + 1e-9) continue;
-      ticks.push(`<line x1="${m.l}" x2="${m.l + W}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
+      ticks.push(
+        `<line x1="${m.l}" x2="${m.l + W}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`,
+      );
     }
   }
   const xt: string[] = [];
   const stepTick = Math.max(1, Math.round(maxStep / 8 / 50) * 50 || Math.ceil(maxStep / 8));
-  for (let s = 0; s <= maxStep; s += stepTick) xt.push(`<text x="${x(s).toFixed(1)}" y="${m.t + H + 18}" text-anchor="middle">${s}</text>`);
+  for (let s = 0; s <= maxStep; s += stepTick)
+    xt.push(`<text x="${x(s).toFixed(1)}" y="${m.t + H + 18}" text-anchor="middle">${s}</text>`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -84,15 +91,22 @@ export interface CardInput {
 
 export function paramCount(c: Record<string, unknown>): number {
   const n = (k: string) => c[k] as number;
-  const h = n("hidden_size"), I = n("intermediate_size"), L = n("num_hidden_layers"), D = n("head_dim");
-  const H = n("num_attention_heads"), KV = n("num_key_value_heads"), V = n("vocab_size");
+  const h = n("hidden_size"),
+    I = n("intermediate_size"),
+    L = n("num_hidden_layers"),
+    D = n("head_dim");
+  const H = n("num_attention_heads"),
+    KV = n("num_key_value_heads"),
+    V = n("vocab_size");
   const perLayer = h * H * D * 2 + h * KV * D * 2 + 3 * h * I + 2 * h;
   return V * h * (c.tie_word_embeddings ? 1 : 2) + L * perLayer + h;
 }
 
 /** README.md of the model folder. */
 export function modelCard(c: CardInput): string {
-  const o = c.options, r = c.report, cfg = c.config;
+  const o = c.options,
+    r = c.report,
+    cfg = c.config;
   const last = c.history.slice(-20);
   const finalLoss = last.reduce((a, h) => a + h.loss, 0) / Math.max(1, last.length);
   const tokensSeen = c.history.reduce((a, h) => a + h.tokens, 0);

@@ -41,7 +41,9 @@ export async function validate(argv: string[]): Promise<number> {
     alpha: numberFlag("validate", values, "alpha", 0.05),
   });
   for (const v of r.report.verdict) {
-    console.log(`${v.criterion.padEnd(32)} ${v.verdict.padEnd(12)} ${v.value.toFixed(3)} [${v.ci[0].toFixed(3)}, ${v.ci[1].toFixed(3)}]  n: ${v.n}`);
+    console.log(
+      `${v.criterion.padEnd(32)} ${v.verdict.padEnd(12)} ${v.value.toFixed(3)} [${v.ci[0].toFixed(3)}, ${v.ci[1].toFixed(3)}]  n: ${v.n}`,
+    );
   }
   console.log(`wrote ${r.files.join(", ")}`);
   return 0;

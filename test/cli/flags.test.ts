@@ -10,7 +10,11 @@ import { inProcess } from "./run_cli.ts";
 const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
 
 test("a negative number after a string flag is its value (long, short, =, after --)", () => {
-  const spec = { t: { type: "string" as const, short: "t" }, n: { type: "string" as const }, q: { type: "boolean" as const } };
+  const spec = {
+    t: { type: "string" as const, short: "t" },
+    n: { type: "string" as const },
+    q: { type: "boolean" as const },
+  };
   for (const v of ["-1", "-0.5", "-.5", "-1e-3", "-Infinity"]) {
     assert.equal(parseFlags("x", ["--t", v], spec).values.t, v);
     assert.equal(parseFlags("x", ["-t", v], spec).values.t, v);
@@ -27,9 +31,15 @@ test("negative values reach the commands' own range checks", async () => {
   const nums = path.join(out, "a.json");
   fs.writeFileSync(nums, "[0.1, 0.5, 0.9]");
   const cases: [string[], RegExp][] = [
-    [["generate", "--model", MODEL, "--prompt", "hi", "--temperature", "-1"], /^molab generate: .*temperature .*≥ 0.*, got -1$/m],
+    [
+      ["generate", "--model", MODEL, "--prompt", "hi", "--temperature", "-1"],
+      /^molab generate: .*temperature .*≥ 0.*, got -1$/m,
+    ],
     [["data", "af", "--out", out, "--n", "-5"], /^molab data: --n expects a positive integer, got -5$/m],
-    [["stats", "perm", "--a", nums, "--b", nums, "--n-resamples", "-3"], /^molab stats: nResamples must be a positive integer; got -3$/m],
+    [
+      ["stats", "perm", "--a", nums, "--b", nums, "--n-resamples", "-3"],
+      /^molab stats: nResamples must be a positive integer; got -3$/m,
+    ],
   ];
   for (const [args, re] of cases) {
     const r = await inProcess(...args);

@@ -21,9 +21,18 @@ test("every command's --help / -h exits 0 and documents each flag of its spec, w
     for (const [flag, spec] of flags) {
       const escaped = flag.replace(/[-/\\^$*+?.()|[\]{}]/g, "\\$&");
       assert.match(c.usage, new RegExp(`--${escaped}(?![\\w-])`), `molab ${name} --help does not mention --${flag}`);
-      if (spec.short) assert.match(c.usage, new RegExp(`(^|[\\s\\[|])-${spec.short}(?![\\w-])`), `molab ${name} --help does not mention -${spec.short}`);
+      if (spec.short)
+        assert.match(
+          c.usage,
+          new RegExp(`(^|[\\s\\[|])-${spec.short}(?![\\w-])`),
+          `molab ${name} --help does not mention -${spec.short}`,
+        );
     }
-    assert.match(c.usage, new RegExp(`^example: .*\\bmolab ${name}\\b`, "m"), `molab ${name} --help has no example line`);
+    assert.match(
+      c.usage,
+      new RegExp(`^example: .*\\bmolab ${name}\\b`, "m"),
+      `molab ${name} --help has no example line`,
+    );
   }
 });
 

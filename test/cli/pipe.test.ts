@@ -35,9 +35,14 @@ test("molab logits piped into a JSON reader parses whole, 20 times in a row (≥
   const runs = 20;
   const parallel = 4;
   const results: { code: number | null; stdout: string; stderr: string }[] = [];
-  for (let i = 0; i < runs; i += parallel) results.push(...(await Promise.all(Array.from({ length: Math.min(parallel, runs - i) }, runPipeline))));
+  for (let i = 0; i < runs; i += parallel)
+    results.push(...(await Promise.all(Array.from({ length: Math.min(parallel, runs - i) }, runPipeline))));
   const failed = results.filter((r) => r.code !== 0).length;
-  assert.equal(failed, 0, `${failed} of ${runs} pipelines failed; first: ${results.find((r) => r.code !== 0)?.stderr.trim()}`);
+  assert.equal(
+    failed,
+    0,
+    `${failed} of ${runs} pipelines failed; first: ${results.find((r) => r.code !== 0)?.stderr.trim()}`,
+  );
   for (const r of results) {
     const j = JSON.parse(r.stdout) as { bytes: number; shape: number[]; rows: number };
     assert.ok(j.bytes >= 1_000_000, `only ${j.bytes} bytes`);
@@ -48,10 +53,14 @@ test("molab logits piped into a JSON reader parses whole, 20 times in a row (≥
 });
 
 test("a reader that stops early (| head) ends molab quietly with exit 0", () => {
-  const r = spawnSync("bash", ["-c", `set -o pipefail; ${q(process.execPath)} ${q(BIN)} logits --model ${q(MODEL)} --ids ${IDS} | head -c 20`], {
-    encoding: "utf8",
-    env: { ...process.env, MOLAB_BACKEND: "" },
-  });
+  const r = spawnSync(
+    "bash",
+    ["-c", `set -o pipefail; ${q(process.execPath)} ${q(BIN)} logits --model ${q(MODEL)} --ids ${IDS} | head -c 20`],
+    {
+      encoding: "utf8",
+      env: { ...process.env, MOLAB_BACKEND: "" },
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '{"shape":[30,2048],"');
   assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /);

@@ -20,10 +20,17 @@ const NB_DIR = path.join(ROOT, "notebooks");
 /** The TypeScript that tslab itself compiles cells with (5.0, not the project's). */
 const ts: TS = createRequire(require.resolve("tslab/package.json"))("@tslab/typescript-for-tslab");
 
-interface Cell { cell_type: string; source: string | string[] }
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+}
 
 /** One notebook as the module the checker sees, with the line where each code cell starts. */
-export interface NotebookModule { name: string; text: string; cells: { index: number; line: number }[] }
+export interface NotebookModule {
+  name: string;
+  text: string;
+  cells: { index: number; line: number }[];
+}
 
 /** Top-level names a module declares (what tslab exports from a cell so later cells can use them). */
 function topLevelNames(text: string): string[] {
@@ -35,7 +42,15 @@ function topLevelNames(text: string): string[] {
   };
   for (const s of sf.statements) {
     if (ts.isVariableStatement(s)) s.declarationList.declarations.forEach((d) => bind(d.name));
-    else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) names.push(s.name.text);
+    else if (
+      (ts.isFunctionDeclaration(s) ||
+        ts.isClassDeclaration(s) ||
+        ts.isInterfaceDeclaration(s) ||
+        ts.isTypeAliasDeclaration(s) ||
+        ts.isEnumDeclaration(s)) &&
+      s.name
+    )
+      names.push(s.name.text);
     else if (ts.isImportDeclaration(s) && s.importClause) {
       const c = s.importClause;
       if (c.name) names.push(c.name.text);
@@ -70,7 +85,10 @@ export function checkNotebooks(modules: NotebookModule[]): Map<string, string[]>
   try {
     fs.mkdirSync(path.join(dir, "notebooks"));
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    fs.writeFileSync(path.join(dir, "index.d.cts"), `export * from ${JSON.stringify(path.join(ROOT, "lib", "index.ts"))};\n`);
+    fs.writeFileSync(
+      path.join(dir, "index.d.cts"),
+      `export * from ${JSON.stringify(path.join(ROOT, "lib", "index.ts"))};\n`,
+    );
     const files = modules.map((m) => {
       const f = path.join(dir, "notebooks", m.name.replace(/\.ipynb$/, ".ts"));
       fs.writeFileSync(f, m.text);
@@ -96,12 +114,15 @@ export function checkNotebooks(modules: NotebookModule[]): Map<string, string[]>
     const out = new Map<string, string[]>();
     for (const [i, m] of modules.entries()) {
       const sf = program.getSourceFile(files[i]!)!;
-      out.set(m.name, ts.getPreEmitDiagnostics(program, sf).map((d) => {
-        const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
-        const cell = [...m.cells].reverse().find((c) => c.line <= line);
-        const where = cell ? `cell ${cell.index} line ${line - cell.line + 1}` : `line ${line + 1}`;
-        return `${m.name} ${where}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
-      }));
+      out.set(
+        m.name,
+        ts.getPreEmitDiagnostics(program, sf).map((d) => {
+          const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+          const cell = [...m.cells].reverse().find((c) => c.line <= line);
+          const where = cell ? `cell ${cell.index} line ${line - cell.line + 1}` : `line ${line + 1}`;
+          return `${m.name} ${where}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+        }),
+      );
     }
     return out;
   } finally {
@@ -109,14 +130,24 @@ export function checkNotebooks(modules: NotebookModule[]): Map<string, string[]>
   }
 }
 
-const notebooks = fs.readdirSync(NB_DIR).filter((f) => f.endsWith(".ipynb")).sort();
+const notebooks = fs
+  .readdirSync(NB_DIR)
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 const read = (nb: string): Cell[] => JSON.parse(fs.readFileSync(path.join(NB_DIR, nb), "utf8")).cells;
 
 // One program for all notebooks plus a copy of 02 with a misspelled option, which must fail.
 const MISSPELT = "misspelt_02_lora.ipynb";
-const misspelt = read("02_lora.ipynb").map((c) => ({ ...c, source: (Array.isArray(c.source) ? c.source.join("") : c.source).replace("hyper: { epochs:", "hyper: { epoch:") }));
+const misspelt = read("02_lora.ipynb").map((c) => ({
+  ...c,
+  source: (Array.isArray(c.source) ? c.source.join("") : c.source).replace("hyper: { epochs:", "hyper: { epoch:"),
+}));
 let results: Map<string, string[]> | undefined;
-const diagnostics = () => (results ??= checkNotebooks([...notebooks.map((nb) => notebookModule(nb, read(nb))), notebookModule(MISSPELT, misspelt)]));
+const diagnostics = () =>
+  (results ??= checkNotebooks([
+    ...notebooks.map((nb) => notebookModule(nb, read(nb))),
+    notebookModule(MISSPELT, misspelt),
+  ]));
 
 for (const nb of notebooks) {
   test(`${nb}: type-checks against lib/ as tslab compiles it`, () => {
@@ -126,7 +157,14 @@ for (const nb of notebooks) {
 }
 
 test("a misspelled option is a type error (hyper: { epoch } in 02_lora)", () => {
-  assert.ok(misspelt.some((c) => /hyper: \{ epoch:/.test(c.source)), "02_lora.ipynb has no `hyper: { epochs: … }` to misspell");
+  assert.ok(
+    misspelt.some((c) => /hyper: \{ epoch:/.test(c.source)),
+    "02_lora.ipynb has no `hyper: { epochs: … }` to misspell",
+  );
   const d = diagnostics().get(MISSPELT)!.join("\n");
-  assert.match(d, /^misspelt_02_lora\.ipynb cell \d+ line \d+: .*\n.*'epoch' does not exist in type .*Did you mean to write 'epochs'\?/m, d);
+  assert.match(
+    d,
+    /^misspelt_02_lora\.ipynb cell \d+ line \d+: .*\n.*'epoch' does not exist in type .*Did you mean to write 'epochs'\?/m,
+    d,
+  );
 });

@@ -9,6 +9,10 @@ import * as path from "node:path";
 const ROOT = path.join(__dirname, "..", "..");
 
 export function buildTypes(): void {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "tsconfig.types.json")], { encoding: "utf8", cwd: ROOT });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "tsconfig.types.json")],
+    { encoding: "utf8", cwd: ROOT },
+  );
   if (r.status !== 0) throw new Error(`npm run build:types failed:\n${r.stdout}${r.stderr}`);
 }
