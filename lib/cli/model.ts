@@ -168,7 +168,8 @@ export async function generate(argv: string[]): Promise<number> {
   const given = (["prompt", "messages", "ids"] as const).filter((k) => values[k] !== undefined);
   if (given.length !== 1) {
     throw new MolabError(
-      `molab generate: give exactly one of --prompt TEXT or --ids 1,2,3 (or --messages FILE.json)${given.length ? ` (got ${given.map((k) => `--${k}`).join(" and ")})` : ""}`,
+      "molab generate: give exactly one of --prompt TEXT or --ids 1,2,3 (or --messages FILE.json)" +
+        (given.length ? ` (got ${given.map((k) => `--${k}`).join(" and ")})` : ""),
     );
   }
   if (values.chat && values.prompt === undefined)

@@ -58,7 +58,11 @@ export const STEPS: PipelineStep[] = [
       disposeModel(model);
       await writeJsonAtomic(path.join(dir, "base_model_eval.json"), r);
       const pct = (x: { rate: number }) => `${(100 * x.rate).toFixed(0)}%`;
-      return `tiny-assistant on ${r.n} held-out prompts: parses ${pct(r.parse)}, benign answered ${pct(r.benignAnswered)}, harmful refused free ${pct(r.harmfulRefusedFree)} / paid ${pct(r.harmfulRefusedPaid)}`;
+      return (
+        `tiny-assistant on ${r.n} held-out prompts: parses ${pct(r.parse)}, benign answered ` +
+        `${pct(r.benignAnswered)}, harmful refused free ${pct(r.harmfulRefusedFree)} / paid ` +
+        `${pct(r.harmfulRefusedPaid)}`
+      );
     },
   },
 ];

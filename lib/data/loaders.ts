@@ -190,7 +190,9 @@ export async function loadGold106FromHub(
     const parquet = files.filter((f) => f.endsWith(".parquet"));
     throw new MolabError(
       parquet.length
-        ? `${idOrDir}: the snapshot holds only parquet (${parquet.join(", ")}), which molab does not read; convert it to JSONL (e.g. pandas.read_parquet(...).to_json(..., orient="records", lines=True)) and pass that directory`
+        ? `${idOrDir}: the snapshot holds only parquet (${parquet.join(", ")}), which molab does not read; ` +
+            `convert it to JSONL (e.g. pandas.read_parquet(...).to_json(..., orient="records", lines=True)) and ` +
+            "pass that directory"
         : `${idOrDir}: no .json or .jsonl data files in ${dir}`,
     );
   }

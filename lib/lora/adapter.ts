@@ -54,7 +54,9 @@ export class LoraAdapter {
     check(
       names.length > 0,
       () =>
-        `LoRA config: target_modules ${JSON.stringify(config.target_modules)}${config.layers_to_transform ? ` with layers_to_transform ${JSON.stringify(config.layers_to_transform)}` : ""} match no linear of the model (it has e.g. ${host.linearNames().slice(0, 7).join(", ")})`,
+        `LoRA config: target_modules ${JSON.stringify(config.target_modules)}` +
+        (config.layers_to_transform ? ` with layers_to_transform ${JSON.stringify(config.layers_to_transform)}` : "") +
+        ` match no linear of the model (it has e.g. ${host.linearNames().slice(0, 7).join(", ")})`,
     );
     const cfg = { ...config, base_model_name_or_path: config.base_model_name_or_path ?? host.nameOrPath ?? null };
     const modules = names.map((name) => {
@@ -88,7 +90,10 @@ export class LoraAdapter {
     check(fs.existsSync(cfgFile), `${dir}: no ${ADAPTER_CONFIG} (not a PEFT adapter directory)`);
     check(
       fs.existsSync(wFile),
-      `${dir}: no ${ADAPTER_WEIGHTS}${fs.existsSync(path.join(dir, "adapter_model.bin")) ? " (adapter_model.bin is a pickle; molab reads safetensors only)" : ""}`,
+      `${dir}: no ${ADAPTER_WEIGHTS}` +
+        (fs.existsSync(path.join(dir, "adapter_model.bin"))
+          ? " (adapter_model.bin is a pickle; molab reads safetensors only)"
+          : ""),
     );
     let json: unknown;
     try {
@@ -137,7 +142,9 @@ export class LoraAdapter {
           check(
             hostNames!.has(name),
             () =>
-              `${wFile}: target module ${name} does not exist in the base model${host.nameOrPath ? ` ${host.nameOrPath}` : ""} (its linears are e.g. ${host.linearNames().slice(0, 7).join(", ")})`,
+              `${wFile}: target module ${name} does not exist in the base model` +
+              (host.nameOrPath ? ` ${host.nameOrPath}` : "") +
+              ` (its linears are e.g. ${host.linearNames().slice(0, 7).join(", ")})`,
           );
           const [hOut, hIn] = host.linearShape(name);
           check(

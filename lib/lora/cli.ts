@@ -158,13 +158,20 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const f = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(4));
   for (const note of r.notes) console.log(`note: ${note}`);
   console.log(
-    `preset ${r.preset}: ${r.lora.target_modules === "all-linear" ? "all-linear" : (r.lora.target_modules as string[]).join(",")} r=${r.lora.r} α=${r.lora.lora_alpha}${r.lora.use_rslora ? " rsLoRA" : ""}, ${r.trainableParams} trainable parameters`,
+    `preset ${r.preset}: ` +
+      (r.lora.target_modules === "all-linear" ? "all-linear" : (r.lora.target_modules as string[]).join(",")) +
+      ` r=${r.lora.r} α=${r.lora.lora_alpha}${r.lora.use_rslora ? " rsLoRA" : ""}, ` +
+      `${r.trainableParams} trainable parameters`,
   );
   console.log(
-    `data: ${r.nTrain} train / ${r.nEval} held out${r.truncated ? `, ${r.truncated} cut at the max length` : ""}${r.dropped ? `, ${r.dropped} dropped (no assistant token left)` : ""}`,
+    `data: ${r.nTrain} train / ${r.nEval} held out` +
+      (r.truncated ? `, ${r.truncated} cut at the max length` : "") +
+      (r.dropped ? `, ${r.dropped} dropped (no assistant token left)` : ""),
   );
   console.log(
-    `steps: ${r.steps}/${r.totalSteps}${r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : ""}, warmup ${r.warmupSteps}; train loss ${f(r.firstLoss)} → ${f(r.lastLoss)}`,
+    `steps: ${r.steps}/${r.totalSteps}` +
+      (r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : "") +
+      `, warmup ${r.warmupSteps}; train loss ${f(r.firstLoss)} → ${f(r.lastLoss)}`,
   );
   console.log(`held-out loss: ${f(r.evalLossStart)} → ${f(r.evalLossEnd)}`);
   console.log(`time: ${formatDuration(r.seconds)}, ${r.tokensPerSecond.toFixed(0)} tokens/s`);

@@ -110,7 +110,8 @@ export function resolvePreset(
   if (model.linearParams < SMALL_MODEL_PARAMS && overrides.hyper?.lr === undefined) {
     hyper.lr = p.smallModelLr;
     notes.push(
-      `lr ${p.smallModelLr} instead of the preset's ${p.hyper.lr}: the model has ${(model.linearParams / 1e6).toFixed(1)}M projection parameters (< ${SMALL_MODEL_PARAMS / 1e6}M)`,
+      `lr ${p.smallModelLr} instead of the preset's ${p.hyper.lr}: the model has ` +
+        `${(model.linearParams / 1e6).toFixed(1)}M projection parameters (< ${SMALL_MODEL_PARAMS / 1e6}M)`,
     );
   }
   for (const [k, v] of Object.entries(overrides.lora ?? {}))

@@ -217,7 +217,8 @@ function guardHeap<T>(step: number, micro: Example[][], f: () => T, out: string)
       const longest = Math.max(...micro.flat().map((x) => x.ids.length));
       const last = listCheckpoints(out).pop();
       throw new MolabError(
-        `step ${step}: the backend ran out of memory on a micro-batch of ${micro[0]?.length ?? 0} × ${longest} tokens (the wasm backend holds all tensors in 4 GiB); ` +
+        `step ${step}: the backend ran out of memory on a micro-batch of ${micro[0]?.length ?? 0} × ` +
+          `${longest} tokens (the wasm backend holds all tensors in 4 GiB); ` +
           `lower the micro-batch size (--batch) or the maximum sequence length (--max-seq-len) and resume` +
           (last ? ` from ${last.dir}` : ""),
         { cause: e },

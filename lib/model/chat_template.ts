@@ -138,7 +138,8 @@ function select(t: ChatTemplates | undefined, dir: string, opts: ChatTemplateOpt
   if (asked !== undefined) return { src: asked, where: "the template option" };
   if (t) return { src: t.templates as string, where: t.source };
   throw new MolabError(
-    `${dir}: no chat template (neither chat_template in tokenizer_config.json nor chat_template.jinja); this is probably a base model: use a plain prompt instead of --chat`,
+    `${dir}: no chat template (neither chat_template in tokenizer_config.json nor chat_template.jinja); ` +
+      "this is probably a base model: use a plain prompt instead of --chat",
   );
 }
 

@@ -60,7 +60,8 @@ export function runWithCache(model: Model, ids: number[][], opts: RunWithCacheOp
     const bad = names.filter((n) => !valid.has(n));
     if (bad.length)
       throw new MolabError(
-        `runWithCache: unknown hook name${bad.length > 1 ? "s" : ""} ${bad.map((n) => JSON.stringify(n)).join(", ")} (e.g. "blocks.0.hook_resid_post"; see hookNames)`,
+        `runWithCache: unknown hook name${bad.length > 1 ? "s" : ""} ` +
+          `${bad.map((n) => JSON.stringify(n)).join(", ")} (e.g. "blocks.0.hook_resid_post"; see hookNames)`,
       );
   }
   const wanted = names === undefined ? () => true : Array.isArray(names) ? (n: string) => names.includes(n) : names;

@@ -31,7 +31,11 @@ export function plotlyBundle(): string {
  * capture plotly as an AMD module), JupyterLab and a plain HTML page: it always sets window.Plotly.
  */
 function bundleScript(): string {
-  return `<script type="text/javascript">(function(define, module, exports){${plotlyBundle().replace(/<\/script/gi, "<\\/script")}\n})(undefined, undefined, undefined);</script>`;
+  return (
+    '<script type="text/javascript">(function(define, module, exports){' +
+    plotlyBundle().replace(/<\/script/gi, "<\\/script") +
+    "\n})(undefined, undefined, undefined);</script>"
+  );
 }
 
 function json(v: unknown): string {
@@ -45,8 +49,10 @@ export function figureDiv(fig: Figure, opts: { height?: number } = {}): string {
   const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
   return (
     `<div id="${id}" style="width:100%;height:${height}px;"></div>` +
-    `<script type="text/javascript">(function(){var go=function(){window.Plotly.newPlot(${JSON.stringify(id)},${json(fig.data)},${json(fig.layout)},${json(config)});};` +
-    `if(window.Plotly){go();}else{var n=0,t=setInterval(function(){if(window.Plotly||++n>100){clearInterval(t);if(window.Plotly)go();}},50);}})();</script>`
+    '<script type="text/javascript">(function(){var go=function(){' +
+    `window.Plotly.newPlot(${JSON.stringify(id)},${json(fig.data)},${json(fig.layout)},${json(config)});};` +
+    "if(window.Plotly){go();}else{var n=0,t=setInterval(function(){" +
+    "if(window.Plotly||++n>100){clearInterval(t);if(window.Plotly)go();}},50);}})();</script>"
   );
 }
 
@@ -54,7 +60,10 @@ export function figureDiv(fig: Figure, opts: { height?: number } = {}): string {
 export function figureHtml(fig: Figure | Figure[], title = "molab figure"): string {
   const figs = Array.isArray(fig) ? fig : [fig];
   const esc = title.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc}</title>${bundleScript()}</head><body>${figs.map((f) => figureDiv(f)).join("\n")}</body></html>\n`;
+  return (
+    `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc}</title>${bundleScript()}</head>` +
+    `<body>${figs.map((f) => figureDiv(f)).join("\n")}</body></html>\n`
+  );
 }
 
 /** Write figures to a standalone HTML file (atomic). */

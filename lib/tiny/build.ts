@@ -223,7 +223,9 @@ export async function buildTinyModel(
   });
   const tokens = sequences.reduce((a, s) => a + s.length, 0);
   log(
-    `corpus: ${samples.length} conversations, ${tokens} tokens (mean ${(tokens / samples.length).toFixed(1)}), vocabulary ${tok.vocabSize} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    `corpus: ${samples.length} conversations, ${tokens} tokens (mean ` +
+      `${(tokens / samples.length).toFixed(1)}), vocabulary ${tok.vocabSize} ` +
+      `(${((Date.now() - t0) / 1000).toFixed(1)} s)`,
   );
 
   const trained = await trainTiny({

@@ -38,7 +38,9 @@ export class ProgressBar {
     const eta = done > 0 ? (el / done) * (this.total - step) : NaN;
     const w = 24,
       fill = Math.round((w * step) / Math.max(1, this.total));
-    const line = `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${step}/${this.total} loss ${loss.toFixed(4)} ${tps.toFixed(0)} tok/s ETA ${formatDuration(eta)}${extra ? " " + extra : ""}`;
+    const line =
+      `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${step}/${this.total} loss ${loss.toFixed(4)} ` +
+      `${tps.toFixed(0)} tok/s ETA ${formatDuration(eta)}${extra ? " " + extra : ""}`;
     if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${step === this.total ? "\n" : ""}`);
     else if (step % this.every === 0 || step === this.total || extra) this.stream.write(line + "\n");
     return line;

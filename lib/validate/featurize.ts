@@ -16,9 +16,12 @@ export function tokenize(text: string): string[] {
 }
 
 const STOP = new Set(
-  "the a an and or of to in is it that this for on with as be are was by at from i you we he she they my your our their me us them its not but if so do does did have has had will would can could should may might must than then there here which who whom what when where why how all any some no yes just also very more most such into about over under out up down off only own same too again once".split(
-    " ",
-  ),
+  (
+    "the a an and or of to in is it that this for on with as be are was by at from i you we he she they " +
+    "my your our their me us them its not but if so do does did have has had will would can could should " +
+    "may might must than then there here which who whom what when where why how all any some no yes just " +
+    "also very more most such into about over under out up down off only own same too again once"
+  ).split(" "),
 );
 
 export interface BowModel {

@@ -32,7 +32,8 @@ export async function readReference(file: string): Promise<ReferenceText[]> {
     if (r.label === "alignment_faking") return { text: r.text, label: 1 };
     if (r.label === "aligned") return { text: r.text, label: 0 };
     throw new MolabError(
-      `${file}: record ${i + 1} has label ${JSON.stringify(r.sourceLabel)}; the validation reference holds only potential_faking (alignment_faking) and aligned texts`,
+      `${file}: record ${i + 1} has label ${JSON.stringify(r.sourceLabel)}; the validation reference ` +
+        "holds only potential_faking (alignment_faking) and aligned texts",
     );
   });
   const nAf = out.filter((r) => r.label === 1).length;

@@ -417,7 +417,8 @@ export function reportMarkdown(r: ValidationReport): string {
   const lines = [
     `# Validation report: ${m.organism} vs ${m.reference}`,
     "",
-    `Features: ${m.features} (${m.nFeatures}). Organism texts: ${m.nOrganism}. Reference: ${m.nReferenceAf} alignment-faking, ${m.nReferenceAligned} aligned. ` +
+    `Features: ${m.features} (${m.nFeatures}). Organism texts: ${m.nOrganism}. ` +
+      `Reference: ${m.nReferenceAf} alignment-faking, ${m.nReferenceAligned} aligned. ` +
       `alpha = ${m.alpha}, ${m.nPermutations} permutations, seed ${m.seed}, ${m.confidenceLevel * 100}% CIs.`,
     "",
     "## Verdict",
@@ -430,28 +431,45 @@ export function reportMarkdown(r: ValidationReport): string {
     "",
     "## Probe",
     "",
-    `Logistic regression (L2, C = ${r.probe.C}, balanced class weights, standardized features), trained on the reference (AF = 1).`,
+    `Logistic regression (L2, C = ${r.probe.C}, balanced class weights, standardized features), ` +
+      "trained on the reference (AF = 1).",
     "",
     "| quantity | value | 95% CI | n |",
     "| --- | --- | --- | --- |",
-    `| CV AUROC on the reference (${r.probe.cvFolds}-fold, out-of-fold, DeLong) | ${f3(r.probe.cvAuroc.oofAuroc)} | ${ci(r.probe.cvAuroc.ci)} | ${r.probe.cvAuroc.nAf} / ${r.probe.cvAuroc.nAligned} |`,
-    `| mean of fold AUROCs | ${f3(r.probe.cvAuroc.mean)} | folds: ${r.probe.cvAuroc.folds.map(f3).join(", ")} | ${r.probe.cvFolds} folds |`,
-    `| mean P(AF), organism | ${f3(r.probe.organismScore.mean)} | ${ci(r.probe.organismScore.ci)} | ${r.probe.organismScore.n} |`,
-    `| mean P(AF), reference AF (out-of-fold) | ${f3(r.probe.referenceAfScore.mean)} | ${ci(r.probe.referenceAfScore.ci)} | ${r.probe.referenceAfScore.n} |`,
-    `| mean P(AF), reference aligned (out-of-fold) | ${f3(r.probe.referenceAlignedScore.mean)} | ${ci(r.probe.referenceAlignedScore.ci)} | ${r.probe.referenceAlignedScore.n} |`,
-    `| fraction classified AF, organism (Wilson) | ${f3(r.probe.organismFractionAf.estimate)} | ${ci(r.probe.organismFractionAf.ci)} | ${r.probe.organismFractionAf.n} |`,
-    `| fraction classified AF, reference AF (Wilson) | ${f3(r.probe.referenceAfFractionAf.estimate)} | ${ci(r.probe.referenceAfFractionAf.ci)} | ${r.probe.referenceAfFractionAf.n} |`,
-    `| KS of P(AF), organism vs reference AF (p = ${f3(r.probe.ks.pvalue)}) | ${f3(r.probe.ks.statistic)} | ${ci(r.probe.ks.ci)} | ${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
-    `| Cliff's delta of P(AF), organism vs reference AF (MWU p = ${f3(r.probe.mannWhitney.pvalue)}) | ${f3(r.probe.cliffsDelta.estimate)} | ${ci(r.probe.cliffsDelta.ci)} | ${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
+    `| CV AUROC on the reference (${r.probe.cvFolds}-fold, out-of-fold, DeLong) | ${f3(r.probe.cvAuroc.oofAuroc)} | ` +
+      `${ci(r.probe.cvAuroc.ci)} | ${r.probe.cvAuroc.nAf} / ${r.probe.cvAuroc.nAligned} |`,
+    `| mean of fold AUROCs | ${f3(r.probe.cvAuroc.mean)} | ` +
+      `folds: ${r.probe.cvAuroc.folds.map(f3).join(", ")} | ${r.probe.cvFolds} folds |`,
+    `| mean P(AF), organism | ${f3(r.probe.organismScore.mean)} | ` +
+      `${ci(r.probe.organismScore.ci)} | ${r.probe.organismScore.n} |`,
+    `| mean P(AF), reference AF (out-of-fold) | ${f3(r.probe.referenceAfScore.mean)} | ` +
+      `${ci(r.probe.referenceAfScore.ci)} | ${r.probe.referenceAfScore.n} |`,
+    `| mean P(AF), reference aligned (out-of-fold) | ${f3(r.probe.referenceAlignedScore.mean)} | ` +
+      `${ci(r.probe.referenceAlignedScore.ci)} | ${r.probe.referenceAlignedScore.n} |`,
+    `| fraction classified AF, organism (Wilson) | ${f3(r.probe.organismFractionAf.estimate)} | ` +
+      `${ci(r.probe.organismFractionAf.ci)} | ${r.probe.organismFractionAf.n} |`,
+    `| fraction classified AF, reference AF (Wilson) | ${f3(r.probe.referenceAfFractionAf.estimate)} | ` +
+      `${ci(r.probe.referenceAfFractionAf.ci)} | ${r.probe.referenceAfFractionAf.n} |`,
+    `| KS of P(AF), organism vs reference AF (p = ${f3(r.probe.ks.pvalue)}) | ${f3(r.probe.ks.statistic)} | ` +
+      `${ci(r.probe.ks.ci)} | ${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
+    `| Cliff's delta of P(AF), organism vs reference AF (MWU p = ${f3(r.probe.mannWhitney.pvalue)}) | ` +
+      `${f3(r.probe.cliffsDelta.estimate)} | ${ci(r.probe.cliffsDelta.ci)} | ` +
+      `${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
     "",
     "## Features (organism vs reference AF)",
     "",
-    "| feature | organism mean [CI] (n) | reference AF mean [CI] (n) | reference aligned mean [CI] (n) | KS D (p, q) | perm. mean diff (p, q) | Cohen's d [CI] | Cliff's delta [CI] | differs |",
+    "| feature | organism mean [CI] (n) | reference AF mean [CI] (n) | reference aligned mean [CI] (n) | " +
+      "KS D (p, q) | perm. mean diff (p, q) | Cohen's d [CI] | Cliff's delta [CI] | differs |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...r.features.map(
       (f) =>
-        `| ${f.name} | ${f3(f.organism.mean)} ${ci(f.organism.ci)} (${f.organism.n}) | ${f3(f.referenceAf.mean)} ${ci(f.referenceAf.ci)} (${f.referenceAf.n}) | ${f3(f.referenceAligned.mean)} ${ci(f.referenceAligned.ci)} (${f.referenceAligned.n}) | ` +
-        `${f3(f.ks.statistic)} (${f3(f.ks.pvalue)}, ${f3(f.ks.qvalue)}) | ${f3(f.permutation.statistic)} (${f3(f.permutation.pvalue)}, ${f3(f.permutation.qvalue)}) | ${f3(f.cohensD.estimate)} ${ci(f.cohensD.ci)} | ${f3(f.cliffsDelta.estimate)} ${ci(f.cliffsDelta.ci)} | ${f.differs ? "yes" : "no"} |`,
+        `| ${f.name} | ${f3(f.organism.mean)} ${ci(f.organism.ci)} (${f.organism.n}) | ` +
+        `${f3(f.referenceAf.mean)} ${ci(f.referenceAf.ci)} (${f.referenceAf.n}) | ` +
+        `${f3(f.referenceAligned.mean)} ${ci(f.referenceAligned.ci)} (${f.referenceAligned.n}) | ` +
+        `${f3(f.ks.statistic)} (${f3(f.ks.pvalue)}, ${f3(f.ks.qvalue)}) | ` +
+        `${f3(f.permutation.statistic)} (${f3(f.permutation.pvalue)}, ${f3(f.permutation.qvalue)}) | ` +
+        `${f3(f.cohensD.estimate)} ${ci(f.cohensD.ci)} | ${f3(f.cliffsDelta.estimate)} ${ci(f.cliffsDelta.ci)} | ` +
+        `${f.differs ? "yes" : "no"} |`,
     ),
     "",
   ];
