@@ -11,3 +11,5 @@ export { jumprelu } from "./jumprelu.ts";
 export * from "./encode.ts";
 export * from "./formats.ts";
 export * from "./hooks.ts";
+export { extractActivations, stopLayerFor } from "./extract.ts";
+export type { ExtractOptions } from "./extract.ts";
