@@ -13,3 +13,5 @@ export * from "./formats.ts";
 export * from "./hooks.ts";
 export { extractActivations, stopLayerFor } from "./extract.ts";
 export type { ExtractOptions } from "./extract.ts";
+export { pooledFeatures, pooledTextFeatures, tokenizeWithSpan, POOLS } from "./features.ts";
+export type { Pool, PooledFeatures, PoolOptions } from "./features.ts";
