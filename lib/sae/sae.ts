@@ -6,7 +6,7 @@
  */
 import { tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
-import { fieldError, validateConfig, type ArchitectureName, type SaeConfig } from "./config.ts";
+import { validateConfig, type ArchitectureName, type SaeConfig } from "./config.ts";
 
 export interface Sae {
   cfg: SaeConfig;
@@ -93,5 +93,3 @@ export function decoderNorms(sae: Sae, chunk = 8192): tf.Tensor1D {
   if (parts.length > 1) parts.forEach((p) => p.dispose());
   return sae.W_dec_norm;
 }
-
-export { fieldError };
