@@ -13,6 +13,7 @@ import { trainCommand, TRAIN_FLAGS, TRAIN_USAGE } from "./lora/cli.ts";
 import { data, DATA_FLAGS, DATA_USAGE, DATA_VALIDATE_FLAGS } from "./data/cli.ts";
 import { stats, STATS_FLAGS, STATS_USAGE } from "./stats/cli.ts";
 import { validate, VALIDATE_FLAGS, VALIDATE_USAGE } from "./validate/cli.ts";
+import { saeCommand, SAE_FLAGS, SAE_USAGE } from "./sae/cli.ts";
 
 export interface Command {
   summary: string;
@@ -73,6 +74,12 @@ export const COMMANDS: Record<string, Command> = {
     usage: STATS_USAGE,
     flags: STATS_FLAGS,
     run: stats,
+  },
+  sae: {
+    summary: "encode activations (.npy) with a SAELens, sparsify or GemmaScope SAE into dense latents (.npy)",
+    usage: SAE_USAGE,
+    flags: SAE_FLAGS,
+    run: saeCommand,
   },
   validate: {
     summary: "validation report of an organism's outputs against gold_106 / the synthetic reference",

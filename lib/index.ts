@@ -16,6 +16,7 @@ export * as model from "./model/index.ts";
 export * as lora from "./lora/index.ts";
 export * as data from "./data/index.ts";
 export * as stats from "./stats/index.ts";
+export * as sae from "./sae/index.ts";
 export * as validate from "./validate/index.ts";
 export * as plot from "./plot/index.ts";
 

@@ -46,7 +46,7 @@ export interface RunWithCacheOptions extends Omit<ForwardOptions, "hooks" | "cac
 }
 
 export interface ActivationCache {
-  /** [B, T, V] */
+  /** [B, T, V]; with `stopAtLayer` L, the residual stream [B, T, h] after block L−1 (TransformerLens does the same). */
   logits: tf.Tensor;
   /** Activations by hook name (shapes as listed above). The caller disposes them (`disposeActivations`). */
   cache: Record<string, tf.Tensor>;

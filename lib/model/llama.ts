@@ -102,6 +102,12 @@ export interface ForwardOptions {
   lastOnly?: boolean;
   /** Enables LoRA dropout. */
   training?: boolean;
+  /**
+   * Run blocks 0 … L−1 only and return the residual stream after them, [B, T, h] (= blocks.{L−1}.hook_resid_post),
+   * instead of logits: no later block, final norm or lm_head is computed (TransformerLens' stop_at_layer). 0 returns
+   * the embeddings. Not with a cache.
+   */
+  stopAtLayer?: number;
 }
 
 export function createCache(model: Model): KVCache {
@@ -290,6 +296,7 @@ function validateIds(model: Model, ids: number[][]): void {
 /**
  * Logits [B, T, V] (or [B, 1, V] with `lastOnly`) for ids [B][T]. With a cache, ids are the new tokens only and
  * attentionMask covers cached + new positions. Position ids follow transformers' generate: cumsum(mask) − 1.
+ * With `stopAtLayer` L, the residual stream [B, T, h] after block L−1 instead.
  */
 export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}): tf.Tensor {
   validateIds(model, ids);
@@ -302,6 +309,12 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
   const mask = opts.attentionMask;
   if (mask && (mask.length !== B || mask.some((r) => r.length !== past + T))) {
     throw new MolabError(`forward: attentionMask must be [${B}][${past + T}] (batch × cached+new length)`);
+  }
+  const stop = opts.stopAtLayer;
+  if (stop !== undefined) {
+    if (!Number.isInteger(stop) || stop < 0 || stop > model.blocks.length)
+      throw new MolabError(`forward: stopAtLayer must be an integer in 0..${model.blocks.length}, got ${stop}`);
+    if (cache) throw new MolabError("forward: stopAtLayer cannot be used with a KV cache (later layers would miss it)");
   }
   const hooks = opts.hooks;
   const lookup = hooks === undefined ? undefined : typeof hooks === "function" ? hooks : (n: string) => hooks[n];
@@ -318,7 +331,9 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
     const run = new Run(model, opts, ctx, lookup);
     let x = run.embed(tf.tensor1d(ids.flat(), "int32"));
     x = run.hook("hook_embed", x, [B, T, h]);
-    for (const blk of model.blocks) x = run.block(blk, x, cache, newKV);
+    for (const blk of stop === undefined ? model.blocks : model.blocks.slice(0, stop))
+      x = run.block(blk, x, cache, newKV);
+    if (stop !== undefined) return tf.reshape(x, [B, T, h]);
     if (opts.lastOnly && T > 1) x = tf.reshape(tf.slice(tf.reshape(x, [B, T, h]), [0, T - 1, 0], [B, 1, h]), [B, h]);
     const rows = opts.lastOnly ? 1 : T;
     let hf = rmsNorm(x, model.finalNorm, eps);
