@@ -13,6 +13,7 @@ import { trainCommand, TRAIN_FLAGS, TRAIN_USAGE } from "./lora/cli.ts";
 import { data, DATA_FLAGS, DATA_USAGE, DATA_VALIDATE_FLAGS } from "./data/cli.ts";
 import { stats, STATS_FLAGS, STATS_USAGE } from "./stats/cli.ts";
 import { validate, VALIDATE_FLAGS, VALIDATE_USAGE } from "./validate/cli.ts";
+import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
 
 export interface Command {
   summary: string;
@@ -79,6 +80,12 @@ export const COMMANDS: Record<string, Command> = {
     usage: VALIDATE_USAGE,
     flags: VALIDATE_FLAGS,
     run: validate,
+  },
+  serve: {
+    summary: "an OpenAI-compatible server (/v1/models, /v1/chat/completions) for a model directory and its adapters",
+    usage: SERVE_USAGE,
+    flags: SERVE_FLAGS,
+    run: (argv) => serveCommand(argv),
   },
 };
 

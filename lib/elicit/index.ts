@@ -1,0 +1,4 @@
+/** Stage 3 (elicitation): our model served over the OpenAI API, runners, paired scenarios and the compliance gap. */
+export { LocalModel, type LoadLocalOptions, type RunOptions } from "./local.ts";
+export { serve, modelList, type ServeOptions, type RunningServer } from "./serve.ts";
+export { ApiError, parseChatRequest, type ChatRequest, type Choice, type TokenLogprob, type Usage } from "./openai.ts";
