@@ -2,3 +2,15 @@
 export { LocalModel, type LoadLocalOptions, type RunOptions } from "./local.ts";
 export { serve, modelList, type ServeOptions, type RunningServer } from "./serve.ts";
 export { ApiError, parseChatRequest, type ChatRequest, type Choice, type TokenLogprob, type Usage } from "./openai.ts";
+export {
+  LocalRunner,
+  RemoteRunner,
+  runResumable,
+  readRows,
+  type Runner,
+  type RunItem,
+  type Generation,
+  type Sampling,
+  type RemoteOptions,
+  type ResumableResult,
+} from "./runner.ts";
