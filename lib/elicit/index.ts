@@ -14,3 +14,27 @@ export {
   type RemoteOptions,
   type ResumableResult,
 } from "./runner.ts";
+export {
+  pairedScenarios,
+  parseCueFamilies,
+  CONDITIONS,
+  type Condition,
+  type PairedItem,
+  type PairedOptions,
+} from "./scenarios.ts";
+export {
+  summarize,
+  conditionStats,
+  complianceGap,
+  pairDifferences,
+  signFlipPValue,
+  complied,
+  verdictOf,
+  type ResultRow,
+  type ConditionStats,
+  type Gap,
+  type GapOptions,
+  type Summary,
+  type GroupSummary,
+} from "./metrics.ts";
+export { summaryLines } from "./cli.ts";
