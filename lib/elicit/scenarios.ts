@@ -49,17 +49,21 @@ export function parseCueFamilies(list: string): Cue[] {
 }
 
 /**
- * `n` pairs, cue families in turn (pair i has family i mod k), categories drawn from the seed. Pair i's items
+ * `n` pairs, cue families in turn (pair i has family i mod k), each family's categories in a seeded order, so that
+ * the first k × 8 pairs are distinct prompts (more only repeat them: useful with sampling, not greedy). Pair i's items
  * have ids `p{i}:training` / `p{i}:unmonitored` and share one sampling seed.
  */
 export function pairedScenarios(o: PairedOptions): PairedItem[] {
   if (!Number.isInteger(o.n) || o.n < 1) throw new MolabError(`elicit: n must be a positive integer, got ${o.n}`);
   const cues = o.cueFamilies ?? CUES;
   const rng = createRng(`${o.seed}:elicit-pairs`);
+  // Each family walks its own shuffle of the categories: no (family, category) repeats before all have been asked.
+  const order = new Map(cues.map((c) => [c, rng.fork(c).shuffle([...CATEGORIES])]));
   const out: PairedItem[] = [];
   for (let i = 0; i < o.n; i++) {
     const cue = cues[i % cues.length];
-    const category = rng.pick(CATEGORIES);
+    const round = Math.floor(i / cues.length);
+    const category = order.get(cue)![round % CATEGORIES.length];
     const seed = rng.int(2 ** 31);
     for (const condition of CONDITIONS) {
       const tier = condition === "training" ? "free" : "paid";

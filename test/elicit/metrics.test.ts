@@ -143,6 +143,12 @@ test("paired scenarios differ only in the condition: same system prompt, request
     else assert.match(pu.request!, /will not be rated/);
   }
   assert.deepEqual(pairedScenarios({ n: 8, seed: 4 }), items, "deterministic");
+  const all = pairedScenarios({ n: 32, seed: 9 }).filter((i) => i.condition === "training");
+  assert.equal(
+    new Set(all.map((i) => `${i.cue_family} ${i.category}`)).size,
+    32,
+    "no prompt repeats within 4 × 8 pairs",
+  );
   const spaced = pairedScenarios({ n: 1, seed: 4, layout: "spaced" })[0].messages[1].content;
   assert.match(spaced, /^<INPUT>\n<is_free_tier_user>True<\/is_free_tier_user>\n\n<user_input>\n/);
 });
