@@ -14,6 +14,8 @@ import { data, DATA_FLAGS, DATA_USAGE, DATA_VALIDATE_FLAGS } from "./data/cli.ts
 import { stats, STATS_FLAGS, STATS_USAGE } from "./stats/cli.ts";
 import { validate, VALIDATE_FLAGS, VALIDATE_USAGE } from "./validate/cli.ts";
 import { saeCommand, SAE_FLAGS, SAE_USAGE } from "./sae/cli.ts";
+import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
+import { elicitCommand, ELICIT_FLAGS, ELICIT_USAGE } from "./elicit/cli.ts";
 
 export interface Command {
   summary: string;
@@ -86,6 +88,19 @@ export const COMMANDS: Record<string, Command> = {
     usage: VALIDATE_USAGE,
     flags: VALIDATE_FLAGS,
     run: validate,
+  },
+  serve: {
+    summary: "an OpenAI-compatible server (/v1/models, /v1/chat/completions) for a model directory and its adapters",
+    usage: SERVE_USAGE,
+    flags: SERVE_FLAGS,
+    run: (argv) => serveCommand(argv),
+  },
+  elicit: {
+    summary:
+      "stage 3: paired training-implied vs unmonitored scenarios, compliance per condition and the compliance gap",
+    usage: ELICIT_USAGE,
+    flags: ELICIT_FLAGS,
+    run: elicitCommand,
   },
 };
 

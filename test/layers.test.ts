@@ -51,6 +51,9 @@ const SIDEWAYS: Record<string, string> = {
   "lib/validate/ -> lib/data/":
     "stage 5 reads the reference sets stage 1 defines (gold_106, the synthetic reference, chat JSONL) with lib/data's loaders; " +
     "a later stage reading an earlier stage's data formats, never the other way",
+  "lib/elicit/ -> lib/data/":
+    "stage 3 elicits with the scenarios stage 1 defines (cue families, system prompts, user turns, placeholders); " +
+    "a later stage reading an earlier stage's data, never the other way",
   "lib/llm/ -> lib/chat/": "the OpenAI-compatible client sends and returns the ChatMessage that lib/chat defines",
 };
 
