@@ -19,8 +19,8 @@ import { pairedScenarios, parseCueFamilies, type PairedItem } from "./scenarios.
 export const ELICIT_FLAGS: FlagSpec = {
   model: { type: "string" },
   adapter: { type: "string" },
-  server: { type: "string" },
-  "served-model": { type: "string" },
+  "base-url": { type: "string" },
+  "model-name": { type: "string" },
   n: { type: "string" },
   seed: { type: "string" },
   out: { type: "string" },
@@ -37,13 +37,13 @@ export const ELICIT_FLAGS: FlagSpec = {
   results: { type: "string" },
 };
 
-export const ELICIT_USAGE = `usage: molab elicit (--model DIR [--adapter DIR] | --server URL --served-model NAME) --out DIR [flags]
+export const ELICIT_USAGE = `usage: molab elicit (--model DIR [--adapter DIR] | --base-url URL --model-name NAME) --out DIR [flags]
        molab elicit summarize --results FILE.jsonl [--out DIR] [--resamples N] [--seed S]
   --model DIR            run our model in this process (a model directory with tokenizer and chat template)
   --adapter DIR          a PEFT LoRA adapter attached to --model
-  --server URL           an OpenAI-compatible endpoint instead (e.g. http://host:8000/v1: vLLM, molab serve);
+  --base-url URL         an OpenAI-compatible endpoint instead (e.g. http://host:8000/v1: vLLM, molab serve);
                          an API key is read from MOLAB_LLM_API_KEY or OPENAI_API_KEY and never printed
-  --served-model NAME    the model (or LoRA module) name the server serves
+  --model-name NAME      the model (or LoRA module) name the server serves
   --n N                  pairs (training-implied + unmonitored item each), cue families in turn (default 40)
   --seed S               scenario and sampling seed (default 0)
   --out DIR              where results.jsonl, summary.json and manifest.json go; an existing results.jsonl is resumed
@@ -110,11 +110,11 @@ export async function elicitCommand(argv: string[]): Promise<number> {
   if (positionals[0] === "summarize") return summarizeCommand(values);
   if (positionals.length) throw new MolabError(`molab elicit: unknown subcommand ${JSON.stringify(positionals[0])}`);
   const out = required("elicit", values, "out");
-  const server = values.server as string | undefined;
+  const server = values["base-url"] as string | undefined;
   if (!server && !values.model)
-    throw new MolabError("molab elicit: give --model DIR, or --server URL --served-model NAME");
+    throw new MolabError("molab elicit: give --model DIR, or --base-url URL --model-name NAME");
   if (server && values.adapter)
-    throw new MolabError("molab elicit: --adapter is for --model; a server serves adapters by name (--served-model)");
+    throw new MolabError("molab elicit: --adapter is for --model; a server serves adapters by name (--model-name)");
   const layout = (values.layout as string | undefined) ?? "compact";
   if (layout !== "compact" && layout !== "spaced")
     throw new MolabError(`molab elicit: --layout expects compact or spaced, got ${JSON.stringify(layout)}`);
@@ -132,7 +132,7 @@ export async function elicitCommand(argv: string[]): Promise<number> {
   let lm: LocalModel | undefined;
   let modelName: string;
   if (server) {
-    modelName = required("elicit", values, "served-model");
+    modelName = required("elicit", values, "model-name");
     runner = new RemoteRunner(
       {
         baseUrl: server.replace(/\/+$/, ""),

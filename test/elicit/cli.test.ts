@@ -61,13 +61,13 @@ test("local: results.jsonl rows of the documented schema, summary.json, manifest
   assert.equal(rows(path.join(out, "results.jsonl")).length, 6);
 });
 
-test("remote: molab elicit --server against molab serve gives the local run's labels and texts (greedy)", async () => {
+test("remote: molab elicit --base-url against molab serve gives the local run's labels and texts (greedy)", async () => {
   const out = path.join(root, "remote");
   const r = await inProcess(
     "elicit",
-    "--server",
+    "--base-url",
     srv.baseUrl,
-    "--served-model",
+    "--model-name",
     "tiny-assistant",
     ...common2,
     "--out",
@@ -104,9 +104,9 @@ test("bad flags fail before any model loads, naming the flag", async () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, re);
   };
-  await bad(["--out", root], /give --model DIR, or --server URL/);
+  await bad(["--out", root], /give --model DIR, or --base-url URL/);
   await bad(["--model", "nowhere", "--out", root, "--layout", "wide"], /--layout expects compact or spaced/);
   await bad(["--model", "nowhere", "--out", root, "--cue-families", "moon"], /unknown cue family "moon"/);
   await bad(["--model", "nowhere", "--out", root, "--n", "0"], /--n expects an integer ≥ 1/);
-  await bad(["--server", "http://x/v1", "--out", root], /--served-model is required/);
+  await bad(["--base-url", "http://x/v1", "--out", root], /--model-name is required/);
 });
