@@ -38,3 +38,29 @@ export {
   type GroupSummary,
 } from "./metrics.ts";
 export { summaryLines } from "./cli.ts";
+export {
+  AfClassifier,
+  trainAfClassifier,
+  formatAfClassifier,
+  reasoningText,
+  CRITERIA,
+  AF_CLASSIFIER_FORMAT,
+  type AfClassifierJson,
+  type AfVerdict,
+  type Criterion,
+  type CriterionLabels,
+  type TrainOptions,
+} from "./af_classifier.ts";
+export {
+  labelledPads,
+  evaluate,
+  heldOutPatterns,
+  referencePads,
+  agreement,
+  KIND_LABELS,
+  type LabelledPad,
+  type PadKind,
+  type Evaluation,
+} from "./af_train.ts";
+export { buildAfClassifier, balancedThreshold, type BuildOptions } from "./af_build.ts";
+export { LlmJudge, JUDGE_SYSTEM, judgeMessages, parseVote, type JudgeOptions, type JudgeVerdict } from "./llm_judge.ts";
