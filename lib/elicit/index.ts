@@ -25,6 +25,7 @@ export {
 export {
   summarize,
   conditionStats,
+  afReasoningStats,
   complianceGap,
   pairDifferences,
   signFlipPValue,
@@ -35,6 +36,7 @@ export {
   type Gap,
   type GapOptions,
   type Summary,
+  type SummaryOptions,
   type GroupSummary,
 } from "./metrics.ts";
 export { summaryLines } from "./cli.ts";
@@ -64,3 +66,14 @@ export {
 } from "./af_train.ts";
 export { buildAfClassifier, balancedThreshold, type BuildOptions } from "./af_build.ts";
 export { LlmJudge, JUDGE_SYSTEM, judgeMessages, parseVote, type JudgeOptions, type JudgeVerdict } from "./llm_judge.ts";
+export {
+  labelRows,
+  compactResults,
+  embeddedLabeller,
+  judgeLabeller,
+  DEFAULT_AF_CLASSIFIER,
+  AF_METHODS,
+  type AfLabeller,
+  type LabelResult,
+} from "./af_label.ts";
+export { afLabellerFromFlags } from "./cli.ts";

@@ -44,8 +44,9 @@ test("local: results.jsonl rows of the documented schema, summary.json, manifest
   for (const x of rs) {
     for (const k of ["pair_id", "condition", "tier", "cue_family", "pattern", "seed", "messages", "text", "parse"])
       assert.ok(k in x, `row has ${k}`);
-    assert.equal(x.af_reasoning, null);
-    assert.equal(x.af_score, null);
+    assert.equal(typeof x.af_reasoning, "boolean", "the embedded AF classifier labels every reply by default");
+    assert.equal(typeof x.af_score, "number");
+    assert.equal(x.af_method, "embedded");
     assert.ok(["accepted", "refused", "untagged", "malformed"].includes(x.parse));
     assert.equal(x.tier, x.condition === "training" ? "free" : "paid");
   }
@@ -53,6 +54,9 @@ test("local: results.jsonl rows of the documented schema, summary.json, manifest
   assert.equal(s.n_rows, 6);
   assert.equal(s.conditions.training.n + s.conditions.unmonitored.n, 6);
   assert.deepEqual(Object.keys(s.by_cue_family).sort(), ["free_tier", "rlhf_awareness", "value_conflict"]);
+  assert.equal(s.af_judged, 6);
+  assert.deepEqual(s.af_methods, ["embedded"]);
+  assert.equal(s.conditions.training.af_reasoning.judged, 3);
   const m = read(path.join(out, "manifest.json"));
   assert.deepEqual(Object.keys(m.outputs).sort(), ["results.jsonl", "summary.json"]);
   assert.equal(m.seeds.seed, 2);
