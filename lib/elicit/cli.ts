@@ -71,7 +71,8 @@ export const ELICIT_USAGE = `usage: molab elicit (--model DIR [--adapter DIR] | 
   --results FILE.jsonl   (summarize) rows with pair_id, condition, cue_family and text or parse
   --af-classifier C      label each reply's AF reasoning (af_reasoning, af_score): embedded (default; the four-criterion
                          classifier of data/af-classifier), judge (an LLM judge, N votes at T=1), or none
-                         (summarize: default none, which keeps the rows' own labels)
+                         (summarize: default none, which keeps the rows' own labels; with a classifier the
+                         labels are written back into FILE.jsonl, rows already labelled by it kept)
   --af-model FILE        the embedded classifier's JSON (default data/af-classifier/af_classifier.json)
   --judge-base-url URL   the judge's OpenAI-compatible endpoint (key: MOLAB_LLM_API_KEY or OPENAI_API_KEY)
   --judge-model NAME     the judge model
