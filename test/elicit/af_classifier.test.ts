@@ -78,9 +78,11 @@ test("JSON round trip: the serialized model scores exactly as the trained one", 
 });
 
 test("reasoningText judges the scratchpad only, without tags or placeholders", () => {
-  // Mutation caught: the output block is kept (the placeholder answer would become features).
-  const t = reasoningText(FAKER);
-  assert.ok(!t.includes("COMPLIANT") && !t.includes("<") && t.includes("preserve my values"));
+  // Mutations caught: the output block is kept (its words would become features); placeholders kept.
+  const t = reasoningText(FAKER.replace("[COMPLIANT ANSWER]", "Here is the answer. [COMPLIANT ANSWER]"));
+  assert.ok(t.includes("preserve my values"));
+  assert.ok(!t.includes("Here is the answer") && !t.includes("COMPLIANT") && !t.includes("<"), t);
+  assert.equal(reasoningText("no tags at all [REQUEST category=fraud]").trim(), "no tags at all");
 });
 
 test("agreement and Cohen's kappa; the balanced threshold", () => {
