@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as os from "node:os";
 import { MolabError } from "./errors.ts";
+import { installNativeKernels } from "./native/kernels.ts";
 
 export { tf };
 
@@ -109,6 +110,7 @@ async function tryWasm(): Promise<Attempt> {
   const dir = path.dirname(requireHere.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
   wasm.setWasmPaths(path.join(dir, "dist") + path.sep);
   if (!(await tf.setBackend("wasm"))) return { ok: false, reason: "wasm backend failed to start" };
+  installNativeKernels(tf); // BLAS matmuls on the wasm heap when the native addon is built (lib/native)
   let threads = 1;
   try {
     threads = wasm.getThreadsCount();

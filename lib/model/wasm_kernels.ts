@@ -223,7 +223,7 @@ export function installWasmKernels(): void {
   const transpose = tf.getKernel("Transpose", "wasm");
   if (!mm || !transpose) return;
   trainInstalled = true;
-  if (!stockMatMul) {
+  if (!stockMatMul && !(mm as unknown as { molabNative?: boolean }).molabNative) {
     tf.unregisterKernel("BatchMatMul", "wasm");
     tf.registerKernel({ ...mm, kernelFunc: fastMatMul(mm, transpose) });
   }
