@@ -1,7 +1,7 @@
 /**
  * Forward and KV-cache generation throughput of our decoder vs PyTorch (CPU) on the same tiny Llama model.
  *
- *   node --import tsx bench/model.ts [--repeats N]
+ *   node --import tsx bench/model.ts [--repeats N] [--threads T]   (MOLAB_NATIVE=0 measures the wasm path)
  *
  * Writes a random-init 4-layer d=256 Llama (GQA 8/4 heads, vocab 4096) to a temp dir, times
  *   forward:  batch 8 × 128 tokens, all logits
@@ -20,6 +20,7 @@ import { forward } from "../lib/model/llama.ts";
 import { disposeModel, loadModel } from "../lib/model/load.ts";
 import { expectedTensors } from "../lib/model/weights.ts";
 import { parseConfig } from "../lib/model/config.ts";
+import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
 
 const CONFIG = {
   model_type: "llama", vocab_size: 4096, hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4,
@@ -98,7 +99,11 @@ function torchPython(): string | undefined {
 
 async function main() {
   const repeats = Number(process.argv[process.argv.indexOf("--repeats") + 1]) || 3;
+  // Both sides get the same threads: ours (the native path's BLAS; wasm itself has one) and PyTorch's.
+  const threads = process.argv.includes("--threads") ? Number(process.argv[process.argv.indexOf("--threads") + 1]) : os.cpus().length;
+  process.env.MOLAB_BENCH_THREADS = String(threads);
   await initBackend();
+  setNativeThreads(threads);
   const info = await backendInfo();
   const dir = path.join(os.tmpdir(), "molab-bench-model");
   await writeModel(dir);
@@ -134,7 +139,7 @@ async function main() {
   } else note = "PyTorch not available (apt-get install -y python3-torch)";
 
   console.log(`model: llama, 4 layers, hidden 256, heads 8/4, vocab 4096 (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
-  console.log(`ours: ${info?.description}, ${info?.threads} thread(s)`);
+  console.log(`ours: ${info?.description}, ${info?.threads} thread(s); native path ${nativeStatus().detail}`);
   console.log(`theirs: ${note}`);
   console.log("workload                          ours tok/s   PyTorch tok/s   ratio");
   const label: Record<string, string> = {

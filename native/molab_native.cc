@@ -104,11 +104,31 @@ napi_value undefinedValue(napi_env env) {
   return u;
 }
 
+// ---- Threads ---------------------------------------------------------------------------------------------------
+// The configured count is a ceiling: small products (a decoding step's gemv, attention heads) run on one thread —
+// waking BLAS's workers costs more than they save there, and much more when other processes share the cores.
+
+int gThreads = 1;     // configured (setThreads)
+int gBlasNow = -1;    // what BLAS is set to now
+const double PARALLEL_FLOPS = 4e6;
+
+void blasThreads(double flops) {
+  int want = flops >= PARALLEL_FLOPS ? gThreads : 1;
+  if (want == gBlasNow) return;
+  gBlasNow = want;
+#ifndef MOLAB_ACCELERATE
+  openblas_set_num_threads(want);
+#endif
+}
+
+bool parallel(double work) { return gThreads > 1 && work >= PARALLEL_FLOPS; }
+
 // ---- BLAS ------------------------------------------------------------------------------------------------------
 
 void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
            float* C, int ldc) {
   if (M == 0 || N == 0) return;
+  blasThreads(2.0 * M * N * K);
   if (K == 0) {
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0 ? 0.f : beta * C[(size_t)i * ldc + j];
@@ -134,7 +154,7 @@ std::vector<float>& scratch(size_t n) {
 void transposeInto(const float* src, int64_t rows, int64_t cols, float* dst) {
   const int64_t T = 32;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+#pragma omp parallel for schedule(static) if (parallel(4.0 * rows * cols)) num_threads(gThreads)
 #endif
   for (int64_t r0 = 0; r0 < rows; r0 += T)
     for (int64_t c0 = 0; c0 < cols; c0 += T) {
@@ -224,15 +244,15 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
       return undefinedValue(env);
     }
   }
-  const int64_t small = 64LL * 64 * 64;
-  if (batch > 1 && M * N * K <= small) {
+  if (batch > 1 && parallel(2.0 * batch * M * N * K) && 2.0 * M * N * K < PARALLEL_FLOPS) {
     // Many small products (attention heads): one thread per product, BLAS single-threaded inside.
+    blasThreads(0);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(gThreads)
 #endif
     for (int64_t i = 0; i < batch; i++)
-      sgemm(ta, tb, (int)M, (int)N, (int)K, 1.f, A + (i % batchA) * M * K, lda, B + (i % batchB) * K * N, ldb, 0.f,
-            C + i * M * N, (int)N);
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, 1.f,
+                  A + (i % batchA) * M * K, lda, B + (i % batchB) * K * N, ldb, 0.f, C + i * M * N, (int)N);
   } else {
     for (int64_t i = 0; i < batch; i++)
       sgemm(ta, tb, (int)M, (int)N, (int)K, 1.f, A + (i % batchA) * M * K, lda, B + (i % batchB) * K * N, ldb, 0.f,
@@ -456,7 +476,7 @@ void widenRows(const Weight* w, int64_t r0, int64_t r1, float* dst) {
   const uint16_t* s = static_cast<const uint16_t*>(w->data) + (size_t)r0 * w->cols;
   size_t n = (size_t)(r1 - r0) * w->cols;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (parallel(4.0 * n)) num_threads(gThreads)
 #endif
   for (int64_t i = 0; i < (int64_t)n; i++) {
     uint32_t u = static_cast<uint32_t>(s[i]) << 16;
@@ -469,7 +489,7 @@ void bf16RowsDot(const Weight* w, const float* x, int64_t M, float* y) {
   const int64_t N = w->rows, K = w->cols;
   const uint16_t* W = static_cast<const uint16_t*>(w->data);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel(2.0 * M * N * K)) num_threads(gThreads)
 #endif
   for (int64_t n = 0; n < N; n++) {
     const uint16_t* wr = W + n * K;
@@ -568,12 +588,9 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   int n = static_cast<int>(a.i64(0));
   if (a.failed) return nullptr;
   if (n < 1) n = 1;
-#ifndef MOLAB_ACCELERATE
-  openblas_set_num_threads(n);
-#endif
-#ifdef _OPENMP
-  omp_set_num_threads(n);
-#endif
+  gThreads = n;
+  gBlasNow = -1;
+  blasThreads(PARALLEL_FLOPS);
   return undefinedValue(env);
 }
 
@@ -587,18 +604,12 @@ napi_value Info(napi_env env, napi_callback_info) {
   std::string blas = openblas_get_config();
   std::string core = openblas_get_corename();
   blas += " (" + core + ")";
-  int threads = openblas_get_num_threads();
+  int threads = gThreads;
 #endif
   napi_create_string_utf8(env, blas.c_str(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, o, "blas", v);
   napi_create_int32(env, threads, &v);
   napi_set_named_property(env, o, "threads", v);
-#ifdef _OPENMP
-  napi_create_int32(env, omp_get_max_threads(), &v);
-#else
-  napi_create_int32(env, 1, &v);
-#endif
-  napi_set_named_property(env, o, "ompThreads", v);
   napi_create_double(env, (double)liveBytes, &v);
   napi_set_named_property(env, o, "weightBytes", v);
   return o;

@@ -27,7 +27,7 @@ export interface NativeAddon {
   /** out[i, :] = W[ids[i], :] (int32 ids), as float32. */
   gather(heap: ArrayBuffer, idsOff: number, n: number, w: NativeWeightHandle, outOff: number): void;
   setThreads(n: number): void;
-  info(): { blas: string; threads: number; ompThreads: number; weightBytes: number };
+  info(): { blas: string; threads: number; weightBytes: number };
 }
 
 export interface NativeStatus {
@@ -60,6 +60,9 @@ function load(): { addon?: NativeAddon; status: NativeStatus } {
     reason = `not built (needs a C++ compiler and OpenBLAS at install: apt-get install -y g++ libopenblas-dev, then npm run build:native${fs.existsSync(log) ? "; see native/build.log" : ""})`;
   } else {
     try {
+      // Idle OpenMP workers sleep instead of spinning (read when the addon's libgomp loads): the cores are shared
+      // with BLAS's own threads and with other processes.
+      process.env.OMP_WAIT_POLICY ??= "PASSIVE";
       const m = requireHere(ADDON_PATH) as NativeAddon;
       selfTest(m);
       const threads = Number(process.env.MOLAB_NATIVE_THREADS) || os.cpus().length;
