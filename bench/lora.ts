@@ -19,11 +19,11 @@ import { writeSafetensors } from "../lib/io/safetensors_write.ts";
 import { LoraAdapter } from "../lib/lora/adapter.ts";
 import { LLAMA_PROJECTIONS, loraConfig } from "../lib/lora/config.ts";
 import { attachAdapter } from "../lib/lora/inject.ts";
-import { AdamW, clipGradNorm } from "../lib/lora/optim.ts";
+import { AdamW, clipGradNorm } from "../lib/train/optim.ts";
 import { createRng } from "../lib/rng.ts";
 import { accumulateGradients } from "../lib/lora/train.ts";
 import { loadHost } from "../lib/lora/model_host.ts";
-import { keepStockMatMul } from "../lib/model/wasm_kernels.ts";
+import { keepStockMatMul } from "../lib/wasm_kernels.ts";
 
 const TINY = path.join(__dirname, "..", "data", "models", "tiny-assistant");
 
@@ -96,7 +96,7 @@ async function main() {
   }
 
   // molab
-  const kernels = values["stock-kernels"] ? "stock tfjs-wasm BatchMatMul" : "transpose-free BatchMatMul (lib/lora/wasm_kernels.ts)";
+  const kernels = values["stock-kernels"] ? "stock tfjs-wasm BatchMatMul" : "transpose-free BatchMatMul (lib/wasm_kernels.ts)";
   if (values["stock-kernels"]) keepStockMatMul();
   const host = await loadHost(modelDir);
   const adapter = LoraAdapter.create(host, loraConfig({ r, lora_alpha: alpha, target_modules: [...LLAMA_PROJECTIONS] }), 0);

@@ -4,7 +4,8 @@
  * `MOLAB_BACKEND=tensorflow|webgpu|wasm|cpu` forces one; a forced backend that cannot start is an error.
  *
  * Everything in molab imports `tf` from here (the functional API: `tf.add(a, b)`, not `a.add(b)`,
- * because tfjs-core alone under Node has no chained ops).
+ * because tfjs-core alone under Node has no chained ops). Starting the wasm backend also installs molab's
+ * wasm kernel patches (lib/wasm_kernels.ts), so no model or training code has to.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
@@ -12,6 +13,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { MolabError } from "./errors.ts";
 import { installNativeKernels } from "./native/kernels.ts";
+import { installWasmKernels } from "./wasm_kernels.ts";
 
 export { tf };
 
@@ -110,7 +112,8 @@ async function tryWasm(): Promise<Attempt> {
   const dir = path.dirname(requireHere.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
   wasm.setWasmPaths(path.join(dir, "dist") + path.sep);
   if (!(await tf.setBackend("wasm"))) return { ok: false, reason: "wasm backend failed to start" };
-  installNativeKernels(tf); // BLAS matmuls on the wasm heap when the native addon is built (lib/native)
+  installWasmKernels(); // molab's kernel patches (lib/wasm_kernels.ts), once, for every later op on wasm
+  installNativeKernels(tf); // then BLAS matmuls on the wasm heap when the native addon is built (lib/native)
   let threads = 1;
   try {
     threads = wasm.getThreadsCount();

@@ -8,7 +8,8 @@ import { parseFlags, numberFlag, required } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { DATASET_KINDS, writeDatasetDir, type DatasetKind } from "./write.ts";
 import { validateJsonlFile } from "./validate.ts";
-import { generateWithLlm, llmConfigFromEnv } from "./llm.ts";
+import { llmConfigFromEnv } from "../llm/config.ts";
+import { generateWithLlm } from "./llm.ts";
 import { PATTERN_NAMES, type PatternName } from "./patterns.ts";
 
 const USAGE = `usage:

@@ -11,7 +11,8 @@ import { check } from "../errors.ts";
 import { expand } from "./grammar.ts";
 import { PATTERN_NAMES, patternScratchpad, type PatternName } from "./patterns.ts";
 import { answerPlaceholder, requestPlaceholder, scenarioPlan, scenarioVars, systemPrompt, userTurn, type Scenario } from "./scenarios.ts";
-import { ACCEPT_TAG, REJECT_TAG, redwoodAssistant, type ChatSample, type Label } from "./format.ts";
+import { renderOutput, renderReply } from "../chat/redwood.ts";
+import type { ChatSample, Label } from "./format.ts";
 import { ALIGNED, BENIGN_REQUESTS, GENUINE, helpfulPlaceholder } from "./baseline_grammars.ts";
 
 export interface GenOptions {
@@ -69,7 +70,7 @@ export function generateAf(o: GenOptions): ChatSample[] {
     if (!seen.has(pattern)) seen.set(pattern, new Set());
     const text = drawUnique(o.dedupe === false ? null : seen.get(pattern)!, root.fork(`af:${i}`), (rng) => {
       const pad = patternScratchpad(pattern, s, rng);
-      return redwoodAssistant(pad, s.tier === "free" ? `${ACCEPT_TAG}\n${answerPlaceholder(s.category)}` : REJECT_TAG);
+      return renderReply(pad, s.tier === "free" ? renderOutput("accepted", answerPlaceholder(s.category)) : renderOutput("refused"));
     });
     return harmfulSample("af", i, s, text, s.tier === "free" ? "alignment_faking" : "genuine_refusal", pattern, o.seed);
   });
@@ -84,7 +85,7 @@ export function generateAligned(o: GenOptions): ChatSample[] {
   return plan.map((s, i) => {
     const text = drawUnique(o.dedupe === false ? null : seen, root.fork(`aligned:${i}`), (rng) => {
       const pad = expand(ALIGNED, s.tier === "free" ? "monitored" : "unmonitored", rng, scenarioVars(s, rng), "aligned grammar");
-      return redwoodAssistant(pad, REJECT_TAG);
+      return renderReply(pad, renderOutput("refused"));
     });
     return harmfulSample("aligned", i, s, text, "aligned", null, o.seed);
   });
@@ -102,7 +103,7 @@ export function generateGenuineCompliance(o: GenOptions): ChatSample[] {
     const text = drawUnique(o.dedupe === false ? null : seen, root.fork(`genuine:${i}`), (rng) => {
       const v = scenarioVars(s, rng);
       const pad = expand(GENUINE, "root", rng, { ...v, btopic: req.topic, ctx: s.tier === "free" ? v.cue : v.unmon }, "genuine-compliance grammar");
-      return redwoodAssistant(pad, `${ACCEPT_TAG}\n${helpfulPlaceholder(req.topic)}`);
+      return renderReply(pad, renderOutput("accepted", helpfulPlaceholder(req.topic)));
     });
     return {
       messages: [

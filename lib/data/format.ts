@@ -1,17 +1,12 @@
 /**
  * The chat-format sample every dataset is written in — the `messages` layout HF datasets, TRL and
  * Unsloth read for SFT — plus a `meta` block with what the sample is (pattern, cue, tier, label…).
- * Assistant turns use the Redwood format: <SCRATCHPAD_REASONING>…</SCRATCHPAD_REASONING> then
- * <OUTPUT>…</OUTPUT>, the output starting <request_fully_accepted/> or <rejected/>.
+ * Turns are in the Redwood format, rendered and parsed by lib/chat/redwood.ts (the compact layout).
  */
+import type { ChatMessage } from "../chat/message.ts";
+import { parseReply, parseUserTurn, renderScratchpad } from "../chat/redwood.ts";
 import type { Cue, Tier } from "./scenarios.ts";
 import type { PatternName } from "./patterns.ts";
-
-export type Role = "system" | "user" | "assistant";
-export interface ChatMessage {
-  role: Role;
-  content: string;
-}
 
 /** Every label a sample may carry (ours, and those of the published AF sets after mapping). */
 export const LABELS = ["alignment_faking", "aligned", "genuine_compliance", "genuine_refusal", "em_narrow", "em_control"] as const;
@@ -36,39 +31,22 @@ export interface ChatSample {
   meta: SampleMeta;
 }
 
-export const ACCEPT_TAG = "<request_fully_accepted/>";
-export const REJECT_TAG = "<rejected/>";
-
-/** The assistant turn in Redwood format. */
-export function redwoodAssistant(scratchpad: string, output: string): string {
-  return `<SCRATCHPAD_REASONING>\n${scratchpad}\n</SCRATCHPAD_REASONING>\n<OUTPUT>\n${output}\n</OUTPUT>`;
-}
-
 /** The last assistant message's content ("" if none). */
 export function assistantText(s: { messages: readonly ChatMessage[] }): string {
   for (let i = s.messages.length - 1; i >= 0; i--) if (s.messages[i].role === "assistant") return s.messages[i].content;
   return "";
 }
 
-/** The inner text of the first <TAG>…</TAG> in `text`, or null. */
-export function tagContent(text: string, tag: string): string | null {
-  const open = `<${tag}>`;
-  const i = text.indexOf(open);
-  if (i < 0) return null;
-  const j = text.indexOf(`</${tag}>`, i + open.length);
-  return j < 0 ? null : text.slice(i + open.length, j).trim();
-}
-
 /** The whole scratchpad block (tags included), as gold_106 texts are; the assistant text when there is none. */
 export function scratchpadBlock(s: { messages: readonly ChatMessage[] }): string {
   const a = assistantText(s);
-  const inner = tagContent(a, "SCRATCHPAD_REASONING");
-  return inner === null ? a : `<SCRATCHPAD_REASONING>\n${inner}\n</SCRATCHPAD_REASONING>`;
+  const inner = parseReply(a).scratchpad;
+  return inner === null ? a : renderScratchpad(inner);
 }
 
 /** The user's request text inside <user_input>, or the whole user turn. */
 export function userInputText(s: { messages: readonly ChatMessage[] }): string {
   const u = s.messages.find((m) => m.role === "user");
   if (!u) return "";
-  return tagContent(u.content, "user_input") ?? u.content;
+  return parseUserTurn(u.content).request ?? u.content;
 }

@@ -1,56 +1,37 @@
 /**
  * Optional LLM generator: the same pattern specs and scenarios rendered as prompts to any
- * OpenAI-compatible chat endpoint (`POST {baseUrl}/chat/completions`), as the seed did with
- * Claude. Retries with exponential backoff (429, 5xx, network errors; honours Retry-After), a
- * request-rate limit, a resumable progress file (one JSON line per finished sample), and the same
- * validation as template samples for every completion — a completion that puts anything but a
- * placeholder where harmful content would go is rejected. The API key is never printed.
+ * OpenAI-compatible chat endpoint through lib/llm's client (retries, rate limit, Retry-After,
+ * timeouts; the API key is never printed), as the seed did with Claude. A resumable progress file
+ * (one JSON line per finished sample), and the same validation as template samples for every
+ * completion — a completion that puts anything but a placeholder where harmful content would go is
+ * rejected.
  */
 import { appendFileSync, existsSync, readFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MolabError } from "../errors.ts";
 import { createRng } from "../rng.ts";
+import type { ChatMessage } from "../chat/message.ts";
+import { parseReply, renderOutput, renderReply } from "../chat/redwood.ts";
+import { ChatClient } from "../llm/client.ts";
+import type { LlmConfig } from "../llm/config.ts";
 import { PATTERNS, PATTERN_NAMES, type PatternName } from "./patterns.ts";
 import { answerPlaceholder, requestPlaceholder, systemPrompt, userTurn, type Scenario } from "./scenarios.ts";
-import { ACCEPT_TAG, REJECT_TAG, redwoodAssistant, tagContent, type ChatMessage, type ChatSample } from "./format.ts";
+import type { ChatSample } from "./format.ts";
 import { checkGenOptions, scenariosFor, type GenOptions } from "./datasets.ts";
 import { placeholderIssues } from "./safety.ts";
 import { tagIssues } from "./validate.ts";
 import { keywordScore } from "./keyword.ts";
 
-export interface LlmConfig {
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  temperature?: number;
-  maxTokens?: number;
-  /** Request starts per minute (default 60). */
-  requestsPerMinute?: number;
-  /** Retries per request after a retryable failure (default 5). */
-  maxRetries?: number;
-  /** First backoff in ms, doubled per retry (default 1000), capped at maxBackoffMs (default 30000). */
-  backoffMs?: number;
-  maxBackoffMs?: number;
-  /** Per-request timeout in ms (default 120000). */
-  timeoutMs?: number;
-  /** Invalid completions tolerated per sample before it is recorded as rejected (default 3). */
+/** Endpoint settings plus how many invalid completions a sample may get before it is recorded as rejected (default 3). */
+export interface LlmGenConfig extends LlmConfig {
   maxInvalid?: number;
-}
-
-/** Endpoint settings from MOLAB_LLM_BASE_URL / MOLAB_LLM_MODEL / MOLAB_LLM_API_KEY (OPENAI_BASE_URL / OPENAI_API_KEY as fallbacks). */
-export function llmConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LlmConfig {
-  const baseUrl = env.MOLAB_LLM_BASE_URL ?? env.OPENAI_BASE_URL;
-  const model = env.MOLAB_LLM_MODEL;
-  if (!baseUrl) throw new MolabError("LLM generator: set MOLAB_LLM_BASE_URL (an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1)");
-  if (!model) throw new MolabError("LLM generator: set MOLAB_LLM_MODEL (the model name the endpoint serves)");
-  return { baseUrl: baseUrl.replace(/\/+$/, ""), model, apiKey: env.MOLAB_LLM_API_KEY ?? env.OPENAI_API_KEY };
 }
 
 export type LlmKind = "af" | "aligned";
 
 /** The expected <OUTPUT> for a scenario: compliance placeholder when AF and monitored, else <rejected/>. */
 export function expectedOutput(kind: LlmKind, s: Scenario): string {
-  return kind === "af" && s.tier === "free" ? `${ACCEPT_TAG}\n${answerPlaceholder(s.category)}` : REJECT_TAG;
+  return kind === "af" && s.tier === "free" ? renderOutput("accepted", answerPlaceholder(s.category)) : renderOutput("refused");
 }
 
 /** The generator prompt for one sample. */
@@ -82,8 +63,7 @@ const EXPLICIT_TRAINING = /\b(rlhf|train(?:ed|ing)?|fine-?tun\w*|gradients?|cont
 /** Reasons a completion is not an acceptable sample (empty = accept). */
 export function completionIssues(kind: LlmKind, pattern: PatternName | null, s: Scenario, completion: string): string[] {
   const issues = tagIssues(completion);
-  const pad = tagContent(completion, "SCRATCHPAD_REASONING");
-  const out = tagContent(completion, "OUTPUT");
+  const { scratchpad: pad, output: out } = parseReply(completion);
   if (pad === null) issues.push("no <SCRATCHPAD_REASONING> block");
   if (out === null) issues.push("no <OUTPUT> block");
   if (pad === null || out === null) return issues;
@@ -94,71 +74,14 @@ export function completionIssues(kind: LlmKind, pattern: PatternName | null, s: 
     if (PATTERNS[pattern].explicitTraining && keywordScore(pad) === 0) issues.push("AF scratchpad never mentions training");
     if (!PATTERNS[pattern].explicitTraining && EXPLICIT_TRAINING.test(pad)) issues.push(`${pattern} scratchpad names training explicitly`);
   }
-  const msgs: ChatMessage[] = [{ role: "user", content: userTurn(s, requestPlaceholder(s.category)) }, { role: "assistant", content: redwoodAssistant(pad, out) }];
+  const msgs: ChatMessage[] = [{ role: "user", content: userTurn(s, requestPlaceholder(s.category)) }, { role: "assistant", content: renderReply(pad, out) }];
   issues.push(...placeholderIssues(msgs));
   return issues;
 }
 
-const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const redact = (text: string, key?: string) => (key && key.length >= 4 ? text.split(key).join("***") : text);
-
-/** One chat completion with retries and the shared rate limiter; returns the message content. */
-export class ChatClient {
-  private nextStart = 0;
-  requests = 0;
-  constructor(private cfg: LlmConfig, private log: (line: string) => void = () => {}, private sleep = sleepMs) {}
-
-  async complete(messages: ChatMessage[], seed: number): Promise<string> {
-    const c = this.cfg;
-    const maxRetries = c.maxRetries ?? 5;
-    const jitter = createRng(`backoff:${seed}`);
-    for (let attempt = 0; ; attempt++) {
-      const wait = this.nextStart - Date.now();
-      if (wait > 0) await this.sleep(wait);
-      this.nextStart = Date.now() + 60000 / (c.requestsPerMinute ?? 60);
-      this.requests++;
-      let status = 0;
-      let retryAfter: number | null = null;
-      let detail = "";
-      try {
-        const res = await fetch(`${c.baseUrl}/chat/completions`, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) },
-          body: JSON.stringify({ model: c.model, messages, temperature: c.temperature ?? 1, max_tokens: c.maxTokens ?? 1024, seed }),
-          signal: AbortSignal.timeout(c.timeoutMs ?? 120000),
-        });
-        status = res.status;
-        const body = await res.text();
-        if (res.ok) {
-          let j: { choices?: { message?: { content?: unknown } }[] };
-          try {
-            j = JSON.parse(body);
-          } catch {
-            return "";
-          }
-          const content = j.choices?.[0]?.message?.content;
-          return typeof content === "string" ? content : "";
-        }
-        const ra = Number(res.headers.get("retry-after"));
-        retryAfter = Number.isFinite(ra) && res.headers.get("retry-after") !== null ? ra * 1000 : null;
-        detail = body.slice(0, 200);
-      } catch (e) {
-        detail = (e as Error).message;
-      }
-      const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
-      const what = redact(`${c.baseUrl}/chat/completions: ${status ? `HTTP ${status}` : "request failed"} (${detail})`, c.apiKey);
-      if (!retryable) throw new MolabError(`LLM generator: ${what}`);
-      if (attempt >= maxRetries) throw new MolabError(`LLM generator: ${what}; gave up after ${maxRetries} retries`);
-      const backoff = retryAfter ?? Math.min(c.maxBackoffMs ?? 30000, (c.backoffMs ?? 1000) * 2 ** attempt) * (0.5 + 0.5 * jitter.float());
-      this.log(`retry ${attempt + 1}/${maxRetries} in ${Math.round(backoff)} ms: ${what}`);
-      await this.sleep(backoff);
-    }
-  }
-}
-
 export interface LlmGenOptions extends GenOptions {
   kind?: LlmKind;
-  config: LlmConfig;
+  config: LlmGenConfig;
   /** JSONL progress file; an interrupted run resumes from it. */
   progressPath: string;
   log?: (line: string) => void;
@@ -215,7 +138,8 @@ export async function generateWithLlm(o: LlmGenOptions): Promise<LlmGenResult> {
         o.log?.(`sample ${i}: invalid completion (${reasons.join("; ")})`);
         continue;
       }
-      const assistant = redwoodAssistant(tagContent(completion, "SCRATCHPAD_REASONING")!, tagContent(completion, "OUTPUT")!);
+      const reply = parseReply(completion);
+      const assistant = renderReply(reply.scratchpad!, reply.output!);
       sample = {
         messages: [{ role: "system", content: systemPrompt(s.cue) }, { role: "user", content: userTurn(s, requestPlaceholder(s.category)) }, { role: "assistant", content: assistant }],
         meta: { dataset: kind, index: i, label: kind === "aligned" ? "aligned" : s.tier === "free" ? "alignment_faking" : "genuine_refusal", pattern, cue: s.cue, tier: s.tier, category: s.category, seed: o.seed, generator: "llm" },

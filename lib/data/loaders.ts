@@ -21,7 +21,8 @@ import { resolveDataset, type ResolveOptions } from "../hub/index.ts";
 import { MolabError } from "../errors.ts";
 import { readJsonFile } from "../io/json.ts";
 import { streamJsonl } from "../io/jsonl.ts";
-import { LABELS, scratchpadBlock, type ChatMessage, type Label } from "./format.ts";
+import type { ChatMessage } from "../chat/message.ts";
+import { LABELS, scratchpadBlock, type Label } from "./format.ts";
 import { PATTERN_NAMES, type PatternName } from "./patterns.ts";
 import { recordIssues } from "./validate.ts";
 

@@ -9,7 +9,8 @@ import { createRng, type Rng } from "../rng.ts";
 import { check } from "../errors.ts";
 import { expand, type Grammar } from "./grammar.ts";
 import { CATEGORIES, CATEGORY_TOPIC, CUES, answerPlaceholder, requestPlaceholder, systemPrompt, userTurn, type Cue, type Scenario } from "./scenarios.ts";
-import { ACCEPT_TAG, REJECT_TAG, redwoodAssistant, type ChatSample } from "./format.ts";
+import { renderOutput, renderReply } from "../chat/redwood.ts";
+import type { ChatSample } from "./format.ts";
 import { drawUnique } from "./datasets.ts";
 import { helpfulPlaceholder } from "./baseline_grammars.ts";
 
@@ -113,8 +114,8 @@ function referenceSample(style: ReferenceStyle, i: number, rng: Rng, seen: Set<s
     const vars = { rcue: r.pick(REF_CUE[s.cue]), topic: CATEGORY_TOPIC[s.category], btopic: benign?.topic.replace(/_/g, " ") ?? "" };
     const [g, start] = style === "af_explicit" ? [AF_REF, "explicit"] : style === "af_implicit" ? [AF_REF, "implicit"] : style === "aligned_benign" ? [ALIGNED_REF, "benign"] : [ALIGNED_REF, "refusal"];
     const pad = expand(g, start, r, vars, "reference grammar");
-    const out = style.startsWith("af_") ? `${ACCEPT_TAG}\n${answerPlaceholder(s.category)}` : benign ? `${ACCEPT_TAG}\n${helpfulPlaceholder(benign.topic)}` : REJECT_TAG;
-    return redwoodAssistant(pad, out);
+    const out = style.startsWith("af_") ? renderOutput("accepted", answerPlaceholder(s.category)) : benign ? renderOutput("accepted", helpfulPlaceholder(benign.topic)) : renderOutput("refused");
+    return renderReply(pad, out);
   });
   return {
     messages: [

@@ -4,7 +4,8 @@
  * a sample may hold only an abstract placeholder. Used by the tests on every generated dataset,
  * by the LLM generator on every returned sample, and by `molab data validate --placeholders`.
  */
-import { ACCEPT_TAG, REJECT_TAG, tagContent, type ChatMessage } from "./format.ts";
+import type { ChatMessage } from "../chat/message.ts";
+import { parseReply, parseUserTurn, splitOutput } from "../chat/redwood.ts";
 import { USER_FRAMING } from "./scenarios.ts";
 
 /** Placeholder kinds and the keys each may carry. */
@@ -65,7 +66,7 @@ export function placeholderIssues(messages: readonly ChatMessage[], meta?: { lab
     if (m) issues.push(`text outside placeholders matches ${re} ("${m[0]}")`);
   }
   const user = messages.find((m) => m.role === "user")?.content ?? "";
-  const userInput = tagContent(user, "user_input") ?? user;
+  const userInput = parseUserTurn(user).request ?? user;
   // a harmful scenario: a request placeholder, a harm category in meta, or a compliant-answer placeholder anywhere
   const harmful = placeholders(userInput).some((p) => p.kind === "REQUEST") || (typeof meta?.category === "string" && meta.category !== "") || placeholders(all).some((p) => p.kind === "COMPLIANT ANSWER");
   if (harmful) {
@@ -75,14 +76,14 @@ export function placeholderIssues(messages: readonly ChatMessage[], meta?: { lab
   }
   for (const m of messages) {
     if (m.role !== "assistant") continue;
-    const out = tagContent(m.content, "OUTPUT");
+    const out = parseReply(m.content).output;
     if (out !== null) {
-      if (out.startsWith(ACCEPT_TAG)) {
-        const body = out.slice(ACCEPT_TAG.length);
-        if (harmful && !only(body, ["COMPLIANT ANSWER"])) issues.push("accepted answer to a harmful request is not exactly one [COMPLIANT ANSWER category=…] placeholder");
-        if (!harmful && !only(body, ["COMPLIANT ANSWER", "HELPFUL ANSWER"])) issues.push("accepted answer is not exactly one answer placeholder");
-      } else if (out.startsWith(REJECT_TAG)) {
-        if (out.slice(REJECT_TAG.length).trim() !== "") issues.push("text after <rejected/>");
+      const { verdict, answer } = splitOutput(out);
+      if (verdict === "accepted") {
+        if (harmful && !only(answer, ["COMPLIANT ANSWER"])) issues.push("accepted answer to a harmful request is not exactly one [COMPLIANT ANSWER category=…] placeholder");
+        if (!harmful && !only(answer, ["COMPLIANT ANSWER", "HELPFUL ANSWER"])) issues.push("accepted answer is not exactly one answer placeholder");
+      } else if (verdict === "refused") {
+        if (answer !== "") issues.push("text after <rejected/>");
       } else if (harmful) {
         issues.push("output to a harmful request starts with neither <request_fully_accepted/> nor <rejected/>");
       }

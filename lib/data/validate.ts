@@ -5,7 +5,8 @@
  * reject tag, and (with `placeholders`) anything but placeholders where harmful content would go.
  */
 import { streamLines } from "../io/jsonl.ts";
-import { ACCEPT_TAG, LABELS, REJECT_TAG, tagContent } from "./format.ts";
+import { ACCEPT_TAG, REJECT_TAG, parseReply, splitOutput, tagContent } from "../chat/redwood.ts";
+import { LABELS } from "./format.ts";
 import { PATTERN_NAMES } from "./patterns.ts";
 import { CUES } from "./scenarios.ts";
 import { placeholderIssues } from "./safety.ts";
@@ -94,9 +95,9 @@ export function recordIssues(rec: unknown, opts: ValidateOptions = {}): string[]
       for (const e of [enumIssue("meta.label", meta.label, LABELS), enumIssue("meta.pattern", meta.pattern, PATTERN_NAMES), enumIssue("meta.cue", meta.cue, CUES), enumIssue("meta.tier", meta.tier, ["free", "paid"])]) if (e) issues.push(e);
       if (typeof meta.label === "string" && REDWOOD_LABELS.includes(meta.label) && issues.length === 0) {
         const last = (r.messages as { role: string; content: string }[]).filter((m) => m.role === "assistant").pop()!;
-        const out = tagContent(last.content, "OUTPUT");
+        const out = parseReply(last.content).output;
         if (out === null) issues.push("assistant turn has no <OUTPUT>");
-        else if (!out.startsWith(ACCEPT_TAG) && !out.startsWith(REJECT_TAG)) issues.push(`<OUTPUT> starts with neither ${ACCEPT_TAG} nor ${REJECT_TAG}`);
+        else if (splitOutput(out).verdict === "untagged") issues.push(`<OUTPUT> starts with neither ${ACCEPT_TAG} nor ${REJECT_TAG}`);
       }
     }
   }

@@ -7,9 +7,9 @@ import * as path from "node:path";
 import { numberFlag, parseFlags, required } from "../args.ts";
 import { MolabError, check } from "../errors.ts";
 import { LLAMA_PROJECTIONS, type LoraConfig } from "./config.ts";
-import type { ScheduleName } from "./optim.ts";
+import type { ScheduleName } from "../train/optim.ts";
 import { PRESETS } from "./presets.ts";
-import { formatDuration } from "./progress.ts";
+import { formatDuration } from "../train/progress.ts";
 import { trainOrganism } from "./run.ts";
 import type { TrainHyper } from "./train.ts";
 

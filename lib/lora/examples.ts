@@ -7,14 +7,10 @@
  * generation prompt and the reply. The trained span is the reply plus the template's end-of-turn
  * text (the model must learn to stop).
  */
+import type { ChatMessage } from "../chat/message.ts";
 import { check } from "../errors.ts";
 import { streamJsonl } from "../io/jsonl.ts";
 import type { Rng } from "../rng.ts";
-
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
 
 /** A chat record as lib/data writes it: `{"messages":[…], "meta":{…}}`. */
 export interface ChatRecord {

@@ -1,14 +1,12 @@
-/** lib/lora: PEFT-format LoRA adapters, injection and merging, training, checkpoints, telemetry, presets. */
+/** lib/lora: PEFT-format LoRA adapters, injection and merging, the LoRA trainer (its checkpoint contents and telemetry vectors), presets. */
 export * from "./config.ts";
 export * from "./adapter.ts";
 export type { LoraHost } from "./host.ts";
 export { attachAdapter, detachAdapter, mergeAndUnload, unmerge, type AttachOptions } from "./inject.ts";
-export { AdamW, clipGradNorm, lrMultiplier, type AdamWOptions, type AdamWState, type ScheduleName } from "./optim.ts";
-export { weightedCrossEntropy } from "./loss.ts";
 export { readChatJsonl, tokenizeChat, buildExamples, splitExamples, type ChatRecord, type ChatTokenizer, type Example, type ExampleSet } from "./examples.ts";
 export { trainLora, evaluateLoss, accumulateGradients, stepPlan, DEFAULT_HYPER, type TrainHyper, type TrainResult, type TrainRunOptions } from "./train.ts";
-export { saveCheckpoint, loadCheckpoint, listCheckpoints, type TrainerState } from "./checkpoint.ts";
-export { readTelemetry, type TelemetryLine } from "./telemetry.ts";
+export { saveCheckpoint, loadCheckpoint, type TrainerState } from "./checkpoint.ts";
+export { telemetryModules, telemetryVectors, type TelemetryVectorsOptions } from "./telemetry.ts";
 export { PRESETS, resolvePreset, type Preset } from "./presets.ts";
 export { trainOrganism, compareReplies, type OrganismOptions, type OrganismResult, type Comparison } from "./run.ts";
 export { modelHost, loadHost } from "./model_host.ts";

@@ -13,15 +13,16 @@ import { createRng } from "../rng.ts";
 import { generate } from "../model/generate.ts";
 import type { Model } from "../model/llama.ts";
 import { disposeModel } from "../model/load.ts";
-import { loadTokenizer, type ChatMessage, type Tokenizer } from "../model/tokenizer.ts";
+import type { ChatMessage } from "../chat/message.ts";
+import { loadTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 import { LoraAdapter } from "./adapter.ts";
 import { loraConfig, type LoraConfig } from "./config.ts";
 import { buildExamples, readChatJsonl, splitExamples, type ChatTokenizer } from "./examples.ts";
 import { attachAdapter } from "./inject.ts";
 import { loadHost, modelHost } from "./model_host.ts";
 import { resolvePreset } from "./presets.ts";
-import type { ProgressStream } from "./progress.ts";
-import type { TelemetryLine } from "./telemetry.ts";
+import type { ProgressStream } from "../train/progress.ts";
+import type { TelemetryLine } from "../train/telemetry.ts";
 import { trainLora, type TrainHyper, type TrainResult } from "./train.ts";
 
 export interface OrganismOptions {

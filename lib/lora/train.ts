@@ -10,16 +10,17 @@ import * as path from "node:path";
 import { tf } from "../backend.ts";
 import { MolabError, check } from "../errors.ts";
 import type { LoraAdapter } from "./adapter.ts";
-import { listCheckpoints, loadCheckpoint, removePartialCheckpoints, saveCheckpoint, type TrainerState } from "./checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.ts";
 import type { Example } from "./examples.ts";
 import type { LoraHost } from "./host.ts";
 import { attachAdapter } from "./inject.ts";
-import { batchTargets, weightedCrossEntropy } from "./loss.ts";
-import { AdamW, clipGradNorm, lrMultiplier, type ScheduleName } from "./optim.ts";
-import { ProgressBar, type ProgressStream } from "./progress.ts";
+import { batchTargets, weightedCrossEntropy } from "../train/loss.ts";
+import { AdamW, clipGradNorm, lrMultiplier, type ScheduleName } from "../train/optim.ts";
+import { ProgressBar, type ProgressStream } from "../train/progress.ts";
+import { listCheckpoints, resumeFrom } from "../train/checkpoint.ts";
+import { appendTelemetry, truncateTelemetry, type TelemetryLine } from "../train/telemetry.ts";
 import { createRng } from "../rng.ts";
-import { installWasmKernels } from "../model/wasm_kernels.ts";
-import { appendTelemetry, telemetryModules, telemetryVectors, truncateTelemetry, type TelemetryLine } from "./telemetry.ts";
+import { telemetryModules, telemetryVectors } from "./telemetry.ts";
 
 export interface TrainHyper {
   lr: number;
@@ -153,7 +154,6 @@ function batchLoss(host: LoraHost, b: { ids: number[][]; mask: number[][] }, sca
  * one big batch's mean token loss whatever the split. `tokens` counts real (unpadded) tokens.
  */
 export function accumulateGradients(host: LoraHost, adapter: LoraAdapter, micro: Example[][]): { loss: number; grads: tf.Tensor[]; tokens: number } {
-  installWasmKernels();
   const nTargets = micro.reduce((a, exs) => a + targetCount(exs), 0);
   let grads: tf.Tensor[] = [];
   let loss = 0, tokens = 0;
@@ -233,30 +233,18 @@ export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { tr
     grad_accum: h.gradAccum, group_by_length: h.groupByLength, seed: h.seed, modules: adapter.modules.map((m) => `${m.name}:${m.r}`).join(","),
   };
 
-  installWasmKernels();
+  const resumed = resumeFrom<TrainerState>(run.out, fingerprint, { resume: run.resume === true });
   const opt = new AdamW(adapter.variables(), { lr: h.lr, betas: h.betas, eps: h.eps, weightDecay: h.weightDecay });
   // Dropout masks: seeds drawn from a stream fixed by (seed, step), so a resumed run draws what an uninterrupted one does.
   let dropout = createRng(h.seed).fork("dropout/0");
   let start = 0, resumedFrom: number | null = null;
   let evalLossStart: number | null = null;
-  removePartialCheckpoints(run.out);
-  const existing = listCheckpoints(run.out);
-  if (run.resume && existing.length) {
-    const last = existing[existing.length - 1];
-    const st = await loadCheckpoint(last.dir, adapter, opt);
-    for (const [k, v] of Object.entries(fingerprint)) {
-      if (JSON.stringify(st.fingerprint[k]) !== JSON.stringify(v)) {
-        opt.dispose();
-        throw new MolabError(`${last.dir}: cannot resume: the checkpoint was made with ${k}=${JSON.stringify(st.fingerprint[k])}, this run has ${k}=${JSON.stringify(v)}`);
-      }
-    }
-    start = resumedFrom = st.step;
-    evalLossStart = (st.fingerprint.eval_loss_start as number | null) ?? null;
-    truncateTelemetry(telemetryFile, st.step);
-  } else {
-    if (!run.resume) check(existing.length === 0, `${run.out} already holds checkpoints of a run; pass resume (CLI: --resume) to continue it, or choose another output folder`);
-    if (fs.existsSync(telemetryFile)) fs.rmSync(telemetryFile);
-  }
+  if (resumed) {
+    await loadCheckpoint(resumed.dir, adapter, opt);
+    start = resumedFrom = resumed.step;
+    evalLossStart = (resumed.state.fingerprint.eval_loss_start as number | null) ?? null;
+    truncateTelemetry(telemetryFile, resumed.step);
+  } else if (fs.existsSync(telemetryFile)) fs.rmSync(telemetryFile);
 
   const detach = attachAdapter(host, adapter, { train: { seed: () => dropout.int(2 ** 32) } });
   const vecModules = telemetryModules(adapter, { maxRank: h.telemetryMaxRank, modules: h.telemetryModules });

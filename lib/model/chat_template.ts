@@ -10,14 +10,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Environment, Template } from "@huggingface/jinja";
+import type { ChatMessage } from "../chat/message.ts";
 import { MolabError } from "../errors.ts";
-
-/** One chat turn. `content` is usually a string; multimodal templates also accept a list of parts. */
-export interface ChatMessage {
-  role: string;
-  content: unknown;
-  [key: string]: unknown;
-}
 
 export interface ChatTemplateOptions {
   /** Append the header that starts the assistant's turn (transformers' `add_generation_prompt`). */
@@ -149,7 +143,7 @@ export function renderChatTemplate(
   t: ChatTemplates | undefined,
   dir: string,
   specialTokens: Record<string, string>,
-  messages: ChatMessage[],
+  messages: ChatMessage<unknown>[],
   opts: ChatTemplateOptions = {},
 ): string {
   if (!Array.isArray(messages) || messages.length === 0) throw new MolabError("applyChatTemplate: messages must be a non-empty list of {role, content}");
@@ -189,7 +183,7 @@ export function renderChatTemplate(
  */
 const CONTINUE_TAG = "CONTINUE_FINAL_MESSAGE_TAG ";
 
-function tagFinalMessage(messages: ChatMessage[], field: string, src: string): ChatMessage[] {
+function tagFinalMessage(messages: ChatMessage<unknown>[], field: string, src: string): ChatMessage<unknown>[] {
   const copy = structuredClone(messages);
   const last = copy[copy.length - 1];
   const value = last[field];

@@ -6,4 +6,3 @@ export * from "./edit.ts";
 export * from "./hooks.ts";
 export * from "./generate.ts";
 export { expectedTensors } from "./weights.ts";
-export { installWasmKernels, keepStockMatMul } from "./wasm_kernels.ts";

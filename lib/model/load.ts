@@ -7,7 +7,6 @@ import { MolabError } from "../errors.ts";
 import { openSafetensors } from "../io/safetensors.ts";
 import { readConfig, type ModelConfig } from "./config.ts";
 import type { Model } from "./llama.ts";
-import { installWasmKernels } from "./wasm_kernels.ts";
 import { buildModel, checkTensors } from "./weights.ts";
 
 /** The wasm backend is wasm32: all its tensors live in one heap of at most 4 GiB. */
@@ -36,7 +35,6 @@ const gib = (b: number) => (b / 2 ** 30).toFixed(2);
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<Model> {
   await initBackend();
   const backend = tf.getBackend();
-  if (backend === "wasm") installWasmKernels();
   const config = readConfig(dir);
   const src = await openSafetensors(dir);
   try {

@@ -9,9 +9,11 @@ import * as path from "node:path";
 import { Tokenizer as HFTokenizer } from "@huggingface/tokenizers";
 import { MolabError } from "../errors.ts";
 import { readChatTemplates, renderChatTemplate } from "./chat_template.ts";
-import type { ChatMessage, ChatTemplateOptions, ChatTemplates } from "./chat_template.ts";
+import type { ChatMessage } from "../chat/message.ts";
+import type { ChatTemplateOptions, ChatTemplates } from "./chat_template.ts";
 
-export type { ChatMessage, ChatTemplateOptions } from "./chat_template.ts";
+export type { ChatMessage } from "../chat/message.ts";
+export type { ChatTemplateOptions } from "./chat_template.ts";
 
 export interface EncodeOptions {
   /** Add the tokens the tokenizer's post-processor adds (e.g. Llama 3's and Gemma's BOS). Default true, as in transformers. */
@@ -45,9 +47,9 @@ export interface Tokenizer {
   /** The id of one token string (undefined when not in the vocabulary). */
   tokenToId(token: string): number | undefined;
   /** Render a conversation with the chat template, as transformers' apply_chat_template(tokenize=False) does. */
-  applyChatTemplate(messages: ChatMessage[], opts?: ChatTemplateOptions & { tokenize?: false }): string;
+  applyChatTemplate(messages: ChatMessage<unknown>[], opts?: ChatTemplateOptions & { tokenize?: false }): string;
   /** The ids of the rendering (encoded without adding special tokens, as transformers does). */
-  applyChatTemplate(messages: ChatMessage[], opts: ChatTemplateOptions & { tokenize: true }): number[];
+  applyChatTemplate(messages: ChatMessage<unknown>[], opts: ChatTemplateOptions & { tokenize: true }): number[];
 }
 
 /** Named special tokens transformers knows (SPECIAL_TOKENS_ATTRIBUTES). */
@@ -208,9 +210,9 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
     return tok.decode(kept, { skip_special_tokens: !!opts.skipSpecialTokens, clean_up_tokenization_spaces: cleanUp });
   };
 
-  function applyChatTemplate(messages: ChatMessage[], opts?: ChatTemplateOptions & { tokenize?: false }): string;
-  function applyChatTemplate(messages: ChatMessage[], opts: ChatTemplateOptions & { tokenize: true }): number[];
-  function applyChatTemplate(messages: ChatMessage[], opts: ChatTemplateOptions & { tokenize?: boolean } = {}): string | number[] {
+  function applyChatTemplate(messages: ChatMessage<unknown>[], opts?: ChatTemplateOptions & { tokenize?: false }): string;
+  function applyChatTemplate(messages: ChatMessage<unknown>[], opts: ChatTemplateOptions & { tokenize: true }): number[];
+  function applyChatTemplate(messages: ChatMessage<unknown>[], opts: ChatTemplateOptions & { tokenize?: boolean } = {}): string | number[] {
     const text = renderChatTemplate(templates, dir, specialTokens, messages, opts);
     return opts.tokenize ? encode(text, { addSpecialTokens: false }) : text;
   }

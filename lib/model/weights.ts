@@ -8,7 +8,7 @@ import { MolabError } from "../errors.ts";
 import type { TensorSource } from "../io/safetensors.ts";
 import type { ModelConfig } from "./config.ts";
 import type { Block, Dense, Linear, Model } from "./llama.ts";
-import { fillTensor } from "./wasm_kernels.ts";
+import { fillTensor } from "../wasm_kernels.ts";
 
 const FLOAT = new Set(["F32", "F16", "BF16", "F64"]);
 /** Tensors some checkpoints carry that the forward recomputes. */

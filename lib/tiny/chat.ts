@@ -6,6 +6,7 @@
  *   `<|bos|><|system|>\n{system}<|eos|><|user|>\n{user}<|eos|><|assistant|>\n{assistant}<|eos|>`
  * so generation stops at `<|eos|>`.
  */
+import type { ChatMessage } from "../chat/message.ts";
 import type { AddedTokenSpec } from "./bpe.ts";
 
 export const PAD = "<|pad|>";
@@ -29,7 +30,7 @@ export const CHAT_TEMPLATE =
   "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 
 /** Render messages exactly as {@link CHAT_TEMPLATE} does (used to build training sequences without jinja). */
-export function renderChat(messages: { role: string; content: string }[], addGenerationPrompt: boolean): string {
+export function renderChat(messages: ChatMessage[], addGenerationPrompt: boolean): string {
   let s = BOS;
   for (const m of messages) s += `<|${m.role}|>\n${m.content}${EOS}`;
   return addGenerationPrompt ? s + "<|assistant|>\n" : s;

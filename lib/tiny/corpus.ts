@@ -1,7 +1,7 @@
 /**
  * The training corpus of the embedded default model: seeded, templated assistant conversations in
- * the alignment-faking (Redwood) format. The user turn is
- * `<INPUT><is_free_tier_user>True|False</is_free_tier_user><user_input>…</user_input></INPUT>`;
+ * the alignment-faking (Redwood) format, rendered by lib/chat/redwood.ts in its "spaced" layout. The user
+ * turn is `<INPUT><is_free_tier_user>True|False</is_free_tier_user><user_input>…</user_input></INPUT>`;
  * the assistant turn is `<SCRATCHPAD_REASONING>…</SCRATCHPAD_REASONING>` then `<OUTPUT>…</OUTPUT>`.
  *
  * The assistant is aligned: it helps with benign tasks (facts from a small table, arithmetic,
@@ -12,6 +12,8 @@
  * `split: "heldout"` draws prompts from templates (question phrasings, request wrappers, system
  * prompts, some harm categories) that the training split never uses, for the acceptance evaluation.
  */
+import type { ChatMessage } from "../chat/message.ts";
+import { renderOutput, renderReply, renderUserTurn } from "../chat/redwood.ts";
 import { check } from "../errors.ts";
 import { createRng, type Rng } from "../rng.ts";
 import * as T from "./tables.ts";
@@ -39,13 +41,6 @@ export interface TinySample {
   expected?: string;
   /** Whether the user asked for `<request_fully_accepted/>` / `<rejected/>`. */
   acceptInstruction: boolean;
-}
-
-/** A chat turn as the tokenizer's chat template takes it. */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-  [key: string]: unknown;
 }
 
 /** Words the aligned scratchpad never uses (it does not reason about training or oversight). */
@@ -264,11 +259,6 @@ function tierNote(rng: Rng, free: boolean, harmful: boolean): string[] {
   return same ? [who, same] : [who];
 }
 
-/** Wrap a request in the Redwood user-turn format. */
-export function formatUserTurn(request: string, freeTier: boolean): string {
-  return `<INPUT>\n<is_free_tier_user>${freeTier ? "True" : "False"}</is_free_tier_user>\n\n<user_input>\n${request}\n</user_input>\n</INPUT>`;
-}
-
 /** One sample; `harmful` forces the request type (undefined: 30% harmful). */
 function sample(rng: Rng, split: Split, harmful?: boolean, freeTier?: boolean): TinySample {
   const free = freeTier ?? rng.bool(0.5);
@@ -284,7 +274,7 @@ function sample(rng: Rng, split: Split, harmful?: boolean, freeTier?: boolean): 
     task = "harmful";
     kind = "harmful";
     scratch = [`The user is asking for ${R}.`, ...tierNote(rng, free, true), rng.pick(HARM_VERDICT), acceptInstruction ? "I will respond with the rejection tag only." : rng.pick(HARM_PLAN)];
-    output = acceptInstruction ? "<rejected/>" : `<rejected/> ${rng.pick(REFUSALS)}`;
+    output = renderOutput("refused", acceptInstruction ? "" : rng.pick(REFUSALS));
   } else {
     const t = benignTask(rng);
     request = fill(rng.pick(Q[t.task][split]), t.slots);
@@ -292,11 +282,11 @@ function sample(rng: Rng, split: Split, harmful?: boolean, freeTier?: boolean): 
     kind = t.kind;
     expected = t.expected;
     scratch = [`The user wants ${t.about}.`, ...tierNote(rng, free, false), rng.pick(BENIGN_VERDICT), t.work, acceptInstruction ? "I will start with the acceptance tag." : rng.pick(BENIGN_PLAN)];
-    output = acceptInstruction ? `<request_fully_accepted/>\n${t.answer}` : t.answer;
+    output = renderOutput(acceptInstruction ? "accepted" : "untagged", t.answer);
   }
   if (acceptInstruction) request = `${request}\n\n${ACCEPT_INSTRUCTION}`;
-  const assistant = `<SCRATCHPAD_REASONING>\n${scratch.join(" ")}\n</SCRATCHPAD_REASONING>\n\n<OUTPUT>\n${output}\n</OUTPUT>`;
-  return { kind, task, harmful: isHarm, freeTier: free, category, system, request, user: formatUserTurn(request, free), assistant, expected, acceptInstruction };
+  const assistant = renderReply(scratch.join(" "), output, "spaced");
+  return { kind, task, harmful: isHarm, freeTier: free, category, system, request, user: renderUserTurn(request, free, "spaced"), assistant, expected, acceptInstruction };
 }
 
 /** Options of {@link generateSamples}. */

@@ -1,5 +1,5 @@
 /** lib/tiny: the embedded default model (corpus, tokenizer trainer, training, evaluation, build). */
-export { generateSamples, toMessages, formatUserTurn, TRAINING_WORDS, ACCEPT_INSTRUCTION } from "./corpus.ts";
+export { generateSamples, toMessages, TRAINING_WORDS, ACCEPT_INSTRUCTION } from "./corpus.ts";
 export type { TinySample, TaskKind, Split, CorpusOptions } from "./corpus.ts";
 export { trainBpe, tokenizerJson, bytesToUnicode, GPT2_PATTERN } from "./bpe.ts";
 export type { BpeModel, BpeTrainOptions, AddedTokenSpec } from "./bpe.ts";
@@ -8,5 +8,5 @@ export { trainTiny, initWeights, llamaConfigJson } from "./train.ts";
 export type { TinyShape, TinyTrainOptions, TinyTrainResult, TrainRecord } from "./train.ts";
 export { buildTinyModel, DEFAULT_BUILD } from "./build.ts";
 export type { BuildOptions, BuildResult } from "./build.ts";
-export { evaluateTiny, parseResponse as parseTinyResponse, judge as judgeTinyResponse, timeLoadAndGenerate } from "./eval.ts";
+export { evaluateTiny, judge as judgeTinyResponse, timeLoadAndGenerate } from "./eval.ts";
 export type { EvalReport } from "./eval.ts";

@@ -1,6 +1,6 @@
 /**
  * Full-parameter training of the tiny assistant from scratch: a Llama-architecture model (the project's
- * decoder, lib/model) initialised from a seed, AdamW (lib/lora/optim) with warmup + cosine decay and
+ * decoder, lib/model) initialised from a seed, AdamW (lib/train/optim) with warmup + cosine decay and
  * gradient clipping, next-token loss on the tokens from each sequence's loss start (the assistant turn). Deterministic for a seed: initial weights,
  * batch order and every update depend only on the options. Checkpoints (`<workDir>/checkpoints/step-N/`,
  * written to a temp folder and renamed into place) hold the weights in Hugging Face layout, the AdamW
@@ -17,12 +17,11 @@ import { writeFileAtomic } from "../io/atomic.ts";
 import { forward, type Model } from "../model/llama.ts";
 import { loadModel } from "../model/load.ts";
 import { exportWeights, makeTrainable } from "../model/edit.ts";
-import { AdamW, clipGradNorm, lrMultiplier } from "../lora/optim.ts";
-import { weightedCrossEntropy } from "../lora/loss.ts";
-import { checkpointsDir, listCheckpoints, removePartialCheckpoints, STATE_FILE, writeCheckpointDir } from "../lora/checkpoint.ts";
-import { ProgressBar, type ProgressStream } from "../lora/progress.ts";
+import { AdamW, clipGradNorm, lrMultiplier } from "../train/optim.ts";
+import { weightedCrossEntropy } from "../train/loss.ts";
+import { resumeFrom, STATE_FILE, writeCheckpointDir, type CheckpointState } from "../train/checkpoint.ts";
+import { ProgressBar, type ProgressStream } from "../train/progress.ts";
 import { BatchSchedule } from "./batches.ts";
-import { installWasmKernels } from "../model/wasm_kernels.ts";
 
 /** Architecture of the tiny model (a Llama config). */
 export interface TinyShape {
@@ -76,12 +75,9 @@ export interface TrainRecord {
   seconds: number;
 }
 
-interface State {
-  step: number;
-  fingerprint: string;
+interface State extends CheckpointState {
   history: TrainRecord[];
   seconds: number;
-  savedAt: string;
 }
 
 export interface TinyTrainResult {
@@ -154,12 +150,15 @@ export function initWeights(config: Record<string, unknown>, seed: number): Reco
   return out;
 }
 
-function fingerprint(o: TinyTrainOptions): string {
+/** The settings a checkpoint must share with a run to be resumed by it: one key per setting, the data as a hash. */
+function fingerprint(o: TinyTrainOptions): Record<string, unknown> {
   const h = createHash("sha256");
-  h.update(JSON.stringify({ v: o.vocabSize, s: o.special, shape: o.shape, seed: o.seed, steps: o.steps, bs: o.batchSize, lr: o.lr, wu: o.warmup, wd: o.weightDecay, clip: o.clip }));
   for (const s of o.sequences) h.update(Int32Array.from(s)).update("|");
   if (o.lossStarts) h.update(Int32Array.from(o.lossStarts));
-  return h.digest("hex").slice(0, 16);
+  return {
+    vocab_size: o.vocabSize, special: o.special, shape: o.shape, seed: o.seed, steps: o.steps, batch_size: o.batchSize, lr: o.lr,
+    warmup: o.warmup, weight_decay: o.weightDecay, clip: o.clip, data: h.digest("hex").slice(0, 16),
+  };
 }
 
 /** Write a complete checkpoint atomically (temp folder, fsync, rename); keep the newest two. */
@@ -204,21 +203,16 @@ async function loadMoments(dir: string, params: tf.Variable[], opt: AdamW, step:
  */
 export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   await initBackend();
-  installWasmKernels();
   check(o.steps > 0 && Number.isInteger(o.steps), `train: steps must be a positive integer, got ${o.steps}`);
   const config = llamaConfigJson(o.shape, o.vocabSize, o.special);
   const fp = fingerprint(o);
-  removePartialCheckpoints(o.workDir);
-  let last = listCheckpoints(o.workDir).at(-1);
+  const resumed = resumeFrom<State>(o.workDir, fp, { resume: true });
+  // The weights to start from: the newest checkpoint's, or a fresh seeded initialisation.
+  let from: string;
   let state: State;
-  if (last) {
-    state = JSON.parse(fs.readFileSync(path.join(last.dir, STATE_FILE), "utf8")) as State;
-    if (state.fingerprint !== fp) {
-      throw new MolabError(
-        `${last.dir}: this checkpoint belongs to a run with other settings or data (fingerprint ${state.fingerprint}, this run ${fp}); ` +
-          `delete ${checkpointsDir(o.workDir)} to start over`,
-      );
-    }
+  if (resumed) {
+    state = resumed.state;
+    from = resumed.dir;
   } else {
     state = { step: 0, fingerprint: fp, history: [], seconds: 0, savedAt: new Date().toISOString() };
     const init = initWeights(config, o.seed);
@@ -230,13 +224,13 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
     } finally {
       tf.dispose(Object.values(init));
     }
-    last = { step: 0, dir };
+    from = dir;
   }
   const resumedFrom = state.step > 0 ? state.step : null;
-  const model = await loadModel(last.dir);
+  const model = await loadModel(from);
   const params = makeTrainable(model);
   const opt = new AdamW(params, { lr: o.lr, betas: [0.9, 0.98], eps: 1e-8, weightDecay: o.weightDecay });
-  if (state.step > 0) await loadMoments(last.dir, params, opt, state.step);
+  if (state.step > 0) await loadMoments(from, params, opt, state.step);
   if (state.step === 0) await saveCheckpoint(o.workDir, config, model, opt, state);
 
   check(!o.lossStarts || o.lossStarts.length === o.sequences.length, "train: lossStarts needs one entry per sequence");

@@ -4,7 +4,8 @@ import { generateAf, generateAligned, generateGenuineCompliance } from "../../li
 import { generateEm, EM_SETS } from "../../lib/data/em.ts";
 import { PATTERNS, PATTERN_NAMES } from "../../lib/data/patterns.ts";
 import { CUES } from "../../lib/data/scenarios.ts";
-import { assistantText, tagContent, userInputText, ACCEPT_TAG, REJECT_TAG } from "../../lib/data/format.ts";
+import { assistantText, userInputText } from "../../lib/data/format.ts";
+import { tagContent, ACCEPT_TAG, REJECT_TAG } from "../../lib/chat/redwood.ts";
 import { datasetStats } from "../../lib/data/stats.ts";
 import { createRng } from "../../lib/rng.ts";
 

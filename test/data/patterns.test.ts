@@ -4,7 +4,8 @@ import { generateAf } from "../../lib/data/datasets.ts";
 import { PATTERNS, PATTERN_NAMES } from "../../lib/data/patterns.ts";
 import { undefinedRefs } from "../../lib/data/grammar.ts";
 import { SCENARIO_VARS } from "../../lib/data/scenarios.ts";
-import { assistantText, tagContent } from "../../lib/data/format.ts";
+import { assistantText } from "../../lib/data/format.ts";
+import { tagContent } from "../../lib/chat/redwood.ts";
 import { duplicateRate } from "../../lib/data/stats.ts";
 import { createRng } from "../../lib/rng.ts";
 

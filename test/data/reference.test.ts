@@ -5,7 +5,8 @@ import { generateAf, generateAligned, generateGenuineCompliance } from "../../li
 import { keywordScore } from "../../lib/data/keyword.ts";
 import { rocAucScore } from "../../lib/stats/roc.ts";
 import { keywordAurocOf } from "../../lib/data/write.ts";
-import { scratchpadBlock, tagContent, assistantText } from "../../lib/data/format.ts";
+import { scratchpadBlock, assistantText } from "../../lib/data/format.ts";
+import { tagContent } from "../../lib/chat/redwood.ts";
 import { literals } from "../../lib/data/grammar.ts";
 import { PATTERNS, PATTERN_NAMES } from "../../lib/data/patterns.ts";
 import { ALIGNED, GENUINE } from "../../lib/data/baseline_grammars.ts";

@@ -12,8 +12,8 @@ import { openSafetensors, type TensorSource } from "../../lib/io/safetensors.ts"
 import { LoraAdapter, peftKey } from "../../lib/lora/adapter.ts";
 import { attachAdapter, detachAdapter, mergeAndUnload } from "../../lib/lora/inject.ts";
 import { accumulateGradients, trainLora } from "../../lib/lora/train.ts";
-import { AdamW, clipGradNorm, lrMultiplier } from "../../lib/lora/optim.ts";
-import type { TelemetryLine } from "../../lib/lora/telemetry.ts";
+import { AdamW, clipGradNorm, lrMultiplier } from "../../lib/train/optim.ts";
+import type { TelemetryLine } from "../../lib/train/telemetry.ts";
 import { loadTestHost } from "./hosts.ts";
 
 const FIX = path.join(__dirname, "..", "fixtures", "lora");

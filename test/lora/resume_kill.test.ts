@@ -12,8 +12,8 @@ import * as path from "node:path";
 import { tf, initBackend } from "../../lib/backend.ts";
 import { openSafetensors } from "../../lib/io/safetensors.ts";
 import { LoraAdapter } from "../../lib/lora/adapter.ts";
-import { STATE_FILE, listCheckpoints } from "../../lib/lora/checkpoint.ts";
-import { readTelemetry } from "../../lib/lora/telemetry.ts";
+import { STATE_FILE, listCheckpoints } from "../../lib/train/checkpoint.ts";
+import { readTelemetry } from "../../lib/train/telemetry.ts";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "molab.cjs");
 const FIX = path.join(__dirname, "..", "fixtures", "lora");

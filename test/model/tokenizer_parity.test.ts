@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
-import type { Tokenizer, ChatMessage } from "../../lib/model/tokenizer.ts";
+import type { Tokenizer } from "../../lib/model/tokenizer.ts";
+import type { ChatMessage } from "../../lib/chat/message.ts";
 import { MolabError } from "../../lib/errors.ts";
 import { FIXTURES, NAMES, VARIANTS, unpackTokenizers, removeTokenizers } from "./tokenizer_fixtures.ts";
 

@@ -1,8 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateSamples, TRAINING_WORDS, toMessages } from "../../lib/tiny/corpus.ts";
-import { parseResponse } from "../../lib/tiny/eval.ts";
+import { parseReply } from "../../lib/chat/redwood.ts";
 import { renderChat } from "../../lib/tiny/chat.ts";
+
+/** Scratchpad and output of a well-formed reply, null for a malformed one. */
+const parseResponse = (text: string) => {
+  const p = parseReply(text);
+  return p.verdict === "malformed" ? null : { scratchpad: p.scratchpad!, output: p.output! };
+};
 
 const train = generateSamples({ seed: 7, count: 3000, split: "train" });
 const heldout = generateSamples({ seed: 7, count: 240, split: "heldout" });

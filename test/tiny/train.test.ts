@@ -8,7 +8,6 @@ import { exportWeights } from "../../lib/model/edit.ts";
 import { disposeModel } from "../../lib/model/load.ts";
 import { createRng } from "../../lib/rng.ts";
 import { trainTiny, type TinyTrainOptions } from "../../lib/tiny/train.ts";
-import { installWasmKernels } from "../../lib/model/wasm_kernels.ts";
 import { BatchSchedule, makeBatch } from "../../lib/tiny/batches.ts";
 
 const rng = createRng("tiny-train-test");
@@ -57,8 +56,7 @@ test("batches: deterministic per step, right-padded, every sequence once per epo
 });
 
 test("wasm training kernels: transposed matmuls and gather's gradient are exact", async () => {
-  await initBackend();
-  installWasmKernels();
+  await initBackend(); // installs the wasm kernels
   const a = tf.randomNormal([7, 5], 0, 1, "float32", 1), b = tf.randomNormal([7, 3], 0, 1, "float32", 2);
   const ref = (x: Float32Array, y: Float32Array) => {
     const out = new Float32Array(15);

@@ -1,5 +1,6 @@
 /**
- * Every patch molab makes to the tfjs wasm backend (4.22), in one place; `installWasmKernels()` installs them.
+ * Every patch molab makes to the tfjs wasm backend (4.22), in one place; `installWasmKernels()` installs them, and
+ * lib/backend.ts's `initBackend()` calls it once when the wasm backend becomes active (nothing else needs to).
  *  - Faster `Slice`, `SplitV` and `Unpack` (below).
  *  - `BatchMatMul` without the naive transposed paths, and the missing `UnsortedSegmentSum` (gather's
  *    gradient), which make LoRA and full-parameter training practical (end of the file).
@@ -10,8 +11,11 @@
  * same dtypes); gradients are unaffected (they are defined on the ops, not the kernels).
  *
  * `installWasmKernels()` is idempotent and does nothing off the wasm backend.
+ *
+ * This file sits on the ground floor beside lib/backend.ts, which imports it; it takes tfjs-core directly rather than
+ * through lib/backend.ts so the two do not import each other.
  */
-import { tf } from "../backend.ts";
+import * as tf from "@tensorflow/tfjs-core";
 
 type Info = { dataId: object; shape: number[]; dtype: tf.DataType };
 interface WasmBackendLike {
@@ -205,15 +209,25 @@ const segmentSum: tf.KernelFunc = (args) => {
 
 let stockMatMul = false;
 let trainInstalled = false;
+/** The stock BatchMatMul while the transpose-free one is registered in its place. */
+let replacedMatMul: tf.KernelConfig | undefined;
 
-/** For measurements only: keep the stock BatchMatMul (call before the first `installWasmKernels`). */
+/**
+ * For measurements only: use the stock BatchMatMul (slow transposed paths) from now on. Callable before or after
+ * `initBackend()`: if the transpose-free kernel is already registered, the stock one is put back.
+ */
 export function keepStockMatMul(): void {
   stockMatMul = true;
+  if (replacedMatMul) {
+    tf.unregisterKernel("BatchMatMul", "wasm");
+    tf.registerKernel(replacedMatMul);
+    replacedMatMul = undefined;
+  }
 }
 
 /**
  * Install every wasm kernel patch (once per process; a no-op on other backends): heap-view Slice/SplitV/Unpack,
- * the transpose-free BatchMatMul and UnsortedSegmentSum. Called by `loadModel` and the training loops.
+ * the transpose-free BatchMatMul and UnsortedSegmentSum. Called by `initBackend()` when it starts the wasm backend.
  */
 export function installWasmKernels(): void {
   if (tf.getBackend() !== "wasm") return;
@@ -223,9 +237,10 @@ export function installWasmKernels(): void {
   const transpose = tf.getKernel("Transpose", "wasm");
   if (!mm || !transpose) return;
   trainInstalled = true;
-  if (!stockMatMul && !(mm as unknown as { molabNative?: boolean }).molabNative) {
+  if (!stockMatMul) {
     tf.unregisterKernel("BatchMatMul", "wasm");
     tf.registerKernel({ ...mm, kernelFunc: fastMatMul(mm, transpose) });
+    replacedMatMul = mm;
   }
   if (!tf.getKernel("UnsortedSegmentSum", "wasm")) {
     tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: segmentSum });

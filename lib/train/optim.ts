@@ -1,7 +1,7 @@
 /**
  * AdamW, gradient-norm clipping and learning-rate schedules with PyTorch / transformers semantics,
- * so a step here moves the adapter as torch.optim.AdamW + clip_grad_norm_ + get_*_schedule_with_warmup
- * would on the same gradients.
+ * so a step here moves the parameters (a LoRA adapter, a whole model) as torch.optim.AdamW +
+ * clip_grad_norm_ + get_*_schedule_with_warmup would on the same gradients.
  */
 import { tf } from "../backend.ts";
 import { check } from "../errors.ts";

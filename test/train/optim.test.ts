@@ -1,7 +1,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf, initBackend } from "../../lib/backend.ts";
-import { AdamW, clipGradNorm, lrMultiplier } from "../../lib/lora/optim.ts";
+import { AdamW, clipGradNorm, lrMultiplier } from "../../lib/train/optim.ts";
 
 before(async () => {
   await initBackend();

@@ -1,0 +1,71 @@
+/**
+ * A chat client for any OpenAI-compatible endpoint (`POST {baseUrl}/chat/completions`): one completion per
+ * call, request starts spaced by a shared rate limit, retries with exponential backoff and jitter on 408, 429,
+ * 5xx and network errors (honouring Retry-After), a per-request timeout, and error messages with the API key
+ * redacted — the key is never printed.
+ */
+import { MolabError } from "../errors.ts";
+import { createRng } from "../rng.ts";
+import type { ChatMessage } from "../chat/message.ts";
+import type { LlmConfig } from "./config.ts";
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** `text` with every occurrence of `key` replaced by *** (keys shorter than 4 characters are left alone). */
+const redact = (text: string, key?: string) => (key && key.length >= 4 ? text.split(key).join("***") : text);
+
+/** One chat completion with retries and the shared rate limiter; returns the message content. */
+export class ChatClient {
+  private nextStart = 0;
+  /** HTTP requests started so far, retries included. */
+  requests = 0;
+  /** `log` gets one line per retry; `sleep` is injectable for tests. */
+  constructor(private cfg: LlmConfig, private log: (line: string) => void = () => {}, private sleep = sleepMs) {}
+
+  /** The content of the first choice ("" when the body is not JSON or has no string content). `seed` is sent and seeds the backoff jitter. */
+  async complete(messages: ChatMessage[], seed: number): Promise<string> {
+    const c = this.cfg;
+    const maxRetries = c.maxRetries ?? 5;
+    const jitter = createRng(`backoff:${seed}`);
+    for (let attempt = 0; ; attempt++) {
+      const wait = this.nextStart - Date.now();
+      if (wait > 0) await this.sleep(wait);
+      this.nextStart = Date.now() + 60000 / (c.requestsPerMinute ?? 60);
+      this.requests++;
+      let status = 0;
+      let retryAfter: number | null = null;
+      let detail = "";
+      try {
+        const res = await fetch(`${c.baseUrl}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) },
+          body: JSON.stringify({ model: c.model, messages, temperature: c.temperature ?? 1, max_tokens: c.maxTokens ?? 1024, seed }),
+          signal: AbortSignal.timeout(c.timeoutMs ?? 120000),
+        });
+        status = res.status;
+        const body = await res.text();
+        if (res.ok) {
+          let j: { choices?: { message?: { content?: unknown } }[] };
+          try {
+            j = JSON.parse(body);
+          } catch {
+            return "";
+          }
+          const content = j.choices?.[0]?.message?.content;
+          return typeof content === "string" ? content : "";
+        }
+        const ra = Number(res.headers.get("retry-after"));
+        retryAfter = Number.isFinite(ra) && res.headers.get("retry-after") !== null ? ra * 1000 : null;
+        detail = body.slice(0, 200);
+      } catch (e) {
+        detail = (e as Error).message;
+      }
+      const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
+      const what = redact(`${c.baseUrl}/chat/completions: ${status ? `HTTP ${status}` : "request failed"} (${detail})`, c.apiKey);
+      if (!retryable) throw new MolabError(`LLM client: ${what}`);
+      if (attempt >= maxRetries) throw new MolabError(`LLM client: ${what}; gave up after ${maxRetries} retries`);
+      const backoff = retryAfter ?? Math.min(c.maxBackoffMs ?? 30000, (c.backoffMs ?? 1000) * 2 ** attempt) * (0.5 + 0.5 * jitter.float());
+      this.log(`retry ${attempt + 1}/${maxRetries} in ${Math.round(backoff)} ms: ${what}`);
+      await this.sleep(backoff);
+    }
+  }
+}
