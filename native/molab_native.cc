@@ -389,7 +389,65 @@ napi_value WeightFromBuffer(napi_env env, napi_callback_info info) {
   return wrapWeight(env, w);
 }
 
-// weightFromFile(path, byteOffset, srcType, store, rows, cols): reads a tensor straight from a file (safetensors data)
+// Reads `rows` rows of a tensor (raw srcType bytes at `off` in `path`) into rows [r0, r0 + rows) of w, converting to
+// w's storage in chunks: at most one chunk of the source is in memory besides the weight. Returns an error or "".
+std::string fillFromFile(Weight* w, int64_t r0, const std::string& path, int64_t off, int srcType, int64_t rows) {
+  if (r0 < 0 || rows < 0 || r0 + rows > w->rows || off < 0) return "rows out of range";
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return "cannot open " + path;
+  const int64_t cols = w->cols;
+  const size_t srcItem = srcType == F32 ? 4 : 2, dstItem = w->dtype == BF16 ? 2 : 4;
+  auto readAll = [&](uint8_t* dst, size_t bytes, int64_t at) {
+    size_t done = 0;
+    while (done < bytes) {
+      ssize_t r = pread(fd, dst + done, bytes - done, at + (int64_t)done);
+      if (r <= 0) return false;
+      done += (size_t)r;
+    }
+    return true;
+  };
+  uint8_t* dst = static_cast<uint8_t*>(w->data) + (size_t)r0 * cols * dstItem;
+  bool ok = true;
+  if (srcType == w->dtype) {
+    ok = readAll(dst, (size_t)rows * cols * srcItem, off);
+  } else {
+    int64_t chunk = cols ? (int64_t)((8u << 20) / (cols * srcItem)) : rows;
+    if (chunk < 1) chunk = 1;
+    std::vector<uint8_t> buf;
+    for (int64_t a = 0; ok && a < rows; a += chunk) {
+      int64_t b = a + chunk < rows ? a + chunk : rows;
+      size_t sb = (size_t)(b - a) * cols * srcItem;
+      buf.resize(sb);
+      ok = readAll(buf.data(), sb, off + (int64_t)((size_t)a * cols * srcItem));
+      if (!ok) break;
+      Weight* part = makeWeight(buf.data(), srcType, w->dtype, b - a, cols);
+      if (!part) {
+        ok = false;
+        break;
+      }
+      std::memcpy(dst + (size_t)a * cols * dstItem, part->data, part->bytes());
+      free(part->data);
+      delete part;
+    }
+  }
+  close(fd);
+  return ok ? "" : "cannot read " + path;
+}
+
+Weight* allocWeight(int store, int64_t rows, int64_t cols) {
+  Weight* w = new Weight();
+  w->dtype = store;
+  w->rows = rows;
+  w->cols = cols;
+  w->data = aligned_alloc(64, ((w->bytes() + 63) / 64) * 64 + 64);
+  if (!w->data) {
+    delete w;
+    return nullptr;
+  }
+  return w;
+}
+
+// weightFromFile(path, byteOffset, srcType, store, rows, cols): a tensor read straight from a file (safetensors data)
 // into native memory; when srcType == store, no intermediate copy exists anywhere.
 napi_value WeightFromFile(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -402,66 +460,59 @@ napi_value WeightFromFile(napi_env env, napi_callback_info info) {
     a.fail("weightFromFile: bad arguments");
     return nullptr;
   }
-  size_t n = (size_t)rows * cols, srcBytes = n * (srcType == F32 ? 4 : 2);
-  int fd = open(path.c_str(), O_RDONLY);
-  if (fd < 0) {
-    a.fail(("weightFromFile: cannot open " + path).c_str());
+  Weight* w = allocWeight(store, rows, cols);
+  if (!w) {
+    a.fail("weightFromFile: out of memory");
     return nullptr;
   }
-  auto readAll = [&](uint8_t* dst, size_t bytes, int64_t at) {
-    size_t done = 0;
-    while (done < bytes) {
-      ssize_t r = pread(fd, dst + done, bytes - done, at + (int64_t)done);
-      if (r <= 0) return false;
-      done += (size_t)r;
-    }
-    return true;
-  };
-  Weight* w = nullptr;
-  bool ok = true;
-  if (srcType == store) {
-    w = new Weight();
-    w->dtype = store;
-    w->rows = rows;
-    w->cols = cols;
-    w->data = aligned_alloc(64, ((w->bytes() + 63) / 64) * 64 + 64);
-    ok = w->data && readAll(static_cast<uint8_t*>(w->data), srcBytes, off);
-  } else {
-    // Converted in chunks of rows: at most one chunk of the source is in memory besides the weight.
-    w = new Weight();
-    w->dtype = store;
-    w->rows = rows;
-    w->cols = cols;
-    w->data = aligned_alloc(64, ((w->bytes() + 63) / 64) * 64 + 64);
-    ok = w->data != nullptr;
-    int64_t chunk = cols ? (int64_t)((8u << 20) / (cols * (srcType == F32 ? 4 : 2))) : rows;
-    if (chunk < 1) chunk = 1;
-    for (int64_t r0 = 0; ok && r0 < rows; r0 += chunk) {
-      int64_t r1 = r0 + chunk < rows ? r0 + chunk : rows;
-      size_t sb = (size_t)(r1 - r0) * cols * (srcType == F32 ? 4 : 2);
-      std::vector<uint8_t> buf(sb);
-      ok = readAll(buf.data(), sb, off + (int64_t)((size_t)r0 * cols * (srcType == F32 ? 4 : 2)));
-      if (!ok) break;
-      Weight* part = makeWeight(buf.data(), srcType, store, r1 - r0, cols);
-      if (!part) {
-        ok = false;
-        break;
-      }
-      std::memcpy(static_cast<uint8_t*>(w->data) + (size_t)r0 * cols * (store == BF16 ? 2 : 4), part->data, part->bytes());
-      free(part->data);
-      delete part;
-    }
-  }
-  close(fd);
-  if (!ok) {
-    if (w) {
-      free(w->data);
-      delete w;
-    }
-    a.fail(("weightFromFile: cannot read " + path).c_str());
+  std::string err = fillFromFile(w, 0, path, off, srcType, rows);
+  if (!err.empty()) {
+    free(w->data);
+    delete w;
+    a.fail(("weightFromFile: " + err).c_str());
     return nullptr;
   }
   return wrapWeight(env, w);
+}
+
+// weightAlloc(store, rows, cols): an uninitialised weight, filled by weightFill (several tensors stacked by rows).
+napi_value WeightAlloc(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int store = parseType(a.str(0));
+  int64_t rows = a.i64(1), cols = a.i64(2);
+  if (a.failed) return nullptr;
+  if ((store != F32 && store != BF16) || rows < 0 || cols < 0) {
+    a.fail("weightAlloc: bad arguments");
+    return nullptr;
+  }
+  Weight* w = allocWeight(store, rows, cols);
+  if (!w) {
+    a.fail("weightAlloc: out of memory");
+    return nullptr;
+  }
+  return wrapWeight(env, w);
+}
+
+// weightFill(weight, rowOffset, path, byteOffset, srcType, rows)
+napi_value WeightFill(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  Weight* w = getWeight(a, 0);
+  int64_t r0 = a.i64(1);
+  std::string path = a.str(2);
+  int64_t off = a.i64(3);
+  int srcType = parseType(a.str(4));
+  int64_t rows = a.i64(5);
+  if (a.failed) return nullptr;
+  if (srcType < 0) {
+    a.fail("weightFill: bad source dtype");
+    return nullptr;
+  }
+  std::string err = fillFromFile(w, r0, path, off, srcType, rows);
+  if (!err.empty()) {
+    a.fail(("weightFill: " + err).c_str());
+    return nullptr;
+  }
+  return undefinedValue(env);
 }
 
 napi_value WeightFree(napi_env env, napi_callback_info info) {
@@ -620,6 +671,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"weightFromBuffer", nullptr, WeightFromBuffer, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"weightFromFile", nullptr, WeightFromFile, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightAlloc", nullptr, WeightAlloc, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightFill", nullptr, WeightFill, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"weightFree", nullptr, WeightFree, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"linear", nullptr, Linear, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -21,6 +21,9 @@ export interface NativeAddon {
     transA: boolean, transB: boolean, biasOff: number, biasLen: number, act: number, alpha: number): void;
   weightFromBuffer(src: ArrayBufferView | ArrayBuffer, srcType: "f32" | "bf16" | "f16", store: "f32" | "bf16", rows: number, cols: number): NativeWeightHandle;
   weightFromFile(file: string, byteOffset: number, srcType: "f32" | "bf16" | "f16", store: "f32" | "bf16", rows: number, cols: number): NativeWeightHandle;
+  /** An uninitialised [rows, cols] weight, filled by `weightFill` (tensors stacked by rows, e.g. q|k|v). */
+  weightAlloc(store: "f32" | "bf16", rows: number, cols: number): NativeWeightHandle;
+  weightFill(w: NativeWeightHandle, rowOffset: number, file: string, byteOffset: number, srcType: "f32" | "bf16" | "f16", rows: number): void;
   weightFree(w: NativeWeightHandle): void;
   /** transposed: y[M, rows] = x[M, cols]·Wᵀ (+ bias); else y[M, cols] = x[M, rows]·W. */
   linear(heap: ArrayBuffer, xOff: number, M: number, w: NativeWeightHandle, yOff: number, transposed: boolean, biasOff?: number): void;
