@@ -29,6 +29,8 @@ export interface NativeAddon {
   linear(heap: ArrayBuffer, xOff: number, M: number, w: NativeWeightHandle, yOff: number, transposed: boolean, biasOff?: number): void;
   /** out[i, :] = W[ids[i], :] (int32 ids), as float32. */
   gather(heap: ArrayBuffer, idsOff: number, n: number, w: NativeWeightHandle, outOff: number): void;
+  /** y = exp(x), float32, n elements. */
+  exp(heap: ArrayBuffer, xOff: number, yOff: number, n: number): void;
   setThreads(n: number): void;
   info(): { blas: string; threads: number; weightBytes: number };
 }

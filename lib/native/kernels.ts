@@ -4,6 +4,9 @@
  * copies). Transposed operands (every matmul gradient) go straight to BLAS too. Gradients are unchanged: tfjs defines
  * them on the ops, and they run through these same kernels.
  *
+ * Also: `Exp` vectorised natively (the wasm one is scalar: the softmax over a vocabulary dominated a LoRA step), and
+ * `Identity` without a copy (it shares the input's buffer, as Reshape does; tfjs never writes a tensor in place).
+ *
  * Anything the native kernel does not cover (non-float32, prelu, broadcasts other than "one side has batch 1") falls
  * back to the kernel it replaced. `installNativeKernels(tf)` is idempotent and does nothing off wasm or without the addon.
  */
@@ -108,5 +111,26 @@ export function installNativeKernels(tf: TF): boolean {
     });
     return r ?? origFused.kernelFunc(args);
   });
+  const origExp = tf.getKernel("Exp", "wasm");
+  if (origExp) {
+    register(origExp, (args) => {
+      const x = args.inputs.x as Info;
+      if (x.dtype !== "float32") return origExp.kernelFunc(args);
+      const backend = args.backend as unknown as WasmHeapBackend;
+      const out = backend.makeOutput(x.shape, "float32");
+      const n = size(x.shape);
+      if (n) m.exp(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(backend, x), offsetOf(backend, out), n);
+      return out;
+    });
+  }
+  const origIdentity = tf.getKernel("Identity", "wasm");
+  if (origIdentity) {
+    register(origIdentity, (args) => {
+      const x = args.inputs.x as Info;
+      if (x.dtype === "string") return origIdentity.kernelFunc(args);
+      (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    });
+  }
   return true;
 }

@@ -131,3 +131,27 @@ test("gradients through the native matmul equal the float64 ones", async () => {
   assert.ok(maxRel(ga, refMatMul(Float32Array.from(w), [1, M, N], b, [1, K, N], false, true)) < 1e-5);
   assert.ok(maxRel(gb, refMatMul(a, [1, M, K], Float32Array.from(w), [1, M, N], true, false)) < 1e-5);
 });
+
+test("Exp within 2e-7 relative of Math.exp over its whole range (incl. ±Infinity, NaN); Identity keeps values", async () => {
+  await initBackend();
+  const xs = new Float32Array(20001);
+  for (let i = 0; i < xs.length; i++) xs[i] = -110 + (200 * i) / (xs.length - 1);
+  const special = Float32Array.from([Infinity, -Infinity, NaN, 0, -0, 88.7, -87.3, 1e-8]);
+  const all = new Float32Array(xs.length + special.length);
+  all.set(xs);
+  all.set(special, xs.length);
+  const got = tf.tidy(() => tf.exp(tf.tensor1d(all)).dataSync());
+  let worst = 0;
+  for (let i = 0; i < all.length; i++) {
+    const want = Math.fround(Math.exp(all[i]));
+    if (Number.isNaN(want)) assert.ok(Number.isNaN(got[i]));
+    else if (!Number.isFinite(want) || want < 1e-37) assert.ok(Math.abs(got[i] - want) <= 1e-37 || got[i] === want, `exp(${all[i]}) = ${got[i]}, want ${want}`);
+    else worst = Math.max(worst, Math.abs(got[i] - want) / want);
+  }
+  assert.ok(worst < 2e-7, `exp: worst relative error ${worst}`);
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  b.dispose();
+});
