@@ -174,7 +174,21 @@ async function main() {
   console.log(`  load ${j.load_s.toFixed(1)} s; RSS before ${gib(j.rss_before_load)}, after load ${gib(j.rss_after_load)}; peak RSS ${gib(j.peak_rss)} = ${(j.peak_rss / j.bf16_bytes).toFixed(2)}× the bf16 weight bytes (after load ${(j.peak_rss_after_load / j.bf16_bytes).toFixed(2)}×, after generation ${(j.peak_rss_after_generate / j.bf16_bytes).toFixed(2)}×)`);
   console.log(`  wasm heap (activations, logits over the 151,936-token vocabulary, LoRA state; it never shrinks): ${gib(j.wasm_heap_bytes)}; peak RSS − heap = ${(((j.peak_rss - j.wasm_heap_bytes) / j.bf16_bytes)).toFixed(2)}× the bf16 weight bytes`);
   console.log(`  generate b=1: ${j.generate_b1_tokens_per_s.toFixed(1)} tokens/s; LoRA step (1×128, r=16, 7 projections): ${j.lora_step_tokens_per_s.toFixed(0)} tokens/s (loss ${j.lora_loss.toFixed(3)})`);
-  console.log(JSON.stringify(j));
+  // PyTorch CPU on the same file and workloads (weights widened to float32, its usual CPU dtype), same threads.
+  const py = process.env.MOLAB_PYTHON ?? "/usr/bin/python3";
+  const t = spawnSync(py, [path.join(__dirname, "model_large_torch.py"), dir, String(threads)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  let torch: Record<string, number> | undefined;
+  if (t.status === 0) {
+    torch = JSON.parse(t.stdout.trim().split("\n").pop()!);
+    const row = (label: string, ours: number, theirs: number, unit: string, higherIsBetter: boolean) =>
+      console.log(`  ${label.padEnd(28)} ${ours.toFixed(2).padStart(9)} ${theirs.toFixed(2).padStart(12)} ${unit.padEnd(9)} ${(higherIsBetter ? ours / theirs : theirs / ours).toFixed(2).padStart(6)}×`);
+    console.log(`vs PyTorch ${torch!.torch} (${torch!.threads} thread(s), float32 weights)         ours      PyTorch            ours/PyTorch (speed; for RSS and load: theirs/ours)`);
+    row("load s", j.load_s, torch!.load_s, "s", false);
+    row("peak RSS GiB", j.peak_rss / 2 ** 30, torch!.peak_rss / 2 ** 30, "GiB", false);
+    row("generate b=1 tokens/s", j.generate_b1_tokens_per_s, torch!.generate_b1_tokens_per_s, "tok/s", true);
+    row("LoRA step tokens/s", j.lora_step_tokens_per_s, torch!.lora_step_tokens_per_s, "tok/s", true);
+  } else console.log(`  PyTorch side failed or missing (${py}): ${(t.stderr || "").trim().split("\n").pop()}`);
+  console.log(JSON.stringify({ ours: j, pytorch: torch }));
 }
 
 main().catch((e) => {

@@ -158,6 +158,8 @@ function bmm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [n, m, k] = a.shape as number[];
   const cols = b.shape[2] as number;
   if (n === 1) return tf.reshape(tf.matMul(tf.reshape(a, [m, k]), tf.reshape(b, [k, cols])), [1, m, cols]);
+  // lib/native's BLAS kernel runs batches itself: one call is always best there.
+  if ((tf.getKernel("BatchMatMul", tf.getBackend()) as { molabNative?: boolean } | undefined)?.molabNative) return tf.matMul(a, b);
   // Naive loop ≈ 1.3 GFLOP/s; XNNPACK ≈ 16 GFLOP/s but ~4 dispatches per item.
   const flops = 2 * n * m * k * cols;
   if (flops / 1.3e9 < flops / 16e9 + n * 4 * 30e-6) return tf.matMul(a, b);
