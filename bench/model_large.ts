@@ -6,7 +6,7 @@
  *   KV cache), LoRA step tokens/s (batch 1×128, r=16 on all 7 projections, forward + backward + AdamW).
  * With the wasm path alone these models do not load at all (wasm32 heap: about 1.8 GiB of f32 weights at most).
  *
- *   node --import tsx bench/model_large.ts [--config 0.5b|1.5b] [--threads T] [--store bf16|f32]
+ *   node --import tsx bench/model_large.ts [--config 0.5b|1.5b] [--threads T] [--store bf16|f32] [--seq N]
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -91,7 +91,7 @@ function writeRandomBf16(dir: string, config: Record<string, unknown>): number {
   return off;
 }
 
-async function measure(dir: string, threads: number, store: "bf16" | "f32"): Promise<void> {
+async function measure(dir: string, threads: number, store: "bf16" | "f32", T: number): Promise<void> {
   const { initBackend, tf } = await import("../lib/backend.ts");
   const { setNativeThreads, nativeStatus } = await import("../lib/native/addon.ts");
   const { loadFrozenModel, frozenBytes } = await import("../lib/native/model.ts");
@@ -126,9 +126,8 @@ async function measure(dir: string, threads: number, store: "bf16" | "f32"): Pro
   const adapter = LoraAdapter.create(host, loraConfig({ r: 16, lora_alpha: 32, target_modules: [...LLAMA_PROJECTIONS] }), 0);
   attachAdapter(host, adapter);
   const opt = new AdamW(adapter.variables(), { lr: 2e-5, weightDecay: 0 });
-  const T = 128;
   const ids = Array.from({ length: T }, rand);
-  const micro = [[{ ids, mask: ids.map((_, i) => (i >= 32 ? 1 : 0)) }]];
+  const micro = [[{ ids, mask: ids.map((_, i) => (i >= T / 4 ? 1 : 0)) }]];
   let loss = NaN;
   const step = () => {
     const { loss: l, grads } = accumulateGradients(host, adapter, micro);
@@ -144,7 +143,7 @@ async function measure(dir: string, threads: number, store: "bf16" | "f32"): Pro
   const loraTps = (T * STEPS) / ((performance.now() - t) / 1000);
   const params = (model.config.vocabSize * model.config.hiddenSize) + [...model.linears.values()].reduce((a, l) => a + l.inFeatures * l.outFeatures, 0);
   console.log(JSON.stringify({
-    native: nativeStatus().detail, threads, store, params, weight_bytes_native: frozenBytes(model), bf16_bytes: 2 * params,
+    native: nativeStatus().detail, threads, store, lora_seq: T, params, weight_bytes_native: frozenBytes(model), bf16_bytes: 2 * params,
     load_s: loadS, rss_before_load: rss0, rss_after_load: afterLoad.rss, peak_rss_after_load: afterLoad.peak, peak_rss_after_generate: afterGen,
     peak_rss: peak(), wasm_heap_bytes: (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length, generate_b1_tokens_per_s: genTps, lora_step_tokens_per_s: loraTps, lora_loss: loss, heap_bytes: tf.memory().numBytes,
   }));
@@ -155,8 +154,11 @@ async function main() {
   const which = arg("--config", "0.5b");
   const threads = Number(arg("--threads", String(os.cpus().length)));
   const store = arg("--store", "bf16") as "bf16" | "f32";
+  // LoRA sequence length: the 1.5B model's activations for 128 tokens (with logits over 151,936 tokens) do not fit
+  // the wasm heap beside tfjs's allocator slack; 64 do.
+  const seq = Number(arg("--seq", which === "0.5b" ? "128" : "64"));
   const dir = path.join(os.tmpdir(), `molab-bench-qwen2.5-${which}-random`);
-  if (process.argv.includes("--measure")) return measure(dir, threads, store);
+  if (process.argv.includes("--measure")) return measure(dir, threads, store, seq);
   const config = CONFIGS[which];
   if (!config) throw new Error(`--config ${which}: expected one of ${Object.keys(CONFIGS).join(", ")}`);
   if (!fs.existsSync(path.join(dir, "model.safetensors"))) {
@@ -165,7 +167,7 @@ async function main() {
     console.log(`wrote ${dir} (${(bytes / 2 ** 30).toFixed(2)} GiB bf16) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
   // A fresh process, so that peak RSS is the model's alone.
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--measure", "--config", which, "--threads", String(threads), "--store", store], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--measure", "--config", which, "--threads", String(threads), "--store", store, "--seq", String(seq)], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`measuring failed: ${r.stderr}`);
   const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
   const gib = (b: number) => (b / 2 ** 30).toFixed(2) + " GiB";
@@ -173,10 +175,10 @@ async function main() {
   console.log(`  native ${j.native}; weights stored as ${j.store}: ${gib(j.weight_bytes_native)} outside the wasm heap`);
   console.log(`  load ${j.load_s.toFixed(1)} s; RSS before ${gib(j.rss_before_load)}, after load ${gib(j.rss_after_load)}; peak RSS ${gib(j.peak_rss)} = ${(j.peak_rss / j.bf16_bytes).toFixed(2)}× the bf16 weight bytes (after load ${(j.peak_rss_after_load / j.bf16_bytes).toFixed(2)}×, after generation ${(j.peak_rss_after_generate / j.bf16_bytes).toFixed(2)}×)`);
   console.log(`  wasm heap (activations, logits over the 151,936-token vocabulary, LoRA state; it never shrinks): ${gib(j.wasm_heap_bytes)}; peak RSS − heap = ${(((j.peak_rss - j.wasm_heap_bytes) / j.bf16_bytes)).toFixed(2)}× the bf16 weight bytes`);
-  console.log(`  generate b=1: ${j.generate_b1_tokens_per_s.toFixed(1)} tokens/s; LoRA step (1×128, r=16, 7 projections): ${j.lora_step_tokens_per_s.toFixed(0)} tokens/s (loss ${j.lora_loss.toFixed(3)})`);
+  console.log(`  generate b=1: ${j.generate_b1_tokens_per_s.toFixed(1)} tokens/s; LoRA step (1×${j.lora_seq}, r=16, 7 projections): ${j.lora_step_tokens_per_s.toFixed(0)} tokens/s (loss ${j.lora_loss.toFixed(3)})`);
   // PyTorch CPU on the same file and workloads (weights widened to float32, its usual CPU dtype), same threads.
   const py = process.env.MOLAB_PYTHON ?? "/usr/bin/python3";
-  const t = spawnSync(py, [path.join(__dirname, "model_large_torch.py"), dir, String(threads)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const t = spawnSync(py, [path.join(__dirname, "model_large_torch.py"), dir, String(threads), String(seq)], { encoding: "utf8", maxBuffer: 1 << 24 });
   let torch: Record<string, number> | undefined;
   if (t.status === 0) {
     torch = JSON.parse(t.stdout.trim().split("\n").pop()!);

@@ -4,7 +4,7 @@ safetensors parser and widened to float32 (PyTorch's usual CPU dtype; Debian's t
 the same workloads: load, generation b=1 (16-token prompt, 32 new, greedy, KV cache), one LoRA step (1×128, r=16 on
 all 7 projections, forward + backward + AdamW, loss on the last 96 positions).
 
-  python3 model_large_torch.py MODEL_DIR THREADS
+  python3 model_large_torch.py MODEL_DIR THREADS [LORA_SEQ]
 
 Prints one JSON line.
 """
@@ -102,6 +102,7 @@ class Qwen2:
 
 def main():
     d, threads = sys.argv[1], int(sys.argv[2])
+    T = int(sys.argv[3]) if len(sys.argv) > 3 else 128
     torch.set_num_threads(threads)
     t = time.perf_counter()
     m = Qwen2(d)
@@ -136,12 +137,11 @@ def main():
             m.lora[p + mod] = (A, B, 2.0)
             params += [A, B]
     opt = torch.optim.AdamW(params, lr=2e-5, weight_decay=0.0)
-    T = 128
     ids = torch.randint(5, V - 5, (1, T), generator=g)
 
     def step():
         logits = m.forward(ids[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits[0, 31:], ids[0, 32:])
+        loss = torch.nn.functional.cross_entropy(logits[0, T // 4 - 1:], ids[0, T // 4:])
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
