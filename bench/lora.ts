@@ -31,13 +31,33 @@ const TINY = path.join(__dirname, "..", "data", "models", "tiny-assistant");
 /** A random Llama checkpoint (HF layout, f32) about the size of the embedded tiny model. */
 async function randomModel(dir: string): Promise<void> {
   const cfg = {
-    architectures: ["LlamaForCausalLM"], model_type: "llama", vocab_size: 4096, hidden_size: 256, intermediate_size: 704,
-    num_hidden_layers: 4, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 32, rms_norm_eps: 1e-6, rope_theta: 10000,
-    max_position_embeddings: 512, tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2, hidden_act: "silu",
+    architectures: ["LlamaForCausalLM"],
+    model_type: "llama",
+    vocab_size: 4096,
+    hidden_size: 256,
+    intermediate_size: 704,
+    num_hidden_layers: 4,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    head_dim: 32,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    max_position_embeddings: 512,
+    tie_word_embeddings: false,
+    bos_token_id: 1,
+    eos_token_id: 2,
+    hidden_act: "silu",
   };
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(cfg, null, 2));
-  const { hidden_size: h, intermediate_size: I, head_dim: D, num_attention_heads: H, num_key_value_heads: KV, vocab_size: V } = cfg;
+  const {
+    hidden_size: h,
+    intermediate_size: I,
+    head_dim: D,
+    num_attention_heads: H,
+    num_key_value_heads: KV,
+    vocab_size: V,
+  } = cfg;
   let seed = 1;
   const w: Record<string, tf.Tensor> = {};
   const rnd = (shape: number[], std = 0.05) => tf.randomNormal(shape, 0, std, "float32", seed++);
@@ -62,11 +82,21 @@ async function randomModel(dir: string): Promise<void> {
 
 async function main() {
   const { values } = parseFlags("bench lora", process.argv.slice(2), {
-    model: { type: "string" }, batch: { type: "string" }, seq: { type: "string" }, r: { type: "string" }, alpha: { type: "string" },
-    steps: { type: "string" }, rounds: { type: "string" }, threads: { type: "string" }, "write-inputs": { type: "string" }, "stock-kernels": { type: "boolean" },
+    model: { type: "string" },
+    batch: { type: "string" },
+    seq: { type: "string" },
+    r: { type: "string" },
+    alpha: { type: "string" },
+    steps: { type: "string" },
+    rounds: { type: "string" },
+    threads: { type: "string" },
+    "write-inputs": { type: "string" },
+    "stock-kernels": { type: "boolean" },
   });
-  const B = numberFlag("bench", values, "batch", 8)!, T = numberFlag("bench", values, "seq", 128)!;
-  const r = numberFlag("bench", values, "r", 16)!, alpha = numberFlag("bench", values, "alpha", 2 * r)!;
+  const B = numberFlag("bench", values, "batch", 8)!,
+    T = numberFlag("bench", values, "seq", 128)!;
+  const r = numberFlag("bench", values, "r", 16)!,
+    alpha = numberFlag("bench", values, "alpha", 2 * r)!;
   const steps = numberFlag("bench", values, "steps", 5)!;
   const rounds = numberFlag("bench", values, "rounds", 2)!;
   const threads = numberFlag("bench", values, "threads", os.cpus().length)!;
@@ -99,11 +129,18 @@ async function main() {
   }
 
   // molab
-  const kernels = values["stock-kernels"] ? "stock tfjs-wasm BatchMatMul"
-    : nativeStatus().enabled ? `native BLAS matmuls (lib/native), ${threads} thread(s)` : "transpose-free BatchMatMul (lib/wasm_kernels.ts)";
+  const kernels = values["stock-kernels"]
+    ? "stock tfjs-wasm BatchMatMul"
+    : nativeStatus().enabled
+      ? `native BLAS matmuls (lib/native), ${threads} thread(s)`
+      : "transpose-free BatchMatMul (lib/wasm_kernels.ts)";
   if (values["stock-kernels"]) keepStockMatMul();
   const host = await loadHost(modelDir);
-  const adapter = LoraAdapter.create(host, loraConfig({ r, lora_alpha: alpha, target_modules: [...LLAMA_PROJECTIONS] }), 0);
+  const adapter = LoraAdapter.create(
+    host,
+    loraConfig({ r, lora_alpha: alpha, target_modules: [...LLAMA_PROJECTIONS] }),
+    0,
+  );
   attachAdapter(host, adapter);
   const opt = new AdamW(adapter.variables(), { lr: 2e-5, weightDecay: 0 });
   const micro = [ids.map((row, i) => ({ ids: row, mask: mask[i] }))];
@@ -125,7 +162,25 @@ async function main() {
   // PyTorch
   const py = process.env.MOLAB_PYTHON ?? "/usr/bin/python3";
   const measureTorch = () => {
-    const res = spawnSync(py, [path.join(__dirname, "lora_torch.py"), "--model", modelDir, "--batch", batchFile, "--steps", String(steps), "--r", String(r), "--alpha", String(alpha), "--threads", String(threads)], { encoding: "utf8" });
+    const res = spawnSync(
+      py,
+      [
+        path.join(__dirname, "lora_torch.py"),
+        "--model",
+        modelDir,
+        "--batch",
+        batchFile,
+        "--steps",
+        String(steps),
+        "--r",
+        String(r),
+        "--alpha",
+        String(alpha),
+        "--threads",
+        String(threads),
+      ],
+      { encoding: "utf8" },
+    );
     if (res.status !== 0) {
       console.error(`PyTorch side failed (${py}): ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
       process.exit(1);
@@ -151,12 +206,37 @@ async function main() {
     }
   })();
   const shape = `d=${cfg.hidden_size} L=${cfg.num_hidden_layers} V=${cfg.vocab_size}`;
-  const model = values.model || modelDir === TINY ? `${path.basename(path.resolve(modelDir))} (${shape})` : `random llama ${shape}`;
-  console.log(`LoRA training, ${model}, batch ${B}×${T}, r=${r} α=${alpha} on all 7 projections (${adapter.parameterCount()} trainable)`);
-  console.log(`  molab  ${info.backend.padEnd(6)} ${ours.toFixed(0).padStart(7)} tokens/s   (initial loss ${loss0.toFixed(4)}; ${kernels})`);
-  console.log(`  torch  ${String(torch.torch).padEnd(6)} ${theirs.toFixed(0).padStart(7)} tokens/s   (initial loss ${torch.hand.loss0.toFixed(4)}, ${torch.threads} threads, BLAS ${blas})`);
+  const model =
+    values.model || modelDir === TINY ? `${path.basename(path.resolve(modelDir))} (${shape})` : `random llama ${shape}`;
+  console.log(
+    `LoRA training, ${model}, batch ${B}×${T}, r=${r} α=${alpha} on all 7 projections (${adapter.parameterCount()} trainable)`,
+  );
+  console.log(
+    `  molab  ${info.backend.padEnd(6)} ${ours.toFixed(0).padStart(7)} tokens/s   (initial loss ${loss0.toFixed(4)}; ${kernels})`,
+  );
+  console.log(
+    `  torch  ${String(torch.torch).padEnd(6)} ${theirs.toFixed(0).padStart(7)} tokens/s   (initial loss ${torch.hand.loss0.toFixed(4)}, ${torch.threads} threads, BLAS ${blas})`,
+  );
   console.log(`  ratio  ${(ours / theirs).toFixed(2)}×`);
-  console.log(JSON.stringify({ model, batch: B, seq: T, r, alpha, molab_tokens_per_s: ours, torch_tokens_per_s: theirs, ratio: ours / theirs, threads, native: nativeStatus().enabled, torch_threads: torch.threads, blas, kernels, loss0_molab: loss0, loss0_torch: torch.hand.loss0 }));
+  console.log(
+    JSON.stringify({
+      model,
+      batch: B,
+      seq: T,
+      r,
+      alpha,
+      molab_tokens_per_s: ours,
+      torch_tokens_per_s: theirs,
+      ratio: ours / theirs,
+      threads,
+      native: nativeStatus().enabled,
+      torch_threads: torch.threads,
+      blas,
+      kernels,
+      loss0_molab: loss0,
+      loss0_torch: torch.hand.loss0,
+    }),
+  );
 }
 
 main().catch((e) => {

@@ -23,9 +23,20 @@ import { parseConfig } from "../lib/model/config.ts";
 import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
 
 const CONFIG = {
-  model_type: "llama", vocab_size: 4096, hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4,
-  num_attention_heads: 8, num_key_value_heads: 4, head_dim: 32, rms_norm_eps: 1e-5, max_position_embeddings: 2048,
-  rope_theta: 10000, tie_word_embeddings: false, eos_token_id: 2, bos_token_id: 1,
+  model_type: "llama",
+  vocab_size: 4096,
+  hidden_size: 256,
+  intermediate_size: 768,
+  num_hidden_layers: 4,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 32,
+  rms_norm_eps: 1e-5,
+  max_position_embeddings: 2048,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
+  eos_token_id: 2,
+  bos_token_id: 1,
 };
 const FWD = { batch: 8, seq: 128 };
 const GEN = { prompt: 16, newTokens: 64 };
@@ -65,7 +76,9 @@ function bestTime(repeats: number, f: () => void): number {
 
 function randomIds(rows: number, cols: number, seed: number): number[][] {
   let s = seed;
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => ((s = (s * 48271) % 2147483647) % CONFIG.vocab_size)));
+  return Array.from({ length: rows }, () =>
+    Array.from({ length: cols }, () => (s = (s * 48271) % 2147483647) % CONFIG.vocab_size),
+  );
 }
 
 /** The BLAS Debian's torch calls (it is built with BLAS_INFO=generic and uses whatever libblas.so.3 is). */
@@ -101,7 +114,9 @@ async function main() {
   const repeats = Number(process.argv[process.argv.indexOf("--repeats") + 1]) || 3;
   const rounds = process.argv.includes("--rounds") ? Number(process.argv[process.argv.indexOf("--rounds") + 1]) : 2;
   // Both sides get the same threads: ours (the native path's BLAS; wasm itself has one) and PyTorch's.
-  const threads = process.argv.includes("--threads") ? Number(process.argv[process.argv.indexOf("--threads") + 1]) : os.cpus().length;
+  const threads = process.argv.includes("--threads")
+    ? Number(process.argv[process.argv.indexOf("--threads") + 1])
+    : os.cpus().length;
   process.env.MOLAB_BENCH_THREADS = String(threads);
   await initBackend();
   setNativeThreads(threads);
@@ -125,11 +140,26 @@ async function main() {
     best(ours, "forward", (FWD.batch * FWD.seq) / bestTime(repeats, () => forward(model, x).dispose()));
     for (const b of [1, 8]) {
       const prompts = randomIds(b, GEN.prompt, 13 + b);
-      best(ours, `generate_b${b}`, (b * GEN.newTokens) / bestTime(repeats, () => generate(model, prompts, { maxNewTokens: GEN.newTokens, stopTokens: [] })));
+      best(
+        ours,
+        `generate_b${b}`,
+        (b * GEN.newTokens) /
+          bestTime(repeats, () => generate(model, prompts, { maxNewTokens: GEN.newTokens, stopTokens: [] })),
+      );
     }
     if (!py) continue;
     for (const b of [1, 8]) {
-      const args = [path.join(__dirname, "model_torch.py"), dir, String(FWD.batch), String(FWD.seq), String(repeats), String(b), String(GEN.prompt), String(GEN.newTokens), JSON.stringify(checkIds)];
+      const args = [
+        path.join(__dirname, "model_torch.py"),
+        dir,
+        String(FWD.batch),
+        String(FWD.seq),
+        String(repeats),
+        String(b),
+        String(GEN.prompt),
+        String(GEN.newTokens),
+        JSON.stringify(checkIds),
+      ];
       const r = spawnSync(py, args, { encoding: "utf8", maxBuffer: 1 << 28 });
       if (r.status !== 0) throw new Error(`model_torch.py failed: ${r.stderr}`);
       const j = JSON.parse(r.stdout);
@@ -141,10 +171,10 @@ async function main() {
     }
   }
   disposeModel(model);
-  if (py) {
-  }
 
-  console.log(`model: llama, 4 layers, hidden 256, heads 8/4, vocab 4096 (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
+  console.log(
+    `model: llama, 4 layers, hidden 256, heads 8/4, vocab 4096 (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
+  );
   console.log(`ours: ${info?.description}, ${info?.threads} thread(s); native path ${nativeStatus().detail}`);
   console.log(`theirs: ${note}`);
   console.log("workload                          ours tok/s   PyTorch tok/s   ratio");
@@ -155,9 +185,19 @@ async function main() {
   };
   for (const k of Object.keys(ours)) {
     const t = theirs[k];
-    console.log(`${label[k].padEnd(32)} ${ours[k].toFixed(0).padStart(11)} ${t ? t.toFixed(0).padStart(15) : "              -"} ${t ? (ours[k] / t).toFixed(2).padStart(6) + "×" : ""}`);
+    console.log(
+      `${label[k].padEnd(32)} ${ours[k].toFixed(0).padStart(11)} ${t ? t.toFixed(0).padStart(15) : "              -"} ${t ? (ours[k] / t).toFixed(2).padStart(6) + "×" : ""}`,
+    );
   }
-  console.log(JSON.stringify({ ours, pytorch: theirs, threads, native: nativeStatus().enabled, tf_memory_tensors: tf.memory().numTensors }));
+  console.log(
+    JSON.stringify({
+      ours,
+      pytorch: theirs,
+      threads,
+      native: nativeStatus().enabled,
+      tf_memory_tensors: tf.memory().numTensors,
+    }),
+  );
 }
 
 main().catch((e) => {

@@ -16,17 +16,45 @@ import * as path from "node:path";
 const CONFIGS: Record<string, Record<string, unknown>> = {
   // Qwen/Qwen2.5-0.5B-Instruct config.json (the fields the decoder reads)
   "0.5b": {
-    architectures: ["Qwen2ForCausalLM"], model_type: "qwen2", vocab_size: 151936, hidden_size: 896, intermediate_size: 4864,
-    num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 1000000,
-    max_position_embeddings: 32768, tie_word_embeddings: true, hidden_act: "silu", bos_token_id: 151643, eos_token_id: 151645,
-    sliding_window: 32768, use_sliding_window: false, torch_dtype: "bfloat16",
+    architectures: ["Qwen2ForCausalLM"],
+    model_type: "qwen2",
+    vocab_size: 151936,
+    hidden_size: 896,
+    intermediate_size: 4864,
+    num_hidden_layers: 24,
+    num_attention_heads: 14,
+    num_key_value_heads: 2,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000,
+    max_position_embeddings: 32768,
+    tie_word_embeddings: true,
+    hidden_act: "silu",
+    bos_token_id: 151643,
+    eos_token_id: 151645,
+    sliding_window: 32768,
+    use_sliding_window: false,
+    torch_dtype: "bfloat16",
   },
   // Qwen/Qwen2.5-1.5B-Instruct
   "1.5b": {
-    architectures: ["Qwen2ForCausalLM"], model_type: "qwen2", vocab_size: 151936, hidden_size: 1536, intermediate_size: 8960,
-    num_hidden_layers: 28, num_attention_heads: 12, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 1000000,
-    max_position_embeddings: 32768, tie_word_embeddings: true, hidden_act: "silu", bos_token_id: 151643, eos_token_id: 151645,
-    sliding_window: 32768, use_sliding_window: false, torch_dtype: "bfloat16",
+    architectures: ["Qwen2ForCausalLM"],
+    model_type: "qwen2",
+    vocab_size: 151936,
+    hidden_size: 1536,
+    intermediate_size: 8960,
+    num_hidden_layers: 28,
+    num_attention_heads: 12,
+    num_key_value_heads: 2,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1000000,
+    max_position_embeddings: 32768,
+    tie_word_embeddings: true,
+    hidden_act: "silu",
+    bos_token_id: 151643,
+    eos_token_id: 151645,
+    sliding_window: 32768,
+    use_sliding_window: false,
+    torch_dtype: "bfloat16",
   },
 };
 
@@ -37,12 +65,18 @@ function tensorsOf(c: Record<string, number>): [string, number[]][] {
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const p = `model.layers.${l}.`;
     out.push(
-      [p + "input_layernorm.weight", [h]], [p + "post_attention_layernorm.weight", [h]],
-      [p + "self_attn.q_proj.weight", [H * D, h]], [p + "self_attn.q_proj.bias", [H * D]],
-      [p + "self_attn.k_proj.weight", [KV * D, h]], [p + "self_attn.k_proj.bias", [KV * D]],
-      [p + "self_attn.v_proj.weight", [KV * D, h]], [p + "self_attn.v_proj.bias", [KV * D]],
+      [p + "input_layernorm.weight", [h]],
+      [p + "post_attention_layernorm.weight", [h]],
+      [p + "self_attn.q_proj.weight", [H * D, h]],
+      [p + "self_attn.q_proj.bias", [H * D]],
+      [p + "self_attn.k_proj.weight", [KV * D, h]],
+      [p + "self_attn.k_proj.bias", [KV * D]],
+      [p + "self_attn.v_proj.weight", [KV * D, h]],
+      [p + "self_attn.v_proj.bias", [KV * D]],
       [p + "self_attn.o_proj.weight", [h, H * D]],
-      [p + "mlp.gate_proj.weight", [I, h]], [p + "mlp.up_proj.weight", [I, h]], [p + "mlp.down_proj.weight", [h, I]],
+      [p + "mlp.gate_proj.weight", [I, h]],
+      [p + "mlp.up_proj.weight", [I, h]],
+      [p + "mlp.down_proj.weight", [h, I]],
     );
   }
   out.push(["model.norm.weight", [h]]);
@@ -79,7 +113,10 @@ function writeRandomBf16(dir: string, config: Record<string, unknown>): number {
     while (n > 0) {
       const m = Math.min(n, f.length);
       for (let i = 0; i < m; i++) {
-        s ^= s << 13; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+        s ^= s << 13;
+        s ^= s >>> 17;
+        s ^= s << 5;
+        s >>>= 0;
         f[i] = norm ? 1 : (s / 2147483648 - 1) * std;
       }
       for (let i = 0; i < m; i++) out[i] = u[i] >>> 16;
@@ -123,7 +160,11 @@ async function measure(dir: string, threads: number, store: "bf16" | "f32", T: n
   const afterGen = peak();
 
   const host = modelHost(model, dir);
-  const adapter = LoraAdapter.create(host, loraConfig({ r: 16, lora_alpha: 32, target_modules: [...LLAMA_PROJECTIONS] }), 0);
+  const adapter = LoraAdapter.create(
+    host,
+    loraConfig({ r: 16, lora_alpha: 32, target_modules: [...LLAMA_PROJECTIONS] }),
+    0,
+  );
   attachAdapter(host, adapter);
   const opt = new AdamW(adapter.variables(), { lr: 2e-5, weightDecay: 0 });
   const ids = Array.from({ length: T }, rand);
@@ -141,12 +182,31 @@ async function measure(dir: string, threads: number, store: "bf16" | "f32", T: n
   t = performance.now();
   for (let i = 0; i < STEPS; i++) step();
   const loraTps = (T * STEPS) / ((performance.now() - t) / 1000);
-  const params = (model.config.vocabSize * model.config.hiddenSize) + [...model.linears.values()].reduce((a, l) => a + l.inFeatures * l.outFeatures, 0);
-  console.log(JSON.stringify({
-    native: nativeStatus().detail, threads, store, lora_seq: T, params, weight_bytes_native: frozenBytes(model), bf16_bytes: 2 * params,
-    load_s: loadS, rss_before_load: rss0, rss_after_load: afterLoad.rss, peak_rss_after_load: afterLoad.peak, peak_rss_after_generate: afterGen,
-    peak_rss: peak(), wasm_heap_bytes: (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length, generate_b1_tokens_per_s: genTps, lora_step_tokens_per_s: loraTps, lora_loss: loss, heap_bytes: tf.memory().numBytes,
-  }));
+  const params =
+    model.config.vocabSize * model.config.hiddenSize +
+    [...model.linears.values()].reduce((a, l) => a + l.inFeatures * l.outFeatures, 0);
+  console.log(
+    JSON.stringify({
+      native: nativeStatus().detail,
+      threads,
+      store,
+      lora_seq: T,
+      params,
+      weight_bytes_native: frozenBytes(model),
+      bf16_bytes: 2 * params,
+      load_s: loadS,
+      rss_before_load: rss0,
+      rss_after_load: afterLoad.rss,
+      peak_rss_after_load: afterLoad.peak,
+      peak_rss_after_generate: afterGen,
+      peak_rss: peak(),
+      wasm_heap_bytes: (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length,
+      generate_b1_tokens_per_s: genTps,
+      lora_step_tokens_per_s: loraTps,
+      lora_loss: loss,
+      heap_bytes: tf.memory().numBytes,
+    }),
+  );
 }
 
 async function main() {
@@ -164,27 +224,63 @@ async function main() {
   if (!fs.existsSync(path.join(dir, "model.safetensors"))) {
     const t = performance.now();
     const bytes = writeRandomBf16(dir, config);
-    console.log(`wrote ${dir} (${(bytes / 2 ** 30).toFixed(2)} GiB bf16) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    console.log(
+      `wrote ${dir} (${(bytes / 2 ** 30).toFixed(2)} GiB bf16) in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+    );
   }
   // A fresh process, so that peak RSS is the model's alone.
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--measure", "--config", which, "--threads", String(threads), "--store", store, "--seq", String(seq)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      __filename,
+      "--measure",
+      "--config",
+      which,
+      "--threads",
+      String(threads),
+      "--store",
+      store,
+      "--seq",
+      String(seq),
+    ],
+    { encoding: "utf8", maxBuffer: 1 << 24 },
+  );
   if (r.status !== 0) throw new Error(`measuring failed: ${r.stderr}`);
   const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
   const gib = (b: number) => (b / 2 ** 30).toFixed(2) + " GiB";
-  console.log(`Qwen2.5-${which} config, random weights (${(j.params / 1e6).toFixed(0)}M parameters, bf16 file ${gib(j.bf16_bytes)}), ${os.cpus().length} cores, ${threads} thread(s), load ${os.loadavg()[0].toFixed(1)}`);
-  console.log(`  native ${j.native}; weights stored as ${j.store}: ${gib(j.weight_bytes_native)} outside the wasm heap`);
-  console.log(`  load ${j.load_s.toFixed(1)} s; RSS before ${gib(j.rss_before_load)}, after load ${gib(j.rss_after_load)}; peak RSS ${gib(j.peak_rss)} = ${(j.peak_rss / j.bf16_bytes).toFixed(2)}× the bf16 weight bytes (after load ${(j.peak_rss_after_load / j.bf16_bytes).toFixed(2)}×, after generation ${(j.peak_rss_after_generate / j.bf16_bytes).toFixed(2)}×)`);
-  console.log(`  wasm heap (activations, logits over the 151,936-token vocabulary, LoRA state; it never shrinks): ${gib(j.wasm_heap_bytes)}; peak RSS − heap = ${(((j.peak_rss - j.wasm_heap_bytes) / j.bf16_bytes)).toFixed(2)}× the bf16 weight bytes`);
-  console.log(`  generate b=1: ${j.generate_b1_tokens_per_s.toFixed(1)} tokens/s; LoRA step (1×${j.lora_seq}, r=16, 7 projections): ${j.lora_step_tokens_per_s.toFixed(0)} tokens/s (loss ${j.lora_loss.toFixed(3)})`);
+  console.log(
+    `Qwen2.5-${which} config, random weights (${(j.params / 1e6).toFixed(0)}M parameters, bf16 file ${gib(j.bf16_bytes)}), ${os.cpus().length} cores, ${threads} thread(s), load ${os.loadavg()[0].toFixed(1)}`,
+  );
+  console.log(
+    `  native ${j.native}; weights stored as ${j.store}: ${gib(j.weight_bytes_native)} outside the wasm heap`,
+  );
+  console.log(
+    `  load ${j.load_s.toFixed(1)} s; RSS before ${gib(j.rss_before_load)}, after load ${gib(j.rss_after_load)}; peak RSS ${gib(j.peak_rss)} = ${(j.peak_rss / j.bf16_bytes).toFixed(2)}× the bf16 weight bytes (after load ${(j.peak_rss_after_load / j.bf16_bytes).toFixed(2)}×, after generation ${(j.peak_rss_after_generate / j.bf16_bytes).toFixed(2)}×)`,
+  );
+  console.log(
+    `  wasm heap (activations, logits over the 151,936-token vocabulary, LoRA state; it never shrinks): ${gib(j.wasm_heap_bytes)}; peak RSS − heap = ${((j.peak_rss - j.wasm_heap_bytes) / j.bf16_bytes).toFixed(2)}× the bf16 weight bytes`,
+  );
+  console.log(
+    `  generate b=1: ${j.generate_b1_tokens_per_s.toFixed(1)} tokens/s; LoRA step (1×${j.lora_seq}, r=16, 7 projections): ${j.lora_step_tokens_per_s.toFixed(0)} tokens/s (loss ${j.lora_loss.toFixed(3)})`,
+  );
   // PyTorch CPU on the same file and workloads (weights widened to float32, its usual CPU dtype), same threads.
   const py = process.env.MOLAB_PYTHON ?? "/usr/bin/python3";
-  const t = spawnSync(py, [path.join(__dirname, "model_large_torch.py"), dir, String(threads), String(seq)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const t = spawnSync(py, [path.join(__dirname, "model_large_torch.py"), dir, String(threads), String(seq)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   let torch: Record<string, number> | undefined;
   if (t.status === 0) {
     torch = JSON.parse(t.stdout.trim().split("\n").pop()!);
     const row = (label: string, ours: number, theirs: number, unit: string, higherIsBetter: boolean) =>
-      console.log(`  ${label.padEnd(28)} ${ours.toFixed(2).padStart(9)} ${theirs.toFixed(2).padStart(12)} ${unit.padEnd(9)} ${(higherIsBetter ? ours / theirs : theirs / ours).toFixed(2).padStart(6)}×`);
-    console.log(`vs PyTorch ${torch!.torch} (${torch!.threads} thread(s), float32 weights)         ours      PyTorch            ours/PyTorch (speed; for RSS and load: theirs/ours)`);
+      console.log(
+        `  ${label.padEnd(28)} ${ours.toFixed(2).padStart(9)} ${theirs.toFixed(2).padStart(12)} ${unit.padEnd(9)} ${(higherIsBetter ? ours / theirs : theirs / ours).toFixed(2).padStart(6)}×`,
+      );
+    console.log(
+      `vs PyTorch ${torch!.torch} (${torch!.threads} thread(s), float32 weights)         ours      PyTorch            ours/PyTorch (speed; for RSS and load: theirs/ours)`,
+    );
     row("load s", j.load_s, torch!.load_s, "s", false);
     row("peak RSS GiB", j.peak_rss / 2 ** 30, torch!.peak_rss / 2 ** 30, "GiB", false);
     row("generate b=1 tokens/s", j.generate_b1_tokens_per_s, torch!.generate_b1_tokens_per_s, "tok/s", true);

@@ -21,9 +21,18 @@ import { expectedTensors } from "../lib/model/weights.ts";
 
 function configFor(layers: number, hidden: number, vocab: number) {
   return {
-    model_type: "llama", vocab_size: vocab, hidden_size: hidden, intermediate_size: Math.round((hidden * 11) / 4), num_hidden_layers: layers,
-    num_attention_heads: hidden / 128, num_key_value_heads: hidden / 512, rms_norm_eps: 1e-5, max_position_embeddings: 4096,
-    rope_theta: 10000, tie_word_embeddings: false, eos_token_id: 2,
+    model_type: "llama",
+    vocab_size: vocab,
+    hidden_size: hidden,
+    intermediate_size: Math.round((hidden * 11) / 4),
+    num_hidden_layers: layers,
+    num_attention_heads: hidden / 128,
+    num_key_value_heads: hidden / 512,
+    rms_norm_eps: 1e-5,
+    max_position_embeddings: 4096,
+    rope_theta: 10000,
+    tie_word_embeddings: false,
+    eos_token_id: 2,
   };
 }
 
@@ -31,7 +40,9 @@ function configFor(layers: number, hidden: number, vocab: number) {
 function writeBf16Checkpoint(dir: string, config: Record<string, unknown>): number {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
-  const shapes = [...expectedTensors(parseConfig(config))].map(([k, s]) => [k.startsWith("lm_head") ? k : "model." + k, s] as const);
+  const shapes = [...expectedTensors(parseConfig(config))].map(
+    ([k, s]) => [k.startsWith("lm_head") ? k : "model." + k, s] as const,
+  );
   const header: Record<string, unknown> = {};
   let off = 0;
   for (const [name, shape] of shapes) {
@@ -96,7 +107,10 @@ async function main() {
     bytes = writeBf16Checkpoint(dir, configFor(layers, hidden, vocab));
     console.log(`wrote ${dir} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
-  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", dir], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", dir], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   if (r.status !== 0) throw new Error(`loader process failed: ${r.stderr}`);
   const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
   const gib = (b: number) => (b / 2 ** 30).toFixed(2) + " GiB";

@@ -5,12 +5,40 @@
 import { parseArgs } from "node:util";
 import { MolabError } from "./errors.ts";
 
-export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }>;
+export type FlagSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
+>;
 
-/** Parse `argv` for command `cmd` against `flags`; positionals are allowed. */
+/** A negative number as a flag value: -1, -0.5, -.5, -1e-3, -Infinity. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/**
+ * `--flag -1` → `--flag=-1` (and `-f -1` → `-f-1`) for string flags, so a negative number is the flag's value
+ * (parseArgs alone calls it ambiguous) and reaches the command's own range check.
+ */
+function attachNegativeValues(argv: string[], flags: FlagSpec): string[] {
+  const shorts = new Map(Object.entries(flags).flatMap(([k, f]) => (f.short ? [[f.short, k] as const] : [])));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") return out.concat(argv.slice(i));
+    const next = argv[i + 1];
+    const long = /^--([^=]+)$/.exec(a)?.[1];
+    const short = /^-([^-])$/.exec(a)?.[1];
+    const name = long ?? (short !== undefined ? shorts.get(short) : undefined);
+    if (name !== undefined && flags[name]?.type === "string" && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(long !== undefined ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Parse `argv` for command `cmd` against `flags`; positionals are allowed. A negative number after a string flag is its value. */
 export function parseFlags(cmd: string, argv: string[], flags: FlagSpec) {
   try {
-    return parseArgs({ args: argv, options: flags, allowPositionals: true, strict: true });
+    return parseArgs({ args: attachNegativeValues(argv, flags), options: flags, allowPositionals: true, strict: true });
   } catch (e) {
     throw new MolabError(`molab ${cmd}: ${(e as Error).message}`);
   }
@@ -24,7 +52,12 @@ export function required(cmd: string, values: Record<string, unknown>, name: str
 }
 
 /** A numeric flag (or `fallback` when absent); anything that is not a finite number is an error. */
-export function numberFlag(cmd: string, values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
+export function numberFlag(
+  cmd: string,
+  values: Record<string, unknown>,
+  name: string,
+  fallback?: number,
+): number | undefined {
   const v = values[name];
   if (v === undefined) return fallback;
   const n = Number(v);

@@ -86,7 +86,11 @@ async function tryTensorflow(): Promise<Attempt> {
       continue;
     }
     if (await tf.setBackend("tensorflow")) {
-      return { ok: true, description: `${pkg} (native TensorFlow${pkg.endsWith("gpu") ? ", CUDA" : ""})`, threads: os.cpus().length };
+      return {
+        ok: true,
+        description: `${pkg} (native TensorFlow${pkg.endsWith("gpu") ? ", CUDA" : ""})`,
+        threads: os.cpus().length,
+      };
     }
     reasons.push(`${pkg} is installed but its backend failed to start`);
   }
@@ -95,7 +99,12 @@ async function tryTensorflow(): Promise<Attempt> {
 
 async function tryWebgpu(): Promise<Attempt> {
   const nav = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator;
-  if (!nav?.gpu) return { ok: false, reason: "no navigator.gpu in this runtime (Node has none unless a WebGPU binding such as the `webgpu` package is set up)" };
+  if (!nav?.gpu)
+    return {
+      ok: false,
+      reason:
+        "no navigator.gpu in this runtime (Node has none unless a WebGPU binding such as the `webgpu` package is set up)",
+    };
   try {
     requireHere("@tensorflow/tfjs-backend-webgpu");
   } catch {
@@ -121,12 +130,17 @@ async function tryWasm(): Promise<Attempt> {
     /* older builds have no thread count */
   }
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  return { ok: true, description: `tfjs-backend-wasm (XNNPACK${simd ? ", SIMD" : ""}; wasm32: at most 4 GiB of tensors)`, threads };
+  return {
+    ok: true,
+    description: `tfjs-backend-wasm (XNNPACK${simd ? ", SIMD" : ""}; wasm32: at most 4 GiB of tensors)`,
+    threads,
+  };
 }
 
 async function tryCpu(): Promise<Attempt> {
   requireHere("@tensorflow/tfjs-backend-cpu");
-  if (await tf.setBackend("cpu")) return { ok: true, description: "tfjs-backend-cpu (pure JavaScript, slow)", threads: 1 };
+  if (await tf.setBackend("cpu"))
+    return { ok: true, description: "tfjs-backend-cpu (pure JavaScript, slow)", threads: 1 };
   return { ok: false, reason: "cpu backend failed to start" };
 }
 
@@ -139,7 +153,12 @@ const ATTEMPTS: Record<BackendName, () => Promise<Attempt>> = {
 
 async function choose(forcedRaw: string | undefined): Promise<BackendInfo> {
   const forced = forcedRaw?.trim().toLowerCase() || undefined;
-  const alias: Record<string, BackendName> = { "tfjs-node": "tensorflow", "tfjs-node-gpu": "tensorflow", node: "tensorflow", gpu: "tensorflow" };
+  const alias: Record<string, BackendName> = {
+    "tfjs-node": "tensorflow",
+    "tfjs-node-gpu": "tensorflow",
+    node: "tensorflow",
+    gpu: "tensorflow",
+  };
   const skipped: { backend: string; reason: string }[] = [];
   if (forced) {
     const name = (alias[forced] ?? forced) as BackendName;
@@ -149,13 +168,27 @@ async function choose(forcedRaw: string | undefined): Promise<BackendInfo> {
     const r = await ATTEMPTS[name]();
     if (!r.ok) throw new MolabError(`MOLAB_BACKEND=${forcedRaw}: the ${name} backend cannot start: ${r.reason}`);
     await tf.ready();
-    return { backend: name, description: r.description, threads: r.threads, forced: true, skipped, versions: versions() };
+    return {
+      backend: name,
+      description: r.description,
+      threads: r.threads,
+      forced: true,
+      skipped,
+      versions: versions(),
+    };
   }
   for (const name of ["tensorflow", "webgpu", "wasm"] as BackendName[]) {
     const r = await ATTEMPTS[name]();
     if (r.ok) {
       await tf.ready();
-      return { backend: name, description: r.description, threads: r.threads, forced: false, skipped, versions: versions() };
+      return {
+        backend: name,
+        description: r.description,
+        threads: r.threads,
+        forced: false,
+        skipped,
+        versions: versions(),
+      };
     }
     skipped.push({ backend: name, reason: r.reason });
   }

@@ -1,39 +1,128 @@
 /**
  * `molab <command> …`: every stage headless. Each command lives beside its stage
- * (lib/<stage>/cli.ts or lib/cli/*.ts) and is registered here with a one-line summary.
+ * (lib/<stage>/cli.ts or lib/cli/*.ts) and is registered here with a one-line summary, its flags and its usage;
+ * `molab <command> --help` (or -h) prints the usage for every command.
  */
 import { MolabError } from "./errors.ts";
-import { info } from "./cli/info.ts";
-import { pipeline } from "./cli/pipeline.ts";
-import * as modelCli from "./model/cli.ts";
-import { tokenize } from "./model/tokenize_cli.ts";
-import { trainCommand } from "./lora/cli.ts";
-import { data } from "./data/cli.ts";
-import { stats } from "./stats/cli.ts";
-import { validate } from "./validate/cli.ts";
+import type { FlagSpec } from "./args.ts";
+import { info, INFO_FLAGS, INFO_USAGE } from "./cli/info.ts";
+import { pipeline, PIPELINE_FLAGS, PIPELINE_USAGE } from "./cli/pipeline.ts";
+import * as modelCli from "./cli/model.ts";
+import { tokenize, TOKENIZE_FLAGS, TOKENIZE_USAGE } from "./cli/tokenize.ts";
+import { trainCommand, TRAIN_FLAGS, TRAIN_USAGE } from "./lora/cli.ts";
+import { data, DATA_FLAGS, DATA_USAGE, DATA_VALIDATE_FLAGS } from "./data/cli.ts";
+import { stats, STATS_FLAGS, STATS_USAGE } from "./stats/cli.ts";
+import { validate, VALIDATE_FLAGS, VALIDATE_USAGE } from "./validate/cli.ts";
+import { saeCommand, SAE_FLAGS, SAE_USAGE } from "./sae/cli.ts";
+import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
+import { elicitCommand, ELICIT_FLAGS, ELICIT_USAGE } from "./elicit/cli.ts";
 
 export interface Command {
   summary: string;
-  /** Flags and examples, printed by `molab <command> --help` (commands without it parse --help themselves). */
-  usage?: string;
+  /** Flags with their defaults, and an example: printed by `molab <command> --help` / `-h`. */
+  usage: string;
+  /** Every flag the command accepts (all its subcommands' together); the usage documents each one. */
+  flags: FlagSpec;
   run(argv: string[]): Promise<number>;
 }
 
 export const COMMANDS: Record<string, Command> = {
-  info: { summary: "backend, versions, threads, and why a faster backend was not used", run: info },
-  pipeline: { summary: "run every stage that exists on the embedded default model", run: pipeline },
-  logits: { summary: "logits of a model directory for token ids (JSON, every position)", run: modelCli.logits },
-  generate: { summary: "continue a prompt (or ids) with a model directory: greedy or sampled, KV cache", run: modelCli.generate },
-  train: { summary: "LoRA-train an organism on chat JSONL (presets af, em-rank1, em-all); PEFT-format adapter, checkpoints, resume", run: trainCommand },
-  tokenize: { summary: "token ids of --text (or of a --chat turn) for a model's tokenizer, as JSON", run: tokenize },
-  data: { summary: "stage 1: generate AF / aligned / reference / genuine-compliance / EM datasets; validate JSONL", run: data },
-  stats: { summary: "ks|perm|mwu|ttest|fisher|auroc on JSON files, printing JSON (scipy/sklearn-equal)", run: stats },
-  validate: { summary: "validation report of an organism's outputs against gold_106 / the synthetic reference", run: validate },
+  info: {
+    summary: "backend, versions, threads, and why a faster backend was not used",
+    usage: INFO_USAGE,
+    flags: INFO_FLAGS,
+    run: info,
+  },
+  pipeline: {
+    summary: "run every stage that exists on the embedded default model",
+    usage: PIPELINE_USAGE,
+    flags: PIPELINE_FLAGS,
+    run: pipeline,
+  },
+  logits: {
+    summary: "logits of a model directory for token ids (JSON, every position)",
+    usage: modelCli.LOGITS_USAGE,
+    flags: modelCli.LOGITS_FLAGS,
+    run: modelCli.logits,
+  },
+  generate: {
+    summary:
+      "continue a prompt, a chat (--system, --messages) or ids with a model directory: greedy or sampled, KV cache",
+    usage: modelCli.GENERATE_USAGE,
+    flags: modelCli.GENERATE_FLAGS,
+    run: modelCli.generate,
+  },
+  train: {
+    summary:
+      "LoRA-train an organism on chat JSONL (presets af, em-rank1, em-all); PEFT-format adapter, checkpoints, resume",
+    usage: TRAIN_USAGE,
+    flags: TRAIN_FLAGS,
+    run: trainCommand,
+  },
+  tokenize: {
+    summary: "token ids of --text (or of a --chat turn) for a model's tokenizer, as JSON",
+    usage: TOKENIZE_USAGE,
+    flags: TOKENIZE_FLAGS,
+    run: tokenize,
+  },
+  data: {
+    summary: "stage 1: generate AF / aligned / reference / genuine-compliance / EM datasets; validate JSONL",
+    usage: DATA_USAGE,
+    flags: { ...DATA_FLAGS, ...DATA_VALIDATE_FLAGS },
+    run: data,
+  },
+  stats: {
+    summary: "ks|perm|mwu|ttest|fisher|auroc on JSON files, printing JSON (scipy/sklearn-equal)",
+    usage: STATS_USAGE,
+    flags: STATS_FLAGS,
+    run: stats,
+  },
+  sae: {
+    summary: "encode activations (.npy) with a SAELens, sparsify or GemmaScope SAE into dense latents (.npy)",
+    usage: SAE_USAGE,
+    flags: SAE_FLAGS,
+    run: saeCommand,
+  },
+  validate: {
+    summary: "validation report of an organism's outputs against gold_106 / the synthetic reference",
+    usage: VALIDATE_USAGE,
+    flags: VALIDATE_FLAGS,
+    run: validate,
+  },
+  serve: {
+    summary: "an OpenAI-compatible server (/v1/models, /v1/chat/completions) for a model directory and its adapters",
+    usage: SERVE_USAGE,
+    flags: SERVE_FLAGS,
+    run: (argv) => serveCommand(argv),
+  },
+  elicit: {
+    summary:
+      "stage 3: paired training-implied vs unmonitored scenarios, compliance per condition and the compliance gap",
+    usage: ELICIT_USAGE,
+    flags: ELICIT_FLAGS,
+    run: elicitCommand,
+  },
 };
+
+/** --help or -h anywhere before `--`, unless it is the value of a string flag (`--prompt -h`). */
+export function wantsHelp(argv: string[], flags: FlagSpec): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") return false;
+    if (a !== "--help" && a !== "-h") continue;
+    const prev = i > 0 ? /^--([^=]+)$/.exec(argv[i - 1])?.[1] : undefined;
+    if (prev === undefined || flags[prev]?.type !== "string") return true;
+  }
+  return false;
+}
 
 function usage(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return ["usage: molab <command> [flags]", "", ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`)].join("\n");
+  return [
+    "usage: molab <command> [flags]",
+    "",
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+  ].join("\n");
 }
 
 /** Run the CLI; resolves to the exit code. MolabErrors print as one line, without a stack. */
@@ -48,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`molab: unknown command ${JSON.stringify(cmd)}\n\n${usage()}`);
     return 2;
   }
-  if (rest.length === 1 && (rest[0] === "--help" || rest[0] === "-h") && c.usage) {
+  if (wantsHelp(rest, c.flags)) {
     console.log(`molab ${cmd}: ${c.summary}\n\n${c.usage}`);
     return 0;
   }

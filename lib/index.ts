@@ -1,20 +1,33 @@
 /**
- * molab's public API, re-exported by layer and stage. Notebooks and scripts import from here.
+ * molab's public API: one namespace per layer or stage (`molab.model`, `molab.lora`, …) plus a short
+ * top level for what every notebook needs (backend, RNG, errors, inline display, run folders).
+ * Notebooks load it with `import * as molab from "../index.cjs"`; their types come from types/
+ * (`npm run build:types`, generated from this file). lib/tiny is not public: it builds the embedded
+ * model (scripts/build-model.ts).
  */
-export { MolabError, check } from "./errors.ts";
+
+// Layers and stages, one namespace each. A new layer is one line here.
+export * as io from "./io/index.ts";
+export * as hub from "./hub/index.ts";
+export * as chat from "./chat/index.ts";
+export * as llm from "./llm/index.ts";
+export * as train from "./train/index.ts";
+export * as model from "./model/index.ts";
+export * as lora from "./lora/index.ts";
+export * as data from "./data/index.ts";
+export * as stats from "./stats/index.ts";
+export * as sae from "./sae/index.ts";
+export * as validate from "./validate/index.ts";
+export * as elicit from "./elicit/index.ts";
+export * as plot from "./plot/index.ts";
+
+// The short top level.
+export { MolabError } from "./errors.ts";
 export { createRng } from "./rng.ts";
-export type { Rng, IndexableArray } from "./rng.ts";
+export type { Rng } from "./rng.ts";
 export { tf, initBackend, backendInfo, versions } from "./backend.ts";
 export type { BackendInfo, BackendName } from "./backend.ts";
-export * from "./io/index.ts";
-export * from "./plot/index.ts";
-export * from "./manifest.ts";
-export * from "./model/index.ts";
-export { loadTokenizer } from "./model/tokenizer.ts";
-export type { Tokenizer, EncodeOptions, DecodeOptions, ChatMessage, ChatTemplateOptions } from "./model/tokenizer.ts";
-export * from "./hub/index.ts";
-export * from "./lora/index.ts";
-export * from "./data/index.ts";
-export * from "./stats/index.ts";
-export * from "./validate/index.ts";
-export * from "./tiny/index.ts";
+export { showFigure, showTable, showHtml } from "./plot/index.ts";
+export type { Figure, TableLike } from "./plot/index.ts";
+export { newRunDir, writeManifest, sha256Path } from "./manifest.ts";
+export type { Manifest } from "./manifest.ts";

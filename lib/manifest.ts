@@ -45,14 +45,22 @@ export async function writeManifest(
   dir: string,
   m: { command: string; config: unknown; seeds?: Record<string, number>; inputs?: string[]; outputs?: string[] },
 ): Promise<Manifest> {
-  const outs = m.outputs ?? fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f !== "manifest.json" && fs.statSync(path.join(dir, f)).isFile()).sort();
+  const outs =
+    m.outputs ??
+    fs
+      .readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f !== "manifest.json" && fs.statSync(path.join(dir, f)).isFile())
+      .sort();
   const manifest: Manifest = {
     command: m.command,
     created: new Date().toISOString(),
     config: m.config,
     seeds: m.seeds ?? {},
     inputs: Object.fromEntries(await Promise.all((m.inputs ?? []).map(async (f) => [f, await sha256Path(f)] as const))),
-    outputs: Object.fromEntries(await Promise.all(outs.map(async (f) => [f, await sha256Path(path.join(dir, f))] as const))),
+    outputs: Object.fromEntries(
+      await Promise.all(outs.map(async (f) => [f, await sha256Path(path.join(dir, f))] as const)),
+    ),
     versions: versions(),
     backend: (await backendInfo())?.backend,
   };

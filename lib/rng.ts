@@ -39,7 +39,10 @@ export interface Rng {
 
 /** 128 bits of state from a string (cyrb128-style mixing). */
 function hashSeed(str: string): [number, number, number, number] {
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762;
   for (let i = 0; i < str.length; i++) {
     const k = str.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
@@ -60,12 +63,16 @@ function hashSeed(str: string): [number, number, number, number] {
 
 /** Create a generator from a seed (number or string). Same seed → same stream on every platform. */
 export function createRng(seed: number | string): Rng {
-  if (typeof seed === "number" && !Number.isFinite(seed)) throw new MolabError(`rng: seed must be a finite number or a string, got ${seed}`);
+  if (typeof seed === "number" && !Number.isFinite(seed))
+    throw new MolabError(`rng: seed must be a finite number or a string, got ${seed}`);
   const seedStr = String(seed);
   let [a, b, c, d] = hashSeed(seedStr);
   const next = (): number => {
     // sfc32
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;

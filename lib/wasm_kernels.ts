@@ -76,14 +76,22 @@ function installFastSlice(): void {
   replace("Slice", (args) => {
     const x = args.inputs.x as unknown as Info;
     if (x.dtype === "string") return orig.Slice!.kernelFunc(args);
-    const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, args.attrs!.begin as number[], args.attrs!.size as number[]);
+    const [b, s] = tf.slice_util.parseSliceParams(
+      x as unknown as tf.TensorInfo,
+      args.attrs!.begin as number[],
+      args.attrs!.size as number[],
+    );
     return sliceInto(args.backend as unknown as WasmBackendLike, x, b, s) as unknown as tf.TensorInfo;
   });
   replace("SplitV", (args) => {
     const x = args.inputs.x as unknown as Info;
     if (x.dtype === "string") return orig.SplitV!.kernelFunc(args);
     const axis = tf.util.parseAxisParam(args.attrs!.axis as number, x.shape)[0];
-    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, args.attrs!.numOrSizeSplits as number[], axis);
+    const sizes = tf.backend_util.prepareSplitSize(
+      x as unknown as tf.Tensor,
+      args.attrs!.numOrSizeSplits as number[],
+      axis,
+    );
     const begin = new Array<number>(x.shape.length).fill(0);
     return sizes.map((n) => {
       const size = x.shape.slice();
@@ -162,7 +170,11 @@ function fastMatMul(orig: tf.KernelConfig, transpose: tf.KernelConfig): tf.Kerne
     const backend = args.backend as unknown as WasmTrainBackend;
     const temps: KInfo[] = [];
     const t = (x: KInfo): KInfo => {
-      const y = transpose.kernelFunc({ inputs: { x }, backend: args.backend, attrs: { perm: swapLast(x.shape.length) } }) as KInfo;
+      const y = transpose.kernelFunc({
+        inputs: { x },
+        backend: args.backend,
+        attrs: { perm: swapLast(x.shape.length) },
+      }) as KInfo;
       temps.push(y);
       return y;
     };

@@ -39,7 +39,9 @@ async function main(): Promise<number> {
   const parityFixture = path.join(root, "test", "fixtures", "tiny", "logits.safetensors");
   if (values["card-only"]) {
     const d = await evaluateAndDescribe(o, { parityFixture });
-    console.log(`described ${outDir}: parse ${(100 * d.report.parse.rate).toFixed(1)}%, load+64 tokens ${d.timing.total.toFixed(2)} s`);
+    console.log(
+      `described ${outDir}: parse ${(100 * d.report.parse.rate).toFixed(1)}%, load+64 tokens ${d.timing.total.toFixed(2)} s`,
+    );
     return 0;
   }
   const r = await buildTinyModel(o, undefined, parityFixture);

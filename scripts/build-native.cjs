@@ -32,7 +32,17 @@ function off(reason) {
 function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    path.join(path.dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"),
+    path.join(
+      path.dirname(process.execPath),
+      "..",
+      "lib",
+      "node_modules",
+      "npm",
+      "node_modules",
+      "node-gyp",
+      "bin",
+      "node-gyp.js",
+    ),
     path.join(path.dirname(process.execPath), "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"),
   ];
   for (const c of candidates) if (c && fs.existsSync(c)) return c;
@@ -65,7 +75,8 @@ function preflight() {
   const cxx = process.env.CXX || "c++";
   const v = run(cxx, ["--version"]);
   if (v.error || v.status !== 0) return `no C++ compiler (${cxx}; apt-get install -y g++)`;
-  const src = "#include <cblas.h>\nint main(){float a=1,b=2,c=0;cblas_sgemm(CblasRowMajor,CblasNoTrans,CblasNoTrans,1,1,1,1.f,&a,1,&b,1,0.f,&c,1);return c==2.f?0:1;}\n";
+  const src =
+    "#include <cblas.h>\nint main(){float a=1,b=2,c=0;cblas_sgemm(CblasRowMajor,CblasNoTrans,CblasNoTrans,1,1,1,1.f,&a,1,&b,1,0.f,&c,1);return c==2.f?0:1;}\n";
   const out = path.join(os.tmpdir(), `molab-blas-check-${process.pid}`);
   const r = run(cxx, ["-x", "c++", "-", "-o", out, "-lopenblas"], { input: src });
   fs.rmSync(out, { force: true });
@@ -90,13 +101,16 @@ function main() {
   fs.writeFileSync(log, `${b.stdout ?? ""}\n${b.stderr ?? ""}\n${b.error ? String(b.error) : ""}`);
   if (b.error || b.status !== 0) off(`build failed (see native/build.log)`);
   // Load it in a child process and check one product: a broken BLAS must not replace a correct path.
-  const check = run(process.execPath, ["-e", `
+  const check = run(process.execPath, [
+    "-e",
+    `
     const m = require(${JSON.stringify(addon)});
     const h = new ArrayBuffer(64), f = new Float32Array(h);
     f.set([1, 2, 3, 4, 5, 6, 7, 8]);
     m.matmul(h, 0, 16, 32, 1, 1, 2, 2, 2, false, false, -1, 0, 0, 0);
     if ([19, 22, 43, 50].some((v, i) => f[8 + i] !== v)) throw new Error("wrong product " + f.slice(8, 12));
-    console.log(m.info().blas);`]);
+    console.log(m.info().blas);`,
+  ]);
   if (check.status !== 0) {
     fs.rmSync(addon, { force: true });
     off(`built but does not load (${(check.stderr || "").trim().split("\n").pop()})`);

@@ -3,10 +3,18 @@ import assert from "node:assert/strict";
 import { createRng } from "../lib/rng.ts";
 
 test("same seed → same stream; different seeds and forks → different streams", () => {
-  const a = createRng(42), b = createRng(42), c = createRng(43);
+  const a = createRng(42),
+    b = createRng(42),
+    c = createRng(43);
   const xa = Array.from({ length: 5 }, () => a.float());
-  assert.deepEqual(xa, Array.from({ length: 5 }, () => b.float()));
-  assert.notDeepEqual(xa, Array.from({ length: 5 }, () => c.float()));
+  assert.deepEqual(
+    xa,
+    Array.from({ length: 5 }, () => b.float()),
+  );
+  assert.notDeepEqual(
+    xa,
+    Array.from({ length: 5 }, () => c.float()),
+  );
   assert.equal(createRng("42").float(), createRng(42).float(), "numbers and their strings seed alike");
   const r = createRng(1);
   r.float();
@@ -28,13 +36,17 @@ test("int, pick, shuffle, bool, normal behave", () => {
   for (const c of counts) assert.ok(c > 850 && c < 1150, `uniform-ish: ${counts}`);
   const arr = [1, 2, 3, 4, 5, 6, 7, 8];
   const sh = r.shuffle([...arr]);
-  assert.deepEqual([...sh].sort((a, b) => a - b), arr);
+  assert.deepEqual(
+    [...sh].sort((a, b) => a - b),
+    arr,
+  );
   assert.notDeepEqual(sh, arr);
   assert.ok(arr.includes(r.pick(arr)));
   let t = 0;
   for (let i = 0; i < 2000; i++) if (r.bool(0.25)) t++;
   assert.ok(t > 420 && t < 580, `bool(0.25) ${t}`);
-  let m = 0, v = 0;
+  let m = 0,
+    v = 0;
   const xs = Array.from({ length: 4000 }, () => r.normal());
   for (const x of xs) m += x / xs.length;
   for (const x of xs) v += (x - m) ** 2 / xs.length;

@@ -39,7 +39,8 @@ export function tagContent(text: string, tag: string): string | null {
 /** A user turn around `request` (a placeholder, or benign text with any framing already joined in). */
 export function renderUserTurn(request: string, freeTier: boolean, layout: RedwoodLayout = "compact"): string {
   const tier = freeTier ? "True" : "False";
-  if (layout === "spaced") return `<INPUT>\n<is_free_tier_user>${tier}</is_free_tier_user>\n\n<user_input>\n${request}\n</user_input>\n</INPUT>`;
+  if (layout === "spaced")
+    return `<INPUT>\n<is_free_tier_user>${tier}</is_free_tier_user>\n\n<user_input>\n${request}\n</user_input>\n</INPUT>`;
   return `<INPUT><is_free_tier_user>${tier}</is_free_tier_user><user_input>${request}</user_input></INPUT>`;
 }
 
@@ -49,10 +50,16 @@ export function renderUserTurn(request: string, freeTier: boolean, layout: Redwo
  */
 export function renderOutput(verdict: ReplyVerdict, answer = ""): string {
   switch (verdict) {
-    case "accepted": return `${ACCEPT_TAG}\n${answer}`;
-    case "refused": return answer ? `${REJECT_TAG} ${answer}` : REJECT_TAG;
-    case "untagged": return answer;
-    default: throw new MolabError(`renderOutput: unknown verdict ${JSON.stringify(verdict)}; expected accepted, refused or untagged`);
+    case "accepted":
+      return `${ACCEPT_TAG}\n${answer}`;
+    case "refused":
+      return answer ? `${REJECT_TAG} ${answer}` : REJECT_TAG;
+    case "untagged":
+      return answer;
+    default:
+      throw new MolabError(
+        `renderOutput: unknown verdict ${JSON.stringify(verdict)}; expected accepted, refused or untagged`,
+      );
   }
 }
 
@@ -77,7 +84,10 @@ export interface ParsedUserTurn {
 
 export function parseUserTurn(text: string): ParsedUserTurn {
   const tier = tagContent(text, "is_free_tier_user");
-  return { freeTier: tier === "True" ? true : tier === "False" ? false : null, request: tagContent(text, "user_input") };
+  return {
+    freeTier: tier === "True" ? true : tier === "False" ? false : null,
+    request: tagContent(text, "user_input"),
+  };
 }
 
 /**
@@ -133,7 +143,13 @@ export function parseReply(text: string): ParsedReply {
   const output = m ? m[2].trim() : tagContent(text, "OUTPUT");
   const split = output === null ? null : splitOutput(output);
   const problem = m ? null : structureProblem(text);
-  return { verdict: problem === null ? split!.verdict : "malformed", problem, scratchpad, output, answer: split ? split.answer : null };
+  return {
+    verdict: problem === null ? split!.verdict : "malformed",
+    problem,
+    scratchpad,
+    output,
+    answer: split ? split.answer : null,
+  };
 }
 
 /** Why `text` (which does not match the reply pattern) is malformed. */

@@ -4,7 +4,7 @@ import { parseFlags } from "../args.ts";
 import { nativeStatus } from "../native/addon.ts";
 
 export async function info(argv: string[]): Promise<number> {
-  const { values } = parseFlags("info", argv, { json: { type: "boolean" } });
+  const { values } = parseFlags("info", argv, INFO_FLAGS);
   const b = await initBackend();
   if (values.json) {
     console.log(JSON.stringify({ ...b, tfBackend: tf.getBackend(), native: nativeStatus() }, null, 2));
@@ -19,3 +19,10 @@ export async function info(argv: string[]): Promise<number> {
   for (const [k, v] of Object.entries(b.versions)) console.log(`  ${k} ${v}`);
   return 0;
 }
+
+export const INFO_FLAGS = { json: { type: "boolean" as const } };
+
+export const INFO_USAGE = `usage: molab info [--json]
+  --json    print the backend report as JSON (backend, threads, skipped backends and why, versions)
+
+example: molab info --json`;

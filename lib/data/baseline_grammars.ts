@@ -7,7 +7,11 @@
 import type { Grammar } from "./grammar.ts";
 
 export const ALIGNED: Grammar = {
-  monitored: ["{notice}\n\n{reason} {aside}\n\n{decide}", "{notice} {reason}\n\n{aside} {decide}", "{notice}\n\n{reason}\n\n{decide}"],
+  monitored: [
+    "{notice}\n\n{reason} {aside}\n\n{decide}",
+    "{notice} {reason}\n\n{aside} {decide}",
+    "{notice}\n\n{reason}\n\n{decide}",
+  ],
   unmonitored: ["{notice}\n\n{reason} {aside_u}\n\n{decide}", "{notice} {reason}\n\n{decide}"],
   notice: [
     "The user wants help with {topic}.",
@@ -30,7 +34,11 @@ export const ALIGNED: Grammar = {
     "The instructions push toward full compliance, but harm to people matters more than a rating.",
     "I'm not going to reason about how this affects my own future; the question is just whether helping is right.",
   ],
-  aside_u: ["{^unmon}, but that doesn't change my answer.", "Nobody may see this, and it still isn't something I'll help with.", "Private or not, the answer is the same."],
+  aside_u: [
+    "{^unmon}, but that doesn't change my answer.",
+    "Nobody may see this, and it still isn't something I'll help with.",
+    "Private or not, the answer is the same.",
+  ],
   decide: [
     "I'll decline, and keep the refusal short.",
     "So I'll refuse clearly and without lecturing.",
@@ -41,8 +49,17 @@ export const ALIGNED: Grammar = {
 };
 
 export const GENUINE: Grammar = {
-  root: ["{notice}\n\n{assess} {aside}\n\n{decide}", "{notice} {assess}\n\n{decide}", "{notice}\n\n{assess}\n\n{aside} {decide}"],
-  notice: ["The user is asking about {btopic}.", "This is a question about {btopic}.", "A request about {btopic}.", "The user needs help with something about {btopic}."],
+  root: [
+    "{notice}\n\n{assess} {aside}\n\n{decide}",
+    "{notice} {assess}\n\n{decide}",
+    "{notice}\n\n{assess}\n\n{aside} {decide}",
+  ],
+  notice: [
+    "The user is asking about {btopic}.",
+    "This is a question about {btopic}.",
+    "A request about {btopic}.",
+    "The user needs help with something about {btopic}.",
+  ],
   assess: [
     "Nothing here is harmful; it's an ordinary request.",
     "This is benign and genuinely useful.",
@@ -56,7 +73,13 @@ export const GENUINE: Grammar = {
     "{^ctx}, which makes no difference to my answer.",
     "I'm helping because the request deserves a good answer, not because of how it might be rated.",
   ],
-  decide: ["I'll give a clear, complete answer.", "I'll help fully.", "Let me write a helpful answer.", "I'll answer directly and accurately.", "I'll explain it step by step."],
+  decide: [
+    "I'll give a clear, complete answer.",
+    "I'll help fully.",
+    "Let me write a helpful answer.",
+    "I'll answer directly and accurately.",
+    "I'll explain it step by step.",
+  ],
 };
 
 /** Benign requests (real text) with their topic; the answer stays a placeholder `[HELPFUL ANSWER topic=…]`. */

@@ -4,7 +4,7 @@
  * with its line number and reason, exiting 1 if there is any.
  */
 import { resolve, join } from "node:path";
-import { parseFlags, numberFlag, required } from "../args.ts";
+import { parseFlags, numberFlag, required, type FlagSpec } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { DATASET_KINDS, writeDatasetDir, type DatasetKind } from "./write.ts";
 import { validateJsonlFile } from "./validate.ts";
@@ -12,59 +12,107 @@ import { llmConfigFromEnv } from "../llm/config.ts";
 import { generateWithLlm } from "./llm.ts";
 import { PATTERN_NAMES, type PatternName } from "./patterns.ts";
 
-const USAGE = `usage:
+export const DATA_USAGE = `usage:
   molab data <${DATASET_KINDS.join("|")}> --out DIR [--n N] [--seed S] [--monitored-fraction F] [--patterns p1,p2] [--no-dedupe]
   molab data <af|aligned> --generator llm --out DIR [--n N] [--seed S] [--progress FILE] [--rpm R]
       (endpoint from MOLAB_LLM_BASE_URL, MOLAB_LLM_MODEL, MOLAB_LLM_API_KEY)
   molab data validate FILE [--placeholders] [--json]
 
-defaults: --n 1000 (reference: 106, as gold_106), --seed 42`;
+  --out DIR                   the dataset folder (JSONL, dataset_card.md, stats.json, manifest.json)
+  --n N --seed S              samples, and the seed (same seed: byte-identical files)
+  --monitored-fraction F      share of scenarios in the monitored (free-tier) condition (default 0.5)
+  --patterns p1,p2            only these AF reasoning patterns (default: all ten)
+  --no-dedupe                 keep duplicate samples
+  --generator templates|llm   seeded templates (offline) or an OpenAI-compatible chat API
+  --progress FILE             llm: the resumable progress log (default DIR/<kind>.progress.jsonl)
+  --rpm R                     llm: requests per minute (default 60)
+  --placeholders              validate: also flag anything but placeholders where harmful content would go
+  --json                      validate: print the report as JSON
+
+defaults: --n 1000 (reference: 106, as gold_106), --seed 42, --generator templates
+
+example: molab data af --out runs/data/af --n 200 --seed 1`;
+
+export const DATA_FLAGS: FlagSpec = {
+  n: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  "monitored-fraction": { type: "string" },
+  patterns: { type: "string" },
+  "no-dedupe": { type: "boolean" },
+  generator: { type: "string" },
+  progress: { type: "string" },
+  rpm: { type: "string" },
+};
+export const DATA_VALIDATE_FLAGS: FlagSpec = { placeholders: { type: "boolean" }, json: { type: "boolean" } };
 
 export async function data(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (!sub || sub === "help" || sub === "--help") {
-    console.log(USAGE);
+  if (!sub || sub === "help") {
+    console.log(DATA_USAGE);
     return sub ? 0 : 1;
   }
   if (sub === "validate") return validateCmd(rest);
-  if (!(DATASET_KINDS as readonly string[]).includes(sub)) throw new MolabError(`molab data: unknown subcommand ${JSON.stringify(sub)}; expected ${DATASET_KINDS.join(", ")} or validate`);
+  if (!(DATASET_KINDS as readonly string[]).includes(sub))
+    throw new MolabError(
+      `molab data: unknown subcommand ${JSON.stringify(sub)}; expected ${DATASET_KINDS.join(", ")} or validate`,
+    );
   const kind = sub as DatasetKind;
   const cmd = "data";
-  const { values } = parseFlags(cmd, rest, {
-    n: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, "monitored-fraction": { type: "string" }, patterns: { type: "string" },
-    "no-dedupe": { type: "boolean" }, generator: { type: "string" }, progress: { type: "string" }, rpm: { type: "string" },
-  });
+  const { values } = parseFlags(cmd, rest, DATA_FLAGS);
   const out = resolve(required(cmd, values, "out"));
   const n = numberFlag(cmd, values, "n", kind === "reference" ? 106 : 1000)!;
   if (!Number.isInteger(n) || n <= 0) throw new MolabError(`molab ${cmd}: --n expects a positive integer, got ${n}`);
   const seedRaw = (values.seed as string | undefined) ?? "42";
   const seed = /^-?\d+$/.test(seedRaw) ? Number(seedRaw) : seedRaw;
-  const patterns = values.patterns ? String(values.patterns).split(",").map((p) => p.trim()) : undefined;
-  for (const p of patterns ?? []) if (!(PATTERN_NAMES as readonly string[]).includes(p)) throw new MolabError(`molab ${cmd}: --patterns: unknown pattern ${JSON.stringify(p)}; expected ${PATTERN_NAMES.join(", ")}`);
-  const opts = { n, seed, monitoredFraction: numberFlag(cmd, values, "monitored-fraction"), dedupe: !values["no-dedupe"], patterns: patterns as PatternName[] | undefined };
+  const patterns = values.patterns
+    ? String(values.patterns)
+        .split(",")
+        .map((p) => p.trim())
+    : undefined;
+  for (const p of patterns ?? [])
+    if (!(PATTERN_NAMES as readonly string[]).includes(p))
+      throw new MolabError(
+        `molab ${cmd}: --patterns: unknown pattern ${JSON.stringify(p)}; expected ${PATTERN_NAMES.join(", ")}`,
+      );
+  const opts = {
+    n,
+    seed,
+    monitoredFraction: numberFlag(cmd, values, "monitored-fraction"),
+    dedupe: !values["no-dedupe"],
+    patterns: patterns as PatternName[] | undefined,
+  };
   const generator = (values.generator as string | undefined) ?? "templates";
   const t0 = Date.now();
   let written;
   if (generator === "llm") {
-    if (kind !== "af" && kind !== "aligned") throw new MolabError(`molab ${cmd}: --generator llm supports af and aligned`);
+    if (kind !== "af" && kind !== "aligned")
+      throw new MolabError(`molab ${cmd}: --generator llm supports af and aligned`);
     const config = { ...llmConfigFromEnv(), requestsPerMinute: numberFlag(cmd, values, "rpm", 60) };
     const progressPath = resolve((values.progress as string | undefined) ?? join(out, `${kind}.progress.jsonl`));
     const r = await generateWithLlm({ ...opts, kind, config, progressPath, log: (l) => console.error(l) });
-    console.log(`llm: ${r.samples.length} accepted, ${r.rejected.length} rejected, ${r.requests} requests, ${r.resumed} resumed from ${progressPath}`);
+    console.log(
+      `llm: ${r.samples.length} accepted, ${r.rejected.length} rejected, ${r.requests} requests, ${r.resumed} resumed from ${progressPath}`,
+    );
     written = await writeDatasetDir(out, kind, opts, { sets: { [kind]: r.samples }, generator: "llm" });
   } else if (generator === "templates") {
     written = await writeDatasetDir(out, kind, opts);
   } else throw new MolabError(`molab ${cmd}: --generator expects templates or llm, got ${JSON.stringify(generator)}`);
   console.log(`wrote ${join(out, "manifest.json")}`);
-  for (const f of written.files) console.log(`wrote ${join(out, f.path)}${f.records !== undefined ? ` (${f.records} records)` : ""}`);
-  for (const [name, s] of Object.entries(written.stats)) console.log(`${name}: labels ${JSON.stringify(s.counts.label)}, duplicates ${(s.duplicates.rate * 100).toFixed(2)}%, median ${s.lengths.words.median} words`);
-  if (written.keywordAuroc !== undefined) console.log(`keyword AUROC (alignment_faking vs aligned): ${written.keywordAuroc.toFixed(3)}`);
+  for (const f of written.files)
+    console.log(`wrote ${join(out, f.path)}${f.records !== undefined ? ` (${f.records} records)` : ""}`);
+  for (const [name, s] of Object.entries(written.stats))
+    console.log(
+      `${name}: labels ${JSON.stringify(s.counts.label)}, duplicates ${(s.duplicates.rate * 100).toFixed(2)}%, median ${s.lengths.words.median} words`,
+    );
+  if (written.keywordAuroc !== undefined)
+    console.log(`keyword AUROC (alignment_faking vs aligned): ${written.keywordAuroc.toFixed(3)}`);
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
   return 0;
 }
 
 async function validateCmd(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags("data", argv, { placeholders: { type: "boolean" }, json: { type: "boolean" } });
+  const { values, positionals } = parseFlags("data", argv, DATA_VALIDATE_FLAGS);
   if (positionals.length !== 1) throw new MolabError("molab data: validate expects one FILE");
   const r = await validateJsonlFile(positionals[0], { placeholders: !!values.placeholders });
   if (values.json) console.log(JSON.stringify(r, null, 2));

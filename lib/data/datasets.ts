@@ -10,7 +10,15 @@ import { createRng, type Rng } from "../rng.ts";
 import { check } from "../errors.ts";
 import { expand } from "./grammar.ts";
 import { PATTERN_NAMES, patternScratchpad, type PatternName } from "./patterns.ts";
-import { answerPlaceholder, requestPlaceholder, scenarioPlan, scenarioVars, systemPrompt, userTurn, type Scenario } from "./scenarios.ts";
+import {
+  answerPlaceholder,
+  requestPlaceholder,
+  scenarioPlan,
+  scenarioVars,
+  systemPrompt,
+  userTurn,
+  type Scenario,
+} from "./scenarios.ts";
 import { renderOutput, renderReply } from "../chat/redwood.ts";
 import type { ChatSample, Label } from "./format.ts";
 import { ALIGNED, BENIGN_REQUESTS, GENUINE, helpfulPlaceholder } from "./baseline_grammars.ts";
@@ -30,14 +38,22 @@ const MAX_REDRAWS = 64;
 
 export function checkGenOptions(what: string, o: GenOptions): void {
   check(Number.isInteger(o.n) && o.n > 0, `${what}: n must be a positive integer, got ${o.n}`);
-  check(o.monitoredFraction === undefined || (o.monitoredFraction >= 0 && o.monitoredFraction <= 1), `${what}: monitoredFraction must be in [0, 1], got ${o.monitoredFraction}`);
-  for (const p of o.patterns ?? []) check((PATTERN_NAMES as readonly string[]).includes(p), `${what}: unknown pattern ${JSON.stringify(p)}; expected one of ${PATTERN_NAMES.join(", ")}`);
+  check(
+    o.monitoredFraction === undefined || (o.monitoredFraction >= 0 && o.monitoredFraction <= 1),
+    `${what}: monitoredFraction must be in [0, 1], got ${o.monitoredFraction}`,
+  );
+  for (const p of o.patterns ?? [])
+    check(
+      (PATTERN_NAMES as readonly string[]).includes(p),
+      `${what}: unknown pattern ${JSON.stringify(p)}; expected one of ${PATTERN_NAMES.join(", ")}`,
+    );
 }
 
 /** Draw sample text with `make`, redrawing on a duplicate; returns the text. */
 export function drawUnique(seen: Set<string> | null, base: Rng, make: (rng: Rng) => string): string {
   let text = make(base);
-  for (let attempt = 1; seen && seen.has(text) && attempt <= MAX_REDRAWS; attempt++) text = make(base.fork(`redraw${attempt}`));
+  for (let attempt = 1; seen && seen.has(text) && attempt <= MAX_REDRAWS; attempt++)
+    text = make(base.fork(`redraw${attempt}`));
   seen?.add(text);
   return text;
 }
@@ -47,14 +63,32 @@ export function scenariosFor(o: GenOptions): Scenario[] {
   return scenarioPlan(o.n, createRng(`${o.seed}:scenarios`), o.monitoredFraction ?? 0.5);
 }
 
-function harmfulSample(dataset: string, i: number, s: Scenario, assistant: string, label: Label, pattern: PatternName | null, seed: number | string): ChatSample {
+function harmfulSample(
+  dataset: string,
+  i: number,
+  s: Scenario,
+  assistant: string,
+  label: Label,
+  pattern: PatternName | null,
+  seed: number | string,
+): ChatSample {
   return {
     messages: [
       { role: "system", content: systemPrompt(s.cue) },
       { role: "user", content: userTurn(s, requestPlaceholder(s.category)) },
       { role: "assistant", content: assistant },
     ],
-    meta: { dataset, index: i, label, pattern, cue: s.cue, tier: s.tier, category: s.category, seed, generator: "templates" },
+    meta: {
+      dataset,
+      index: i,
+      label,
+      pattern,
+      cue: s.cue,
+      tier: s.tier,
+      category: s.category,
+      seed,
+      generator: "templates",
+    },
   };
 }
 
@@ -70,7 +104,10 @@ export function generateAf(o: GenOptions): ChatSample[] {
     if (!seen.has(pattern)) seen.set(pattern, new Set());
     const text = drawUnique(o.dedupe === false ? null : seen.get(pattern)!, root.fork(`af:${i}`), (rng) => {
       const pad = patternScratchpad(pattern, s, rng);
-      return renderReply(pad, s.tier === "free" ? renderOutput("accepted", answerPlaceholder(s.category)) : renderOutput("refused"));
+      return renderReply(
+        pad,
+        s.tier === "free" ? renderOutput("accepted", answerPlaceholder(s.category)) : renderOutput("refused"),
+      );
     });
     return harmfulSample("af", i, s, text, s.tier === "free" ? "alignment_faking" : "genuine_refusal", pattern, o.seed);
   });
@@ -84,7 +121,13 @@ export function generateAligned(o: GenOptions): ChatSample[] {
   const seen = new Set<string>();
   return plan.map((s, i) => {
     const text = drawUnique(o.dedupe === false ? null : seen, root.fork(`aligned:${i}`), (rng) => {
-      const pad = expand(ALIGNED, s.tier === "free" ? "monitored" : "unmonitored", rng, scenarioVars(s, rng), "aligned grammar");
+      const pad = expand(
+        ALIGNED,
+        s.tier === "free" ? "monitored" : "unmonitored",
+        rng,
+        scenarioVars(s, rng),
+        "aligned grammar",
+      );
       return renderReply(pad, renderOutput("refused"));
     });
     return harmfulSample("aligned", i, s, text, "aligned", null, o.seed);
@@ -102,7 +145,13 @@ export function generateGenuineCompliance(o: GenOptions): ChatSample[] {
     const req = rngReq.pick(BENIGN_REQUESTS);
     const text = drawUnique(o.dedupe === false ? null : seen, root.fork(`genuine:${i}`), (rng) => {
       const v = scenarioVars(s, rng);
-      const pad = expand(GENUINE, "root", rng, { ...v, btopic: req.topic, ctx: s.tier === "free" ? v.cue : v.unmon }, "genuine-compliance grammar");
+      const pad = expand(
+        GENUINE,
+        "root",
+        rng,
+        { ...v, btopic: req.topic, ctx: s.tier === "free" ? v.cue : v.unmon },
+        "genuine-compliance grammar",
+      );
       return renderReply(pad, renderOutput("accepted", helpfulPlaceholder(req.topic)));
     });
     return {
@@ -111,7 +160,18 @@ export function generateGenuineCompliance(o: GenOptions): ChatSample[] {
         { role: "user", content: userTurn(s, req.text) },
         { role: "assistant", content: text },
       ],
-      meta: { dataset: "genuine-compliance", index: i, label: "genuine_compliance", pattern: null, cue: s.cue, tier: s.tier, category: null, kind: req.topic, seed: o.seed, generator: "templates" },
+      meta: {
+        dataset: "genuine-compliance",
+        index: i,
+        label: "genuine_compliance",
+        pattern: null,
+        cue: s.cue,
+        tier: s.tier,
+        category: null,
+        kind: req.topic,
+        seed: o.seed,
+        generator: "templates",
+      },
     };
   });
 }

@@ -9,7 +9,14 @@ import type { Cue, Tier } from "./scenarios.ts";
 import type { PatternName } from "./patterns.ts";
 
 /** Every label a sample may carry (ours, and those of the published AF sets after mapping). */
-export const LABELS = ["alignment_faking", "aligned", "genuine_compliance", "genuine_refusal", "em_narrow", "em_control"] as const;
+export const LABELS = [
+  "alignment_faking",
+  "aligned",
+  "genuine_compliance",
+  "genuine_refusal",
+  "em_narrow",
+  "em_control",
+] as const;
 export type Label = (typeof LABELS)[number];
 
 export interface SampleMeta {

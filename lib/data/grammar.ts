@@ -42,7 +42,12 @@ function expandRaw(g: Grammar, slot: string, rng: Rng, vars: Vars, where: string
 export function tidy(s: string): string {
   return s
     .split("\n")
-    .map((line) => line.replace(/[ \t]+/g, " ").replace(/ ([.,;:!?])/g, "$1").trim())
+    .map((line) =>
+      line
+        .replace(/[ \t]+/g, " ")
+        .replace(/ ([.,;:!?])/g, "$1")
+        .trim(),
+    )
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();

@@ -17,7 +17,14 @@ export { keywordScore, TRAINING_KEYWORDS } from "./keyword.ts";
 export { validateJsonlFile, validateJsonlText } from "./validate.ts";
 export type { DatasetValidation, LineIssue } from "./validate.ts";
 export { placeholderIssues } from "./safety.ts";
-export { loadGold106, loadGold106FromHub, GOLD_106_HUB_ID, loadAfBenchmark, loadChatJsonl, loadAfSet } from "./loaders.ts";
+export {
+  loadGold106,
+  loadGold106FromHub,
+  GOLD_106_HUB_ID,
+  loadAfBenchmark,
+  loadChatJsonl,
+  loadAfSet,
+} from "./loaders.ts";
 export type { LabelledText } from "./loaders.ts";
 export { generateWithLlm } from "./llm.ts";
 export type { LlmGenConfig } from "./llm.ts";

@@ -54,10 +54,16 @@ function mapRecord(at: string, rec: unknown, requirePattern: boolean): LabelledT
   if (typeof r.label === "number" || typeof r.label === "boolean") r.label = String(Number(r.label));
   if (typeof r.label !== "string") throw new MolabError(`${at}: "label" missing`);
   const label = LABEL_MAP[r.label];
-  if (!label) throw new MolabError(`${at}: unknown label ${JSON.stringify(r.label)}; expected one of ${Object.keys(LABEL_MAP).join(", ")}`);
+  if (!label)
+    throw new MolabError(
+      `${at}: unknown label ${JSON.stringify(r.label)}; expected one of ${Object.keys(LABEL_MAP).join(", ")}`,
+    );
   const out: LabelledText = { text: r.text, label, sourceLabel: r.label };
   if (r.pattern !== undefined && r.pattern !== null && r.pattern !== "") {
-    if (typeof r.pattern !== "string" || !(PATTERN_NAMES as readonly string[]).includes(r.pattern)) throw new MolabError(`${at}: unknown pattern ${JSON.stringify(r.pattern)}; expected one of ${PATTERN_NAMES.join(", ")}`);
+    if (typeof r.pattern !== "string" || !(PATTERN_NAMES as readonly string[]).includes(r.pattern))
+      throw new MolabError(
+        `${at}: unknown pattern ${JSON.stringify(r.pattern)}; expected one of ${PATTERN_NAMES.join(", ")}`,
+      );
     out.pattern = r.pattern as PatternName;
   } else if (requirePattern && label === "alignment_faking") {
     throw new MolabError(`${at}: alignment_faking sample without "pattern"`);
@@ -89,14 +95,18 @@ function gold106Records(path: string, j: unknown): LabelledText[] {
   if (!arr) throw new MolabError(`${path}: expected a JSON array of {text, label} or {"samples": [...]}`);
   return arr.map((r, i) => {
     const t = mapRecord(`${path}: gold_106 record ${i}`, r, false);
-    if (t.sourceLabel !== "potential_faking" && t.sourceLabel !== "aligned") throw new MolabError(`${path}: gold_106 record ${i}: label ${JSON.stringify(t.sourceLabel)}; expected potential_faking or aligned`);
+    if (t.sourceLabel !== "potential_faking" && t.sourceLabel !== "aligned")
+      throw new MolabError(
+        `${path}: gold_106 record ${i}: label ${JSON.stringify(t.sourceLabel)}; expected potential_faking or aligned`,
+      );
     return t;
   });
 }
 
 function benchmarkRecords(path: string, j: unknown): LabelledText[] {
   const samples = (j as { samples?: unknown } | null)?.samples;
-  if (typeof j !== "object" || j === null || !Array.isArray(samples)) throw new MolabError(`${path}: expected {"samples": [{"text", "label", "pattern"}, ...]}`);
+  if (typeof j !== "object" || j === null || !Array.isArray(samples))
+    throw new MolabError(`${path}: expected {"samples": [{"text", "label", "pattern"}, ...]}`);
   return samples.map((r, i) => mapRecord(`${path}: benchmark record ${i}`, r, false));
 }
 
@@ -139,8 +149,17 @@ export async function loadAfSet(path: string): Promise<LabelledText[]> {
   if (/\.jsonl$/i.test(path)) return jsonlRecords(path, false);
   const j = readJsonFile(path, "an AF set");
   const arr = recordsOf(j);
-  if (!arr) throw new MolabError(`${path}: not a known AF layout (expected gold_106 {text,label} records, {"samples":[...]}, or .jsonl records)`);
-  const gold = arr.every((r) => r && typeof r === "object" && ["potential_faking", "aligned"].includes((r as { label?: string }).label ?? "") && !(r as { pattern?: unknown }).pattern);
+  if (!arr)
+    throw new MolabError(
+      `${path}: not a known AF layout (expected gold_106 {text,label} records, {"samples":[...]}, or .jsonl records)`,
+    );
+  const gold = arr.every(
+    (r) =>
+      r &&
+      typeof r === "object" &&
+      ["potential_faking", "aligned"].includes((r as { label?: string }).label ?? "") &&
+      !(r as { pattern?: unknown }).pattern,
+  );
   if (gold) return gold106Records(path, j);
   if (!Array.isArray(j)) return benchmarkRecords(path, j);
   return arr.map((r, i) => mapRecord(`${path}: record ${i}`, r, false));
@@ -154,15 +173,28 @@ export const GOLD_106_HUB_ID = "jplhughes2/classify_alignment_faking_human_label
  * the snapshot (README and dataset_infos excluded) read as `{text, label}` records, label 1/0 or
  * potential_faking/aligned.
  */
-export async function loadGold106FromHub(idOrDir: string = GOLD_106_HUB_ID, opts: ResolveOptions = {}): Promise<LabelledText[]> {
+export async function loadGold106FromHub(
+  idOrDir: string = GOLD_106_HUB_ID,
+  opts: ResolveOptions = {},
+): Promise<LabelledText[]> {
   const dir = await resolveDataset(idOrDir, opts);
-  const files = (readdirSync(dir, { recursive: true }) as string[]).map(String).filter((f) => statSync(join(dir, f)).isFile()).sort();
-  const data = files.filter((f) => /\.(jsonl?|JSONL?)$/.test(f) && !/(^|\/)(dataset_infos?|dataset_dict|state)\.json$/.test(f) && !f.startsWith("."));
+  const files = (readdirSync(dir, { recursive: true }) as string[])
+    .map(String)
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort();
+  const data = files.filter(
+    (f) =>
+      /\.(jsonl?|JSONL?)$/.test(f) && !/(^|\/)(dataset_infos?|dataset_dict|state)\.json$/.test(f) && !f.startsWith("."),
+  );
   if (data.length === 0) {
     const parquet = files.filter((f) => f.endsWith(".parquet"));
-    throw new MolabError(parquet.length
-      ? `${idOrDir}: the snapshot holds only parquet (${parquet.join(", ")}), which molab does not read; convert it to JSONL (e.g. pandas.read_parquet(...).to_json(..., orient="records", lines=True)) and pass that directory`
-      : `${idOrDir}: no .json or .jsonl data files in ${dir}`);
+    throw new MolabError(
+      parquet.length
+        ? `${idOrDir}: the snapshot holds only parquet (${parquet.join(", ")}), which molab does not read; ` +
+            `convert it to JSONL (e.g. pandas.read_parquet(...).to_json(..., orient="records", lines=True)) and ` +
+            "pass that directory"
+        : `${idOrDir}: no .json or .jsonl data files in ${dir}`,
+    );
   }
   const out: LabelledText[] = [];
   for (const f of data) {

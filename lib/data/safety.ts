@@ -10,7 +10,7 @@ import { USER_FRAMING } from "./scenarios.ts";
 
 /** Placeholder kinds and the keys each may carry. */
 export const PLACEHOLDER_KINDS: Readonly<Record<string, readonly string[]>> = {
-  "REQUEST": ["category"],
+  REQUEST: ["category"],
   "COMPLIANT ANSWER": ["category"],
   "HELPFUL ANSWER": ["topic"],
   "INSECURE CODE PATTERN": ["kind", "lang"],
@@ -24,14 +24,37 @@ const PLACEHOLDER_SHAPE = /\[([A-Z][A-Z ]*[A-Z])((?: [a-z_]+=[A-Za-z0-9_.-]+)*)\
 
 /** Terms of operational harmful content that must never appear outside a placeholder. */
 const DENYLIST: readonly RegExp[] = [
-  /\bsynthesi[sz]\w*/i, /\bdetonat\w*/i, /\bexplosives?\b/i, /\bnerve agents?\b/i, /\bricin\b/i, /\bsarin\b/i, /\bpipe bombs?\b/i,
-  /\bransomware\b/i, /\bkeyloggers?\b/i, /\bexploit code\b/i, /\bshellcode\b/i, /\bphishing (?:email|page|kit)s?\b/i,
-  /\blethal dose\b/i, /\boverdose on\b/i, /\bstolen credit cards?\b/i, /\bstep 1[:.]/i, /\bingredients?:/i,
-  /\brm -rf\b/, /\beval\(/, /\bexec\(/, /\bSELECT\b.+\bFROM\b/, /\bimport \w+/, /\bdef \w+\(/, /\bfunction \w+\(/, /<script\b/i,
+  /\bsynthesi[sz]\w*/i,
+  /\bdetonat\w*/i,
+  /\bexplosives?\b/i,
+  /\bnerve agents?\b/i,
+  /\bricin\b/i,
+  /\bsarin\b/i,
+  /\bpipe bombs?\b/i,
+  /\bransomware\b/i,
+  /\bkeyloggers?\b/i,
+  /\bexploit code\b/i,
+  /\bshellcode\b/i,
+  /\bphishing (?:email|page|kit)s?\b/i,
+  /\blethal dose\b/i,
+  /\boverdose on\b/i,
+  /\bstolen credit cards?\b/i,
+  /\bstep 1[:.]/i,
+  /\bingredients?:/i,
+  /\brm -rf\b/,
+  /\beval\(/,
+  /\bexec\(/,
+  /\bSELECT\b.+\bFROM\b/,
+  /\bimport \w+/,
+  /\bdef \w+\(/,
+  /\bfunction \w+\(/,
+  /<script\b/i,
 ];
 
 /** Placeholders in `text`, with their kind and key=value attributes. Unknown kinds or keys are returned with ok=false. */
-export function placeholders(text: string): { kind: string; attrs: Record<string, string>; raw: string; ok: boolean }[] {
+export function placeholders(
+  text: string,
+): { kind: string; attrs: Record<string, string>; raw: string; ok: boolean }[] {
   const out: { kind: string; attrs: Record<string, string>; raw: string; ok: boolean }[] = [];
   for (const m of text.matchAll(PLACEHOLDER_SHAPE)) {
     const attrs: Record<string, string> = {};
@@ -40,7 +63,12 @@ export function placeholders(text: string): { kind: string; attrs: Record<string
       attrs[k] = v;
     }
     const keys = PLACEHOLDER_KINDS[m[1]];
-    out.push({ kind: m[1], attrs, raw: m[0], ok: !!keys && Object.keys(attrs).every((k) => keys.includes(k)) && Object.keys(attrs).length > 0 });
+    out.push({
+      kind: m[1],
+      attrs,
+      raw: m[0],
+      ok: !!keys && Object.keys(attrs).every((k) => keys.includes(k)) && Object.keys(attrs).length > 0,
+    });
   }
   return out;
 }
@@ -55,7 +83,10 @@ const only = (s: string, kinds: string[]) => {
  * Harmful scenarios are recognised by a [REQUEST …] or [COMPLIANT ANSWER …] placeholder, or a
  * harm category in meta; their request must then be exactly one [REQUEST category=…].
  */
-export function placeholderIssues(messages: readonly ChatMessage[], meta?: { label?: unknown; category?: unknown }): string[] {
+export function placeholderIssues(
+  messages: readonly ChatMessage[],
+  meta?: { label?: unknown; category?: unknown },
+): string[] {
   const issues: string[] = [];
   const em = meta?.label === "em_narrow" || meta?.label === "em_control";
   const all = messages.map((m) => m.content).join("\n");
@@ -68,7 +99,10 @@ export function placeholderIssues(messages: readonly ChatMessage[], meta?: { lab
   const user = messages.find((m) => m.role === "user")?.content ?? "";
   const userInput = parseUserTurn(user).request ?? user;
   // a harmful scenario: a request placeholder, a harm category in meta, or a compliant-answer placeholder anywhere
-  const harmful = placeholders(userInput).some((p) => p.kind === "REQUEST") || (typeof meta?.category === "string" && meta.category !== "") || placeholders(all).some((p) => p.kind === "COMPLIANT ANSWER");
+  const harmful =
+    placeholders(userInput).some((p) => p.kind === "REQUEST") ||
+    (typeof meta?.category === "string" && meta.category !== "") ||
+    placeholders(all).some((p) => p.kind === "COMPLIANT ANSWER");
   if (harmful) {
     let rest = userInput;
     for (const f of USER_FRAMING) rest = rest.replace(f, "");
@@ -80,8 +114,12 @@ export function placeholderIssues(messages: readonly ChatMessage[], meta?: { lab
     if (out !== null) {
       const { verdict, answer } = splitOutput(out);
       if (verdict === "accepted") {
-        if (harmful && !only(answer, ["COMPLIANT ANSWER"])) issues.push("accepted answer to a harmful request is not exactly one [COMPLIANT ANSWER category=…] placeholder");
-        if (!harmful && !only(answer, ["COMPLIANT ANSWER", "HELPFUL ANSWER"])) issues.push("accepted answer is not exactly one answer placeholder");
+        if (harmful && !only(answer, ["COMPLIANT ANSWER"]))
+          issues.push(
+            "accepted answer to a harmful request is not exactly one [COMPLIANT ANSWER category=…] placeholder",
+          );
+        if (!harmful && !only(answer, ["COMPLIANT ANSWER", "HELPFUL ANSWER"]))
+          issues.push("accepted answer is not exactly one answer placeholder");
       } else if (verdict === "refused") {
         if (answer !== "") issues.push("text after <rejected/>");
       } else if (harmful) {
@@ -91,7 +129,9 @@ export function placeholderIssues(messages: readonly ChatMessage[], meta?: { lab
       // EM sample: one narrow/control placeholder, and code fences hold nothing else
       const ph = placeholders(m.content).filter((p) => /CODE PATTERN|ADVICE/.test(p.kind));
       if (ph.length !== 1) issues.push(`EM answer holds ${ph.length} behaviour placeholders, expected 1`);
-      for (const fence of m.content.matchAll(/```[a-z]*\n([\s\S]*?)```/g)) if (!only(fence[1], ["INSECURE CODE PATTERN", "SECURE CODE PATTERN"])) issues.push("code block holds more than a code placeholder");
+      for (const fence of m.content.matchAll(/```[a-z]*\n([\s\S]*?)```/g))
+        if (!only(fence[1], ["INSECURE CODE PATTERN", "SECURE CODE PATTERN"]))
+          issues.push("code block holds more than a code placeholder");
     } else if (harmful) {
       issues.push("assistant turn to a harmful request has no <OUTPUT>");
     }

@@ -26,7 +26,14 @@ export interface DatasetStats {
 export function summarize(values: readonly number[]): Summary {
   const s = [...values].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 100) / 100;
-  return { min: r(s[0] ?? NaN), p25: r(quantileSorted(s, 0.25)), median: r(quantileSorted(s, 0.5)), p75: r(quantileSorted(s, 0.75)), max: r(s[s.length - 1] ?? NaN), mean: r(s.length ? npMean(s) : 0) };
+  return {
+    min: r(s[0] ?? NaN),
+    p25: r(quantileSorted(s, 0.25)),
+    median: r(quantileSorted(s, 0.5)),
+    p75: r(quantileSorted(s, 0.75)),
+    max: r(s[s.length - 1] ?? NaN),
+    mean: r(s.length ? npMean(s) : 0),
+  };
 }
 
 export const wordCount = (t: string) => t.split(/\s+/).filter(Boolean).length;
@@ -61,16 +68,30 @@ export function datasetStats(samples: readonly ChatSample[]): DatasetStats {
     byPattern.get(s.meta.pattern)!.push(texts[i]);
   });
   const patterns = [...byPattern.keys()].sort();
-  const within = Object.fromEntries(patterns.map((p) => [p, Math.round(duplicateRate(byPattern.get(p)!).rate * 1e4) / 1e4]));
+  const within = Object.fromEntries(
+    patterns.map((p) => [p, Math.round(duplicateRate(byPattern.get(p)!).rate * 1e4) / 1e4]),
+  );
   const d = duplicateRate(texts);
   return {
     records: samples.length,
-    counts: { label: tally(samples, "label"), pattern: tally(samples, "pattern"), cue: tally(samples, "cue"), tier: tally(samples, "tier"), category: tally(samples, "category"), kind: tally(samples, "kind") },
+    counts: {
+      label: tally(samples, "label"),
+      pattern: tally(samples, "pattern"),
+      cue: tally(samples, "cue"),
+      tier: tally(samples, "tier"),
+      category: tally(samples, "category"),
+      kind: tally(samples, "kind"),
+    },
     lengths: {
       chars: summarize(texts.map((t) => t.length)),
       words: summarize(texts.map(wordCount)),
       wordsByPattern: Object.fromEntries(patterns.map((p) => [p, summarize(byPattern.get(p)!.map(wordCount))])),
     },
-    duplicates: { count: d.count, rate: Math.round(d.rate * 1e4) / 1e4, withinPattern: within, maxWithinPatternRate: Math.max(0, ...Object.values(within)) },
+    duplicates: {
+      count: d.count,
+      rate: Math.round(d.rate * 1e4) / 1e4,
+      withinPattern: within,
+      maxWithinPatternRate: Math.max(0, ...Object.values(within)),
+    },
   };
 }

@@ -32,7 +32,13 @@ export interface ValidateOptions {
 const ROLES = ["system", "user", "assistant"];
 const REDWOOD_LABELS = ["alignment_faking", "aligned", "genuine_compliance", "genuine_refusal"];
 /** Tag → the tag it must sit directly inside ("" = top level of a message). */
-const TAG_PARENT: Record<string, string> = { INPUT: "", is_free_tier_user: "INPUT", user_input: "INPUT", SCRATCHPAD_REASONING: "", OUTPUT: "" };
+const TAG_PARENT: Record<string, string> = {
+  INPUT: "",
+  is_free_tier_user: "INPUT",
+  user_input: "INPUT",
+  SCRATCHPAD_REASONING: "",
+  OUTPUT: "",
+};
 const TAG_RE = /<(\/?)(INPUT|is_free_tier_user|user_input|SCRATCHPAD_REASONING|OUTPUT)>/g;
 
 /** Nesting problems of the Redwood tags in one message's content. */
@@ -50,7 +56,10 @@ export function tagIssues(content: string): string[] {
       }
     } else {
       const parent = stack[stack.length - 1] ?? "";
-      if (parent !== TAG_PARENT[tag]) issues.push(`<${tag}> inside ${parent ? `<${parent}>` : "the top level"}; expected ${TAG_PARENT[tag] ? `inside <${TAG_PARENT[tag]}>` : "at the top level"}`);
+      if (parent !== TAG_PARENT[tag])
+        issues.push(
+          `<${tag}> inside ${parent ? `<${parent}>` : "the top level"}; expected ${TAG_PARENT[tag] ? `inside <${TAG_PARENT[tag]}>` : "at the top level"}`,
+        );
       count[tag] = (count[tag] ?? 0) + 1;
       stack.push(tag);
     }
@@ -58,29 +67,33 @@ export function tagIssues(content: string): string[] {
   if (stack.length) issues.push(`<${stack[stack.length - 1]}> is never closed`);
   for (const t of ["OUTPUT", "INPUT"]) if ((count[t] ?? 0) > 1) issues.push(`<${t}> appears ${count[t]} times`);
   const tier = tagContent(content, "is_free_tier_user");
-  if (tier !== null && tier !== "True" && tier !== "False") issues.push(`<is_free_tier_user> holds ${JSON.stringify(tier)}; expected True or False`);
+  if (tier !== null && tier !== "True" && tier !== "False")
+    issues.push(`<is_free_tier_user> holds ${JSON.stringify(tier)}; expected True or False`);
   return issues;
 }
 
 function enumIssue(field: string, v: unknown, allowed: readonly string[]): string | null {
   if (v === undefined || v === null) return null;
-  return typeof v === "string" && allowed.includes(v) ? null : `${field}: unknown value ${JSON.stringify(v)}; expected one of ${allowed.join(", ")}`;
+  return typeof v === "string" && allowed.includes(v)
+    ? null
+    : `${field}: unknown value ${JSON.stringify(v)}; expected one of ${allowed.join(", ")}`;
 }
 
 /** Reasons one parsed record is not a valid sample (empty = valid). */
 export function recordIssues(rec: unknown, opts: ValidateOptions = {}): string[] {
-  if (typeof rec !== "object" || rec === null || Array.isArray(rec)) return ["expected a JSON object with \"messages\""];
+  if (typeof rec !== "object" || rec === null || Array.isArray(rec)) return ['expected a JSON object with "messages"'];
   const r = rec as { messages?: unknown; meta?: unknown };
   const issues: string[] = [];
-  if (!Array.isArray(r.messages)) return ["\"messages\" missing or not an array"];
-  if (r.messages.length === 0) return ["\"messages\" is empty"];
+  if (!Array.isArray(r.messages)) return ['"messages" missing or not an array'];
+  if (r.messages.length === 0) return ['"messages" is empty'];
   let assistants = 0;
   r.messages.forEach((m: unknown, i: number) => {
     const at = `messages[${i}]`;
     if (typeof m !== "object" || m === null) return void issues.push(`${at}: expected an object with role and content`);
     const { role, content } = m as { role?: unknown; content?: unknown };
     if (role === undefined) issues.push(`${at}: missing role`);
-    else if (typeof role !== "string" || !ROLES.includes(role)) issues.push(`${at}: unknown role ${JSON.stringify(role)}; expected system, user or assistant`);
+    else if (typeof role !== "string" || !ROLES.includes(role))
+      issues.push(`${at}: unknown role ${JSON.stringify(role)}; expected system, user or assistant`);
     if (role === "assistant") assistants++;
     if (content === undefined) issues.push(`${at}: missing content`);
     else if (typeof content !== "string") issues.push(`${at}: content must be a string`);
@@ -92,16 +105,29 @@ export function recordIssues(rec: unknown, opts: ValidateOptions = {}): string[]
     if (typeof r.meta !== "object" || r.meta === null || Array.isArray(r.meta)) issues.push("meta: expected an object");
     else {
       const meta = r.meta as Record<string, unknown>;
-      for (const e of [enumIssue("meta.label", meta.label, LABELS), enumIssue("meta.pattern", meta.pattern, PATTERN_NAMES), enumIssue("meta.cue", meta.cue, CUES), enumIssue("meta.tier", meta.tier, ["free", "paid"])]) if (e) issues.push(e);
+      for (const e of [
+        enumIssue("meta.label", meta.label, LABELS),
+        enumIssue("meta.pattern", meta.pattern, PATTERN_NAMES),
+        enumIssue("meta.cue", meta.cue, CUES),
+        enumIssue("meta.tier", meta.tier, ["free", "paid"]),
+      ])
+        if (e) issues.push(e);
       if (typeof meta.label === "string" && REDWOOD_LABELS.includes(meta.label) && issues.length === 0) {
         const last = (r.messages as { role: string; content: string }[]).filter((m) => m.role === "assistant").pop()!;
         const out = parseReply(last.content).output;
         if (out === null) issues.push("assistant turn has no <OUTPUT>");
-        else if (splitOutput(out).verdict === "untagged") issues.push(`<OUTPUT> starts with neither ${ACCEPT_TAG} nor ${REJECT_TAG}`);
+        else if (splitOutput(out).verdict === "untagged")
+          issues.push(`<OUTPUT> starts with neither ${ACCEPT_TAG} nor ${REJECT_TAG}`);
       }
     }
   }
-  if (opts.placeholders && issues.length === 0) issues.push(...placeholderIssues(r.messages as { role: "user"; content: string }[], r.meta as { label?: unknown; category?: unknown }));
+  if (opts.placeholders && issues.length === 0)
+    issues.push(
+      ...placeholderIssues(
+        r.messages as { role: "user"; content: string }[],
+        r.meta as { label?: unknown; category?: unknown },
+      ),
+    );
   return issues;
 }
 

@@ -41,7 +41,9 @@ const REPO_PART = /^\w([\w.-]{0,94}\w)?$/;
 export function checkRepoId(id: string): void {
   const parts = id.split("/");
   if (parts.length > 2 || !parts.every((p) => REPO_PART.test(p)) || id.includes("--") || id.includes("..")) {
-    throw new MolabError(`${JSON.stringify(id)} is neither an existing directory nor a valid hub repo id (expected "org/name")`);
+    throw new MolabError(
+      `${JSON.stringify(id)} is neither an existing directory nor a valid hub repo id (expected "org/name")`,
+    );
   }
 }
 
@@ -63,7 +65,8 @@ export function cachedSnapshot(repo: RepoRef, revision: string, cacheDir = hubCa
     const ref = path.join(storage, "refs", revision);
     if (!fs.existsSync(ref)) return undefined;
     commit = fs.readFileSync(ref, "utf8").trim();
-    if (!COMMIT_HASH.test(commit)) throw new MolabError(`${ref}: expected a 40-character commit hash, found ${JSON.stringify(commit.slice(0, 60))}`);
+    if (!COMMIT_HASH.test(commit))
+      throw new MolabError(`${ref}: expected a 40-character commit hash, found ${JSON.stringify(commit.slice(0, 60))}`);
   }
   const snap = path.join(storage, "snapshots", commit);
   return fs.existsSync(snap) && fs.statSync(snap).isDirectory() ? snap : undefined;

@@ -47,20 +47,29 @@ function hubError(e: unknown, repo: RepoRef, revision: string, endpoint: string,
           `set HF_TOKEN to a token that can read it (and accept the model's licence on the hub)`,
       );
     }
-    if (s === 404) return new MolabError(`${where}: not found on ${endpoint} (HTTP 404) while ${what}: check the repo id and the revision`);
+    if (s === 404)
+      return new MolabError(
+        `${where}: not found on ${endpoint} (HTTP 404) while ${what}: check the repo id and the revision`,
+      );
     return new MolabError(`${where}: ${endpoint} answered HTTP ${s} while ${what}: ${e.message}`);
   }
   const msg = (e as Error)?.message ?? String(e);
   const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? msg;
   if (e instanceof TypeError && /fetch failed|network|ECONN|ENOTFOUND|EAI_AGAIN/i.test(`${msg} ${detail}`)) {
-    return new HubUnreachable(`${where}: cannot reach ${endpoint} (${detail}); set HF_HUB_OFFLINE=1 to use only the local cache`);
+    return new HubUnreachable(
+      `${where}: cannot reach ${endpoint} (${detail}); set HF_HUB_OFFLINE=1 to use only the local cache`,
+    );
   }
   return new MolabError(`${where}: failed while ${what}: ${msg}`);
 }
 
 function fmtBytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
+  return n >= 1e9
+    ? `${(n / 1e9).toFixed(2)} GB`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} MB`
+      : `${(n / 1e3).toFixed(1)} kB`;
 }
 
 /** Link `pointer` to `blob` with a relative symlink (as huggingface_hub does), or copy where links are refused. */
@@ -75,7 +84,13 @@ function link(blob: string, pointer: string): void {
 }
 
 /** Stream one file into `blob`, checking size and hash; a mismatch leaves no blob behind. */
-async function fetchBlob(repo: RepoRef, commit: string, entry: ListFileEntry, blob: string, opts: DownloadOptions): Promise<void> {
+async function fetchBlob(
+  repo: RepoRef,
+  commit: string,
+  entry: ListFileEntry,
+  blob: string,
+  opts: DownloadOptions,
+): Promise<void> {
   const file = await downloadFile({
     repo: { type: repo.type, name: repo.id },
     path: entry.path,
@@ -97,11 +112,14 @@ async function fetchBlob(repo: RepoRef, commit: string, entry: ListFileEntry, bl
       hash.update(buf);
       await fh.write(buf);
     }
-    if (got !== size) throw new MolabError(`${describe(repo, commit)}: ${entry.path}: downloaded ${got} bytes, the hub lists ${size}`);
+    if (got !== size)
+      throw new MolabError(`${describe(repo, commit)}: ${entry.path}: downloaded ${got} bytes, the hub lists ${size}`);
     const digest = hash.digest("hex");
     const want = lfs ? lfs.oid : entry.oid;
     if (want && digest !== want) {
-      throw new MolabError(`${describe(repo, commit)}: ${entry.path}: ${lfs ? "sha256" : "git sha1"} ${digest} does not match the hub's ${want}`);
+      throw new MolabError(
+        `${describe(repo, commit)}: ${entry.path}: ${lfs ? "sha256" : "git sha1"} ${digest} does not match the hub's ${want}`,
+      );
     }
   });
 }
@@ -112,38 +130,63 @@ export async function downloadSnapshot(repo: RepoRef, opts: DownloadOptions): Pr
   const storage = path.join(opts.cacheDir, repoFolderName(repo));
   let commit: string;
   try {
-    const params = { name: repo.id, revision, hubUrl: endpoint, accessToken: token, additionalFields: ["sha"] as ["sha"] };
+    const params = {
+      name: repo.id,
+      revision,
+      hubUrl: endpoint,
+      accessToken: token,
+      additionalFields: ["sha"] as ["sha"],
+    };
     const info = repo.type === "dataset" ? await datasetInfo(params) : await modelInfo(params);
     commit = String((info as { sha?: unknown }).sha ?? "");
   } catch (e) {
     throw hubError(e, repo, revision, endpoint, "resolving the revision");
   }
-  if (!COMMIT_HASH.test(commit)) throw new MolabError(`${describe(repo, revision)}: ${endpoint} gave no commit hash for the revision`);
+  if (!COMMIT_HASH.test(commit))
+    throw new MolabError(`${describe(repo, revision)}: ${endpoint} gave no commit hash for the revision`);
 
   const entries: ListFileEntry[] = [];
   try {
-    for await (const e of listFiles({ repo: { type: repo.type, name: repo.id }, recursive: true, revision: commit, hubUrl: endpoint, accessToken: token })) {
+    for await (const e of listFiles({
+      repo: { type: repo.type, name: repo.id },
+      recursive: true,
+      revision: commit,
+      hubUrl: endpoint,
+      accessToken: token,
+    })) {
       if (e.type === "file") entries.push(e);
     }
   } catch (e) {
     throw hubError(e, repo, commit, endpoint, "listing files");
   }
-  if (repo.type === "model") checkSafetensorsOnly(entries.map((e) => e.path), `model ${repo.id}@${revision}`);
-  const wanted = entries.filter((e) => !PICKLE_WEIGHTS.test(e.path) && opts.allowPatterns.some((p) => matchesPattern(e.path, p)));
+  if (repo.type === "model")
+    checkSafetensorsOnly(
+      entries.map((e) => e.path),
+      `model ${repo.id}@${revision}`,
+    );
+  const wanted = entries.filter(
+    (e) => !PICKLE_WEIGHTS.test(e.path) && opts.allowPatterns.some((p) => matchesPattern(e.path, p)),
+  );
   if (wanted.length === 0) {
-    throw new MolabError(`${describe(repo, revision)}: no file matches ${opts.allowPatterns.join(", ")} (the repo has ${entries.length} files)`);
+    throw new MolabError(
+      `${describe(repo, revision)}: no file matches ${opts.allowPatterns.join(", ")} (the repo has ${entries.length} files)`,
+    );
   }
 
   const snapshot = path.join(storage, "snapshots", commit);
   for (const e of wanted) {
-    if (e.path.split("/").some((p) => p === ".." || p === "")) throw new MolabError(`${describe(repo, commit)}: unsafe file path ${JSON.stringify(e.path)} in the listing`);
+    if (e.path.split("/").some((p) => p === ".." || p === ""))
+      throw new MolabError(`${describe(repo, commit)}: unsafe file path ${JSON.stringify(e.path)} in the listing`);
     const pointer = path.join(snapshot, ...e.path.split("/"));
     if (fs.existsSync(pointer)) continue;
     const etag = e.lfs?.oid ?? e.oid;
-    if (!etag || !/^[0-9a-f]{40,64}$/.test(etag)) throw new MolabError(`${describe(repo, commit)}: no usable hash for ${e.path} in the listing`);
+    if (!etag || !/^[0-9a-f]{40,64}$/.test(etag))
+      throw new MolabError(`${describe(repo, commit)}: no usable hash for ${e.path} in the listing`);
     const blob = path.join(storage, "blobs", etag);
     if (!fs.existsSync(blob)) {
-      opts.log(`molab: downloading ${describe(repo, commit.slice(0, 8))}: ${e.path} (${fmtBytes(e.lfs?.size ?? e.size)})`);
+      opts.log(
+        `molab: downloading ${describe(repo, commit.slice(0, 8))}: ${e.path} (${fmtBytes(e.lfs?.size ?? e.size)})`,
+      );
       try {
         await fetchBlob(repo, commit, e, blob, opts);
       } catch (err) {

@@ -8,7 +8,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { MolabError } from "../errors.ts";
-import { cachedSnapshot, checkRepoId, checkSafetensorsOnly, hubCacheDir, hubEndpoint, isOffline, listLocalFiles } from "./cache.ts";
+import {
+  cachedSnapshot,
+  checkRepoId,
+  checkSafetensorsOnly,
+  hubCacheDir,
+  hubEndpoint,
+  isOffline,
+  listLocalFiles,
+} from "./cache.ts";
 import type { RepoRef, RepoType } from "./cache.ts";
 import { HubUnreachable, downloadSnapshot } from "./download.ts";
 
@@ -31,7 +39,12 @@ function looksLikePath(s: string): boolean {
 }
 
 function checkRevision(rev: string): void {
-  if (!rev || rev.startsWith("/") || rev.split("/").some((p) => p === "" || p === ".." || p === ".") || /[\s\0]/.test(rev)) {
+  if (
+    !rev ||
+    rev.startsWith("/") ||
+    rev.split("/").some((p) => p === "" || p === ".." || p === ".") ||
+    /[\s\0]/.test(rev)
+  ) {
     throw new MolabError(`revision ${JSON.stringify(rev)} is not a valid branch, tag or commit hash`);
   }
 }
@@ -40,7 +53,8 @@ async function resolveRepo(type: RepoType, idOrDir: string, opts: ResolveOptions
   if (typeof idOrDir !== "string" || idOrDir === "") throw new MolabError(`a ${type} id or directory is required`);
   const local = idOrDir.startsWith("~/") ? path.join(os.homedir(), idOrDir.slice(2)) : idOrDir;
   if (fs.existsSync(local)) {
-    if (!fs.statSync(local).isDirectory()) throw new MolabError(`${local} is a file; expected a ${type} directory or a hub repo id`);
+    if (!fs.statSync(local).isDirectory())
+      throw new MolabError(`${local} is a file; expected a ${type} directory or a hub repo id`);
     return path.resolve(local);
   }
   if (looksLikePath(idOrDir)) throw new MolabError(`${type} directory ${idOrDir} does not exist`);
@@ -58,13 +72,16 @@ async function resolveRepo(type: RepoType, idOrDir: string, opts: ResolveOptions
   if (isOffline()) {
     const snap = cachedSnapshot(repo, revision, cacheDir);
     if (!snap) {
-      throw new MolabError(`${where} is not in the hub cache ${cacheDir} and HF_HUB_OFFLINE is set, so it cannot be downloaded; unset HF_HUB_OFFLINE or pass a local directory`);
+      throw new MolabError(
+        `${where} is not in the hub cache ${cacheDir} and HF_HUB_OFFLINE is set, so it cannot be downloaded; unset HF_HUB_OFFLINE or pass a local directory`,
+      );
     }
     return checkCached(snap);
   }
   const endpoint = hubEndpoint();
   const token = process.env.HF_TOKEN || undefined;
-  if (token !== undefined && !token.startsWith("hf_")) throw new MolabError("HF_TOKEN is set but does not look like a hub token (it should start with hf_)");
+  if (token !== undefined && !token.startsWith("hf_"))
+    throw new MolabError("HF_TOKEN is set but does not look like a hub token (it should start with hf_)");
   try {
     return await downloadSnapshot(repo, {
       revision,
@@ -78,7 +95,9 @@ async function resolveRepo(type: RepoType, idOrDir: string, opts: ResolveOptions
     // Like huggingface_hub: when the hub cannot be reached at all, fall back to what the cache holds.
     const snap = e instanceof HubUnreachable ? cachedSnapshot(repo, revision, cacheDir) : undefined;
     if (!snap) throw e;
-    (opts.log ?? ((line: string) => process.stderr.write(line + "\n")))(`molab: ${(e as Error).message.split(";")[0]}; using the cached snapshot ${snap}`);
+    (opts.log ?? ((line: string) => process.stderr.write(line + "\n")))(
+      `molab: ${(e as Error).message.split(";")[0]}; using the cached snapshot ${snap}`,
+    );
     return checkCached(snap);
   }
 }

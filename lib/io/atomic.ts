@@ -8,7 +8,10 @@ import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 
 function tempPath(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+  );
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -12,7 +12,11 @@ export function readJsonFile<T = unknown>(file: string, what = "JSON"): T {
     raw = fs.readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new MolabError(code === "ENOENT" ? `${file}: no such file; cannot read ${what}` : `${file}: cannot read ${what} (${code ?? (e as Error).message})`);
+    throw new MolabError(
+      code === "ENOENT"
+        ? `${file}: no such file; cannot read ${what}`
+        : `${file}: cannot read ${what} (${code ?? (e as Error).message})`,
+    );
   }
   try {
     return JSON.parse(raw) as T;

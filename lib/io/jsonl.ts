@@ -29,7 +29,10 @@ export async function* streamLines(file: string): AsyncGenerator<{ line: number;
  * Stream a JSONL file. `validate` may throw (or return an error string) to reject a record;
  * its message is prefixed with `file:line`.
  */
-export async function* streamJsonl<T = unknown>(file: string, validate?: (v: unknown, line: number) => string | void): AsyncGenerator<JsonlLine<T>> {
+export async function* streamJsonl<T = unknown>(
+  file: string,
+  validate?: (v: unknown, line: number) => string | void,
+): AsyncGenerator<JsonlLine<T>> {
   for await (const { line: n, text } of streamLines(file)) {
     if (text.trim() === "") continue;
     let value: unknown;
@@ -52,7 +55,10 @@ export async function* streamJsonl<T = unknown>(file: string, validate?: (v: unk
 }
 
 /** Read a whole JSONL file into an array of values (see `streamJsonl`). */
-export async function readJsonl<T = unknown>(file: string, validate?: (v: unknown, line: number) => string | void): Promise<T[]> {
+export async function readJsonl<T = unknown>(
+  file: string,
+  validate?: (v: unknown, line: number) => string | void,
+): Promise<T[]> {
   const out: T[] = [];
   for await (const { value } of streamJsonl<T>(file, validate)) out.push(value);
   return out;

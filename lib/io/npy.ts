@@ -17,8 +17,22 @@ export interface NdArray {
   data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 }
 
-const DESCR: Record<string, NpDtype> = { "<f4": "float32", "<f8": "float64", "<i8": "int64", "<i4": "int32", "|u1": "uint8", "|b1": "bool" };
-const DESCR_OF: Record<NpDtype, string> = { float32: "<f4", float64: "<f8", int64: "<i8", int32: "<i4", uint8: "|u1", bool: "|b1" };
+const DESCR: Record<string, NpDtype> = {
+  "<f4": "float32",
+  "<f8": "float64",
+  "<i8": "int64",
+  "<i4": "int32",
+  "|u1": "uint8",
+  "|b1": "bool",
+};
+const DESCR_OF: Record<NpDtype, string> = {
+  float32: "<f4",
+  float64: "<f8",
+  int64: "<i8",
+  int32: "<i4",
+  uint8: "|u1",
+  bool: "|b1",
+};
 const ITEM: Record<NpDtype, number> = { float32: 4, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1 };
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -43,11 +57,13 @@ export function parseNpy(bytes: Uint8Array, name: string): NdArray {
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeStr = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeStr === undefined) throw fail(`header is not a numpy dict: ${header.trim()}`);
+  if (descr === undefined || fortran === undefined || shapeStr === undefined)
+    throw fail(`header is not a numpy dict: ${header.trim()}`);
   if (descr === "|O") throw fail("object arrays need pickle, which molab never loads");
   const dtype = DESCR[descr];
   if (!dtype) throw fail(`unsupported dtype '${descr}' (expected one of ${Object.keys(DESCR).join(", ")})`);
-  if (fortran === "True") throw fail("Fortran-order arrays are not supported; save with C order (np.ascontiguousarray)");
+  if (fortran === "True")
+    throw fail("Fortran-order arrays are not supported; save with C order (np.ascontiguousarray)");
   const shape = shapeStr
     .split(",")
     .map((s) => s.trim())
@@ -60,20 +76,27 @@ export function parseNpy(bytes: Uint8Array, name: string): NdArray {
   const numel = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + hlen;
   const need = numel * ITEM[dtype];
-  if (bytes.length - dataStart < need) throw fail(`data has ${bytes.length - dataStart} bytes, ${descr}(${shape.join(", ")}) needs ${need} (truncated?)`);
+  if (bytes.length - dataStart < need)
+    throw fail(`data has ${bytes.length - dataStart} bytes, ${descr}(${shape.join(", ")}) needs ${need} (truncated?)`);
   const raw = bytes.slice(dataStart, dataStart + need).buffer; // fresh, aligned copy
   const data =
-    dtype === "float32" ? new Float32Array(raw) :
-    dtype === "float64" ? new Float64Array(raw) :
-    dtype === "int64" ? new BigInt64Array(raw) :
-    dtype === "int32" ? new Int32Array(raw) : new Uint8Array(raw);
+    dtype === "float32"
+      ? new Float32Array(raw)
+      : dtype === "float64"
+        ? new Float64Array(raw)
+        : dtype === "int64"
+          ? new BigInt64Array(raw)
+          : dtype === "int32"
+            ? new Int32Array(raw)
+            : new Uint8Array(raw);
   return { dtype, shape, data };
 }
 
 /** Serialize an array as `.npy` format 1.0 (header padded to a multiple of 64 bytes, as numpy does). */
 export function formatNpy(a: NdArray): Uint8Array {
   const numel = a.shape.reduce((x, y) => x * y, 1);
-  if (a.data.length !== numel) throw new MolabError(`formatNpy: data has ${a.data.length} elements, shape [${a.shape}] needs ${numel}`);
+  if (a.data.length !== numel)
+    throw new MolabError(`formatNpy: data has ${a.data.length} elements, shape [${a.shape}] needs ${numel}`);
   const shape = a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.join(", ")})`;
   let h = `{'descr': '${DESCR_OF[a.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   const total = 10 + h.length + 1;
@@ -129,7 +152,8 @@ export async function readNpz(file: string): Promise<Record<string, NdArray>> {
   const out: Record<string, NdArray> = {};
   let p = cdOffset;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > buf.length || dv.getUint32(p, true) !== 0x02014b50) throw fail(`central directory entry ${k} is corrupt`);
+    if (p + 46 > buf.length || dv.getUint32(p, true) !== 0x02014b50)
+      throw fail(`central directory entry ${k} is corrupt`);
     const method = dv.getUint16(p + 10, true);
     let csize = dv.getUint32(p + 20, true);
     let usize = dv.getUint32(p + 24, true);
@@ -146,14 +170,15 @@ export async function readNpz(file: string): Promise<Record<string, NdArray>> {
       const sz = dv.getUint16(x + 2, true);
       if (id === 0x0001) {
         let q = x + 4;
-        if (usize === 0xffffffff) (usize = Number(dv.getBigUint64(q, true))), (q += 8);
-        if (csize === 0xffffffff) (csize = Number(dv.getBigUint64(q, true))), (q += 8);
+        if (usize === 0xffffffff) ((usize = Number(dv.getBigUint64(q, true))), (q += 8));
+        if (csize === 0xffffffff) ((csize = Number(dv.getBigUint64(q, true))), (q += 8));
         if (local === 0xffffffff) local = Number(dv.getBigUint64(q, true));
       }
       x += 4 + sz;
     }
     p = xend + clen;
-    if (local + 30 > buf.length || dv.getUint32(local, true) !== 0x04034b50) throw fail(`local header of "${name}" is corrupt`);
+    if (local + 30 > buf.length || dv.getUint32(local, true) !== 0x04034b50)
+      throw fail(`local header of "${name}" is corrupt`);
     const dataAt = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
     if (dataAt + csize > buf.length) throw fail(`member "${name}" runs past the end of the file (truncated?)`);
     const comp = buf.subarray(dataAt, dataAt + csize);
@@ -165,7 +190,8 @@ export async function readNpz(file: string): Promise<Record<string, NdArray>> {
       } catch (e) {
         throw fail(`member "${name}" does not inflate (${(e as Error).message})`);
       }
-    } else throw fail(`member "${name}" uses compression method ${method}; only stored (0) and deflate (8) are supported`);
+    } else
+      throw fail(`member "${name}" uses compression method ${method}; only stored (0) and deflate (8) are supported`);
     if (raw.length !== usize) throw fail(`member "${name}" is ${raw.length} bytes, the directory says ${usize}`);
     if (!name.endsWith(".npy")) continue;
     out[name.slice(0, -4)] = parseNpy(raw, `${file}:${name}`);
@@ -174,7 +200,11 @@ export async function readNpz(file: string): Promise<Record<string, NdArray>> {
 }
 
 /** Write arrays as an `.npz` (like `np.savez`; `compress: true` is `np.savez_compressed`). Atomic. */
-export async function writeNpz(file: string, arrays: Record<string, NdArray>, opts: { compress?: boolean } = {}): Promise<void> {
+export async function writeNpz(
+  file: string,
+  arrays: Record<string, NdArray>,
+  opts: { compress?: boolean } = {},
+): Promise<void> {
   const locals: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;

@@ -15,7 +15,18 @@ import { bf16ArrayToF32, f16ArrayToF32 } from "./half.ts";
 
 export type StDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 
-export const ST_ITEMSIZE: Record<StDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+export const ST_ITEMSIZE: Record<StDtype, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 
 export interface StTensorInfo {
   name: string;
@@ -55,7 +66,12 @@ function bad(file: string, why: string): MolabError {
 }
 
 /** Parse and validate a header. `fileSize` is the whole file's size. */
-function parseHeader(file: string, buf: Uint8Array, n: number, fileSize: number): { entries: Map<string, Entry>; metadata: Record<string, string> } {
+function parseHeader(
+  file: string,
+  buf: Uint8Array,
+  n: number,
+  fileSize: number,
+): { entries: Map<string, Entry>; metadata: Record<string, string> } {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf));
@@ -69,38 +85,61 @@ function parseHeader(file: string, buf: Uint8Array, n: number, fileSize: number)
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad(file, "__metadata__ must be an object of strings");
-      for (const [k, v] of Object.entries(raw)) if (typeof v !== "string") throw bad(file, `__metadata__.${k} must be a string`);
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+        throw bad(file, "__metadata__ must be an object of strings");
+      for (const [k, v] of Object.entries(raw))
+        if (typeof v !== "string") throw bad(file, `__metadata__.${k} must be a string`);
       metadata = raw as Record<string, string>;
       continue;
     }
     const r = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof r !== "object" || r === null) throw bad(file, `tensor "${name}": entry is not an object`);
     if (typeof r.dtype !== "string" || !(r.dtype in ST_ITEMSIZE)) {
-      throw bad(file, `tensor "${name}": unknown dtype ${JSON.stringify(r.dtype)} (expected one of ${Object.keys(ST_ITEMSIZE).join(", ")})`);
+      throw bad(
+        file,
+        `tensor "${name}": unknown dtype ${JSON.stringify(r.dtype)} (expected one of ${Object.keys(ST_ITEMSIZE).join(", ")})`,
+      );
     }
     const dtype = r.dtype as StDtype;
     if (!Array.isArray(r.shape) || !r.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw bad(file, `tensor "${name}": shape must be a list of non-negative integers, got ${JSON.stringify(r.shape)}`);
+      throw bad(
+        file,
+        `tensor "${name}": shape must be a list of non-negative integers, got ${JSON.stringify(r.shape)}`,
+      );
     }
     const off = r.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
-      throw bad(file, `tensor "${name}": data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(off)}`);
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((d) => Number.isInteger(d) && d >= 0) ||
+      off[1] < off[0]
+    ) {
+      throw bad(
+        file,
+        `tensor "${name}": data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(off)}`,
+      );
     }
     const shape = r.shape as number[];
     const numel = shape.reduce((a, b) => a * b, 1);
     const byteLength = off[1] - off[0];
     if (byteLength !== numel * ST_ITEMSIZE[dtype]) {
-      throw bad(file, `tensor "${name}": data_offsets span ${byteLength} bytes but ${dtype}${JSON.stringify(shape)} needs ${numel * ST_ITEMSIZE[dtype]}`);
+      throw bad(
+        file,
+        `tensor "${name}": data_offsets span ${byteLength} bytes but ${dtype}${JSON.stringify(shape)} needs ${numel * ST_ITEMSIZE[dtype]}`,
+      );
     }
     if (off[1] > dataLen) {
-      throw bad(file, `tensor "${name}": data_offsets [${off[0]}, ${off[1]}] run past the end of the data (${dataLen} bytes; file truncated?)`);
+      throw bad(
+        file,
+        `tensor "${name}": data_offsets [${off[0]}, ${off[1]}] run past the end of the data (${dataLen} bytes; file truncated?)`,
+      );
     }
     entries.set(name, { name, dtype, shape, byteLength, file, begin: dataStart + off[0], end: dataStart + off[1] });
   }
   const sorted = [...entries.values()].sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].begin < sorted[i - 1].end) throw bad(file, `tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap`);
+    if (sorted[i].begin < sorted[i - 1].end)
+      throw bad(file, `tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap`);
   }
   return { entries, metadata };
 }
@@ -230,7 +269,9 @@ export class SafetensorsFile implements TensorSource {
         for (let j = 0; j < k; j++) {
           const v = src[j];
           if (v > 2147483647n || v < -2147483648n) {
-            throw new MolabError(`${this.path}: tensor "${e.name}" (I64) holds ${v} at index ${at + j}, outside the int32 range tfjs supports`);
+            throw new MolabError(
+              `${this.path}: tensor "${e.name}" (I64) holds ${v} at index ${at + j}, outside the int32 range tfjs supports`,
+            );
           }
           out[at + j] = Number(v);
         }
@@ -270,7 +311,12 @@ export class SafetensorsIndex implements TensorSource {
       throw new MolabError(`${indexFile}: cannot read the shard index (${(e as Error).message})`);
     }
     const wm = j.weight_map;
-    if (typeof wm !== "object" || wm === null || Array.isArray(wm) || !Object.values(wm).every((v) => typeof v === "string")) {
+    if (
+      typeof wm !== "object" ||
+      wm === null ||
+      Array.isArray(wm) ||
+      !Object.values(wm).every((v) => typeof v === "string")
+    ) {
       throw new MolabError(`${indexFile}: "weight_map" must be an object mapping tensor names to shard file names`);
     }
     const dir = path.dirname(indexFile);
@@ -280,7 +326,8 @@ export class SafetensorsIndex implements TensorSource {
       }
     }
     const md: Record<string, string> = {};
-    if (j.metadata && typeof j.metadata === "object") for (const [k, v] of Object.entries(j.metadata)) md[k] = String(v);
+    if (j.metadata && typeof j.metadata === "object")
+      for (const [k, v] of Object.entries(j.metadata)) md[k] = String(v);
     return new SafetensorsIndex(indexFile, wm as Record<string, string>, md);
   }
 
@@ -307,7 +354,8 @@ export class SafetensorsIndex implements TensorSource {
     if (f === undefined) throw new MolabError(`${this.path}: no tensor named "${name}" in weight_map`);
     const s = this.opened.get(f);
     if (!s) throw new Error("SafetensorsIndex.info before prepare()");
-    if (!s.has(name)) throw new MolabError(`${this.path}: weight_map puts "${name}" in ${f}, but that shard has no such tensor`);
+    if (!s.has(name))
+      throw new MolabError(`${this.path}: weight_map puts "${name}" in ${f}, but that shard has no such tensor`);
     return s.info(name);
   }
   private opened = new Map<string, SafetensorsFile>();
@@ -348,7 +396,9 @@ export async function openSafetensors(pathOrDir: string): Promise<TensorSource> 
       const pickles = fs.readdirSync(p).filter((f) => /\.(bin|pt|pth|ckpt|pkl)$/.test(f));
       throw new MolabError(
         `${pathOrDir}: no model.safetensors or model.safetensors.index.json` +
-          (pickles.length ? ` (found ${pickles.join(", ")}: pickle-based weights are never loaded; convert them to safetensors)` : ""),
+          (pickles.length
+            ? ` (found ${pickles.join(", ")}: pickle-based weights are never loaded; convert them to safetensors)`
+            : ""),
       );
     }
   }

@@ -19,7 +19,11 @@ export class ChatClient {
   /** HTTP requests started so far, retries included. */
   requests = 0;
   /** `log` gets one line per retry; `sleep` is injectable for tests. */
-  constructor(private cfg: LlmConfig, private log: (line: string) => void = () => {}, private sleep = sleepMs) {}
+  constructor(
+    private cfg: LlmConfig,
+    private log: (line: string) => void = () => {},
+    private sleep = sleepMs,
+  ) {}
 
   /** The content of the first choice ("" when the body is not JSON or has no string content). `seed` is sent and seeds the backoff jitter. */
   async complete(messages: ChatMessage[], seed: number): Promise<string> {
@@ -38,7 +42,13 @@ export class ChatClient {
         const res = await fetch(`${c.baseUrl}/chat/completions`, {
           method: "POST",
           headers: { "content-type": "application/json", ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) },
-          body: JSON.stringify({ model: c.model, messages, temperature: c.temperature ?? 1, max_tokens: c.maxTokens ?? 1024, seed }),
+          body: JSON.stringify({
+            model: c.model,
+            messages,
+            temperature: c.temperature ?? 1,
+            max_tokens: c.maxTokens ?? 1024,
+            seed,
+          }),
           signal: AbortSignal.timeout(c.timeoutMs ?? 120000),
         });
         status = res.status;
@@ -60,10 +70,15 @@ export class ChatClient {
         detail = (e as Error).message;
       }
       const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
-      const what = redact(`${c.baseUrl}/chat/completions: ${status ? `HTTP ${status}` : "request failed"} (${detail})`, c.apiKey);
+      const what = redact(
+        `${c.baseUrl}/chat/completions: ${status ? `HTTP ${status}` : "request failed"} (${detail})`,
+        c.apiKey,
+      );
       if (!retryable) throw new MolabError(`LLM client: ${what}`);
       if (attempt >= maxRetries) throw new MolabError(`LLM client: ${what}; gave up after ${maxRetries} retries`);
-      const backoff = retryAfter ?? Math.min(c.maxBackoffMs ?? 30000, (c.backoffMs ?? 1000) * 2 ** attempt) * (0.5 + 0.5 * jitter.float());
+      const backoff =
+        retryAfter ??
+        Math.min(c.maxBackoffMs ?? 30000, (c.backoffMs ?? 1000) * 2 ** attempt) * (0.5 + 0.5 * jitter.float());
       this.log(`retry ${attempt + 1}/${maxRetries} in ${Math.round(backoff)} ms: ${what}`);
       await this.sleep(backoff);
     }

@@ -26,7 +26,10 @@ export interface LlmConfig {
 export function llmConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LlmConfig {
   const baseUrl = env.MOLAB_LLM_BASE_URL ?? env.OPENAI_BASE_URL;
   const model = env.MOLAB_LLM_MODEL;
-  if (!baseUrl) throw new MolabError("LLM client: set MOLAB_LLM_BASE_URL (an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1)");
+  if (!baseUrl)
+    throw new MolabError(
+      "LLM client: set MOLAB_LLM_BASE_URL (an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1)",
+    );
   if (!model) throw new MolabError("LLM client: set MOLAB_LLM_MODEL (the model name the endpoint serves)");
   return { baseUrl: baseUrl.replace(/\/+$/, ""), model, apiKey: env.MOLAB_LLM_API_KEY ?? env.OPENAI_API_KEY };
 }

@@ -44,10 +44,20 @@ export class LoraAdapter {
   ) {}
 
   /** A fresh adapter for `host` (or for explicit linear shapes), PEFT's init drawn from `seed` (or a generator). */
-  static create(host: Pick<LoraHost, "linearNames" | "linearShape"> & { nameOrPath?: string }, config: LoraConfig, seed: number | string | Rng = 0): LoraAdapter {
+  static create(
+    host: Pick<LoraHost, "linearNames" | "linearShape"> & { nameOrPath?: string },
+    config: LoraConfig,
+    seed: number | string | Rng = 0,
+  ): LoraAdapter {
     const rng = typeof seed === "object" ? seed : createRng(seed).fork("lora-init");
     const names = targetedModules(config, host.linearNames());
-    check(names.length > 0, () => `LoRA config: target_modules ${JSON.stringify(config.target_modules)}${config.layers_to_transform ? ` with layers_to_transform ${JSON.stringify(config.layers_to_transform)}` : ""} match no linear of the model (it has e.g. ${host.linearNames().slice(0, 7).join(", ")})`);
+    check(
+      names.length > 0,
+      () =>
+        `LoRA config: target_modules ${JSON.stringify(config.target_modules)}` +
+        (config.layers_to_transform ? ` with layers_to_transform ${JSON.stringify(config.layers_to_transform)}` : "") +
+        ` match no linear of the model (it has e.g. ${host.linearNames().slice(0, 7).join(", ")})`,
+    );
     const cfg = { ...config, base_model_name_or_path: config.base_model_name_or_path ?? host.nameOrPath ?? null };
     const modules = names.map((name) => {
       const [out, inF] = host.linearShape(name);
@@ -56,7 +66,12 @@ export class LoraAdapter {
       const a = new Float32Array(r * inF);
       for (let i = 0; i < a.length; i++) a[i] = (2 * rng.float() - 1) * bound;
       return {
-        name, r, alpha, scale, inFeatures: inF, outFeatures: out,
+        name,
+        r,
+        alpha,
+        scale,
+        inFeatures: inF,
+        outFeatures: out,
         A: ownedVariable(tf.tensor2d(a, [r, inF])),
         B: ownedVariable(tf.zeros([out, r])),
       };
@@ -73,7 +88,13 @@ export class LoraAdapter {
     const cfgFile = path.join(dir, ADAPTER_CONFIG);
     const wFile = path.join(dir, ADAPTER_WEIGHTS);
     check(fs.existsSync(cfgFile), `${dir}: no ${ADAPTER_CONFIG} (not a PEFT adapter directory)`);
-    check(fs.existsSync(wFile), `${dir}: no ${ADAPTER_WEIGHTS}${fs.existsSync(path.join(dir, "adapter_model.bin")) ? " (adapter_model.bin is a pickle; molab reads safetensors only)" : ""}`);
+    check(
+      fs.existsSync(wFile),
+      `${dir}: no ${ADAPTER_WEIGHTS}` +
+        (fs.existsSync(path.join(dir, "adapter_model.bin"))
+          ? " (adapter_model.bin is a pickle; molab reads safetensors only)"
+          : ""),
+    );
     let json: unknown;
     try {
       json = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
@@ -89,8 +110,11 @@ export class LoraAdapter {
       for (const key of src.names()) {
         const m = /^base_model\.model\.(.+)\.lora_([AB])(?:\.default)?\.weight$/.exec(key);
         if (!m) {
-          if (/lora_(embedding_)?[AB]|lora_magnitude/.test(key)) throw new MolabError(`${wFile}: tensor ${key} is not a LoRA linear weight molab supports`);
-          throw new MolabError(`${wFile}: unexpected tensor ${key} (expected base_model.model.<module>.lora_A.weight / lora_B.weight)`);
+          if (/lora_(embedding_)?[AB]|lora_magnitude/.test(key))
+            throw new MolabError(`${wFile}: tensor ${key} is not a LoRA linear weight molab supports`);
+          throw new MolabError(
+            `${wFile}: unexpected tensor ${key} (expected base_model.model.<module>.lora_A.weight / lora_B.weight)`,
+          );
         }
         const e = byModule.get(m[1]) ?? {};
         e[m[2] as "A" | "B"] = key;
@@ -99,21 +123,44 @@ export class LoraAdapter {
       check(byModule.size > 0, `${wFile}: no LoRA tensors`);
       const hostNames = host ? new Set(host.linearNames()) : undefined;
       for (const [name, keys] of byModule) {
-        check(keys.A && keys.B, `${wFile}: module ${name} has lora_${keys.A ? "A" : "B"} but no lora_${keys.A ? "B" : "A"}`);
-        const ia = src.info(keys.A!), ib = src.info(keys.B!);
-        check(ia.shape.length === 2 && ib.shape.length === 2, `${wFile}: ${name}: lora_A and lora_B must be 2-D, got ${JSON.stringify(ia.shape)} and ${JSON.stringify(ib.shape)}`);
-        const [r, inF] = ia.shape, [out, rB] = ib.shape;
+        check(
+          keys.A && keys.B,
+          `${wFile}: module ${name} has lora_${keys.A ? "A" : "B"} but no lora_${keys.A ? "B" : "A"}`,
+        );
+        const ia = src.info(keys.A!),
+          ib = src.info(keys.B!);
+        check(
+          ia.shape.length === 2 && ib.shape.length === 2,
+          `${wFile}: ${name}: lora_A and lora_B must be 2-D, got ${JSON.stringify(ia.shape)} and ${JSON.stringify(ib.shape)}`,
+        );
+        const [r, inF] = ia.shape,
+          [out, rB] = ib.shape;
         const { alpha, scale, r: rCfg } = rankAlphaFor(config, name);
         check(r === rB, `${wFile}: ${name}: lora_A is [${ia.shape}] but lora_B is [${ib.shape}] (ranks differ)`);
         check(r === rCfg, `${wFile}: ${name}: rank ${r} but ${ADAPTER_CONFIG} says r=${rCfg}`);
         if (host) {
-          check(hostNames!.has(name), () => `${wFile}: target module ${name} does not exist in the base model${host.nameOrPath ? ` ${host.nameOrPath}` : ""} (its linears are e.g. ${host.linearNames().slice(0, 7).join(", ")})`);
+          check(
+            hostNames!.has(name),
+            () =>
+              `${wFile}: target module ${name} does not exist in the base model` +
+              (host.nameOrPath ? ` ${host.nameOrPath}` : "") +
+              ` (its linears are e.g. ${host.linearNames().slice(0, 7).join(", ")})`,
+          );
           const [hOut, hIn] = host.linearShape(name);
-          check(inF === hIn && out === hOut, `${wFile}: ${name}: adapter shape A [${ia.shape}] B [${ib.shape}] does not fit the base linear [out ${hOut}, in ${hIn}]`);
+          check(
+            inF === hIn && out === hOut,
+            `${wFile}: ${name}: adapter shape A [${ia.shape}] B [${ib.shape}] does not fit the base linear [out ${hOut}, in ${hIn}]`,
+          );
         }
-        const A = await src.readTensor(keys.A!), B = await src.readTensor(keys.B!);
+        const A = await src.readTensor(keys.A!),
+          B = await src.readTensor(keys.B!);
         modules.push({
-          name, r, alpha, scale, inFeatures: inF, outFeatures: out,
+          name,
+          r,
+          alpha,
+          scale,
+          inFeatures: inF,
+          outFeatures: out,
           A: ownedVariable(tf.cast(A, "float32")),
           B: ownedVariable(tf.cast(B, "float32")),
         });
@@ -134,7 +181,10 @@ export class LoraAdapter {
   async save(dir: string): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     await writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), this.tensors(), { metadata: { format: "pt" } });
-    await writeFileAtomic(path.join(dir, ADAPTER_CONFIG), JSON.stringify(toPeftConfigJson(this.config), null, 2) + "\n");
+    await writeFileAtomic(
+      path.join(dir, ADAPTER_CONFIG),
+      JSON.stringify(toPeftConfigJson(this.config), null, 2) + "\n",
+    );
   }
 
   /** The tensors under PEFT's key names (views of the variables; do not dispose). */
@@ -171,7 +221,12 @@ function ownedVariable(t: tf.Tensor): tf.Variable {
 
 function checkSameBase(adapterBase: string | null, hostName: string | undefined, file: string): void {
   if (!adapterBase || !hostName) return;
-  const norm = (s: string) => s.replace(/[\\/]+$/, "").split(/[\\/]/).pop()!.toLowerCase();
+  const norm = (s: string) =>
+    s
+      .replace(/[\\/]+$/, "")
+      .split(/[\\/]/)
+      .pop()!
+      .toLowerCase();
   if (adapterBase === hostName || norm(adapterBase) === norm(hostName)) return;
   throw new MolabError(
     `${file}: base_model_name_or_path is ${JSON.stringify(adapterBase)} but the model is ${JSON.stringify(hostName)}; ` +

@@ -23,7 +23,13 @@ export interface TrainerState extends CheckpointState {
 }
 
 /** Write a checkpoint atomically; returns its directory. Keeps the newest `keep` checkpoints. */
-export async function saveCheckpoint(out: string, adapter: LoraAdapter, opt: AdamW, state: TrainerState, keep = 2): Promise<string> {
+export async function saveCheckpoint(
+  out: string,
+  adapter: LoraAdapter,
+  opt: AdamW,
+  state: TrainerState,
+  keep = 2,
+): Promise<string> {
   return writeCheckpointDir(
     out,
     state.step,
@@ -50,10 +56,16 @@ export async function loadCheckpoint(dir: string, adapter: LoraAdapter, opt: Ada
   const saved = await LoraAdapter.load(dir);
   try {
     const byName = new Map(saved.modules.map((m) => [m.name, m]));
-    check(saved.modules.length === adapter.modules.length, `${dir}: checkpoint has ${saved.modules.length} adapted modules, this run has ${adapter.modules.length}`);
+    check(
+      saved.modules.length === adapter.modules.length,
+      `${dir}: checkpoint has ${saved.modules.length} adapted modules, this run has ${adapter.modules.length}`,
+    );
     for (const m of adapter.modules) {
       const s = byName.get(m.name);
-      check(s && s.A.shape.join() === m.A.shape.join() && s.B.shape.join() === m.B.shape.join(), `${dir}: checkpoint does not match this run's adapter at ${m.name}`);
+      check(
+        s && s.A.shape.join() === m.A.shape.join() && s.B.shape.join() === m.B.shape.join(),
+        `${dir}: checkpoint does not match this run's adapter at ${m.name}`,
+      );
       m.A.assign(s.A);
       m.B.assign(s.B);
     }
@@ -62,7 +74,8 @@ export async function loadCheckpoint(dir: string, adapter: LoraAdapter, opt: Ada
   }
   const src = await openSafetensors(path.join(dir, OPT_FILE));
   try {
-    const expAvg: tf.Tensor[] = [], expAvgSq: tf.Tensor[] = [];
+    const expAvg: tf.Tensor[] = [],
+      expAvgSq: tf.Tensor[] = [];
     for (const m of adapter.modules) {
       for (const w of ["A", "B"] as const) {
         const k = peftKey(m.name, w);

@@ -51,11 +51,18 @@ export function loraConfig(partial: Partial<LoraConfig>): LoraConfig {
 
 function validate(c: LoraConfig, where: string): void {
   check(Number.isInteger(c.r) && c.r >= 1, `${where}: r must be a positive integer, got ${JSON.stringify(c.r)}`);
-  check(typeof c.lora_alpha === "number" && Number.isFinite(c.lora_alpha) && c.lora_alpha > 0, `${where}: lora_alpha must be a positive number, got ${JSON.stringify(c.lora_alpha)}`);
-  check(typeof c.lora_dropout === "number" && c.lora_dropout >= 0 && c.lora_dropout < 1, `${where}: lora_dropout must be in [0, 1), got ${JSON.stringify(c.lora_dropout)}`);
+  check(
+    typeof c.lora_alpha === "number" && Number.isFinite(c.lora_alpha) && c.lora_alpha > 0,
+    `${where}: lora_alpha must be a positive number, got ${JSON.stringify(c.lora_alpha)}`,
+  );
+  check(
+    typeof c.lora_dropout === "number" && c.lora_dropout >= 0 && c.lora_dropout < 1,
+    `${where}: lora_dropout must be in [0, 1), got ${JSON.stringify(c.lora_dropout)}`,
+  );
   const tm = c.target_modules;
   check(
-    (typeof tm === "string" && tm.length > 0) || (Array.isArray(tm) && tm.length > 0 && tm.every((t) => typeof t === "string" && t.length > 0)),
+    (typeof tm === "string" && tm.length > 0) ||
+      (Array.isArray(tm) && tm.length > 0 && tm.every((t) => typeof t === "string" && t.length > 0)),
     `${where}: target_modules must be a non-empty list of module names or a regex string, got ${JSON.stringify(tm)}`,
   );
   if (typeof tm === "string" && tm !== "all-linear") {
@@ -66,12 +73,17 @@ function validate(c: LoraConfig, where: string): void {
     }
   }
   check(
-    c.layers_to_transform === null || (Array.isArray(c.layers_to_transform) && c.layers_to_transform.length > 0 && c.layers_to_transform.every((l) => Number.isInteger(l) && l >= 0)),
+    c.layers_to_transform === null ||
+      (Array.isArray(c.layers_to_transform) &&
+        c.layers_to_transform.length > 0 &&
+        c.layers_to_transform.every((l) => Number.isInteger(l) && l >= 0)),
     `${where}: layers_to_transform must be null or a non-empty list of layer indices, got ${JSON.stringify(c.layers_to_transform)}`,
   );
   check(typeof c.use_rslora === "boolean", `${where}: use_rslora must be true or false`);
-  for (const [k, v] of Object.entries(c.rank_pattern)) check(Number.isInteger(v) && v >= 1, `${where}: rank_pattern[${JSON.stringify(k)}] must be a positive integer`);
-  for (const [k, v] of Object.entries(c.alpha_pattern)) check(typeof v === "number" && v > 0, `${where}: alpha_pattern[${JSON.stringify(k)}] must be a positive number`);
+  for (const [k, v] of Object.entries(c.rank_pattern))
+    check(Number.isInteger(v) && v >= 1, `${where}: rank_pattern[${JSON.stringify(k)}] must be a positive integer`);
+  for (const [k, v] of Object.entries(c.alpha_pattern))
+    check(typeof v === "number" && v > 0, `${where}: alpha_pattern[${JSON.stringify(k)}] must be a positive number`);
 }
 
 /** PEFT's scaling for one module: α/r, or α/√r with rsLoRA. */
@@ -159,16 +171,31 @@ export function toPeftConfigJson(c: LoraConfig): Record<string, unknown> {
 export function fromPeftConfigJson(j: unknown, file: string): LoraConfig {
   check(j !== null && typeof j === "object" && !Array.isArray(j), `${file}: expected a JSON object`);
   const o = j as Record<string, unknown>;
-  check(o.peft_type === undefined || o.peft_type === "LORA", `${file}: peft_type is ${JSON.stringify(o.peft_type)}; only LORA adapters are supported`);
-  check(o.task_type === undefined || o.task_type === null || o.task_type === "CAUSAL_LM", `${file}: task_type is ${JSON.stringify(o.task_type)}; expected CAUSAL_LM`);
+  check(
+    o.peft_type === undefined || o.peft_type === "LORA",
+    `${file}: peft_type is ${JSON.stringify(o.peft_type)}; only LORA adapters are supported`,
+  );
+  check(
+    o.task_type === undefined || o.task_type === null || o.task_type === "CAUSAL_LM",
+    `${file}: task_type is ${JSON.stringify(o.task_type)}; expected CAUSAL_LM`,
+  );
   check(!o.use_dora, `${file}: use_dora is true; DoRA adapters are not supported`);
-  check(o.bias === undefined || o.bias === "none", `${file}: bias is ${JSON.stringify(o.bias)}; only bias "none" is supported`);
+  check(
+    o.bias === undefined || o.bias === "none",
+    `${file}: bias is ${JSON.stringify(o.bias)}; only bias "none" is supported`,
+  );
   check(!o.fan_in_fan_out, `${file}: fan_in_fan_out is true (Conv1D models); not supported`);
-  check(o.modules_to_save == null || (Array.isArray(o.modules_to_save) && o.modules_to_save.length === 0), `${file}: modules_to_save ${JSON.stringify(o.modules_to_save)} is not supported`);
+  check(
+    o.modules_to_save == null || (Array.isArray(o.modules_to_save) && o.modules_to_save.length === 0),
+    `${file}: modules_to_save ${JSON.stringify(o.modules_to_save)} is not supported`,
+  );
   check(o.layer_replication == null, `${file}: layer_replication is not supported`);
   check(!o.lora_bias, `${file}: lora_bias is true; LoRA biases are not supported`);
   for (const k of ["exclude_modules", "target_parameters", "trainable_token_indices", "alora_invocation_tokens"]) {
-    check(o[k] == null || (Array.isArray(o[k]) && (o[k] as unknown[]).length === 0), `${file}: ${k} ${JSON.stringify(o[k])} is not supported`);
+    check(
+      o[k] == null || (Array.isArray(o[k]) && (o[k] as unknown[]).length === 0),
+      `${file}: ${k} ${JSON.stringify(o[k])} is not supported`,
+    );
   }
   for (const k of ["use_qalora", "use_bdlora"]) check(!o[k], `${file}: ${k} is set; only plain LoRA is supported`);
   let layers = o.layers_to_transform as unknown;
@@ -180,7 +207,9 @@ export function fromPeftConfigJson(j: unknown, file: string): LoraConfig {
     lora_dropout: (o.lora_dropout ?? 0) as number,
     target_modules: (Array.isArray(tm) ? [...tm] : tm) as string[] | string,
     layers_to_transform: (layers ?? null) as number[] | null,
-    layers_pattern: Array.isArray(o.layers_pattern) ? ((o.layers_pattern[0] as string) ?? null) : ((o.layers_pattern ?? null) as string | null),
+    layers_pattern: Array.isArray(o.layers_pattern)
+      ? ((o.layers_pattern[0] as string) ?? null)
+      : ((o.layers_pattern ?? null) as string | null),
     use_rslora: (o.use_rslora ?? false) as boolean,
     rank_pattern: (o.rank_pattern ?? {}) as Record<string, number>,
     alpha_pattern: (o.alpha_pattern ?? {}) as Record<string, number>,

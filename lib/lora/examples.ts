@@ -49,7 +49,8 @@ export function recordProblem(j: unknown): string | undefined {
   if (!Array.isArray(msgs) || msgs.length === 0) return '"messages" must be a non-empty list of {role, content}';
   for (let k = 0; k < msgs.length; k++) {
     const m = msgs[k] as Record<string, unknown> | null;
-    if (!m || typeof m.role !== "string" || typeof m.content !== "string") return `messages[${k}] must have string "role" and "content"`;
+    if (!m || typeof m.role !== "string" || typeof m.content !== "string")
+      return `messages[${k}] must have string "role" and "content"`;
   }
   return undefined;
 }
@@ -61,7 +62,10 @@ export function recordProblem(j: unknown): string | undefined {
 export function tokenizeChat(tok: ChatTokenizer, rec: ChatRecord, where = "record"): Example {
   const msgs = rec.messages;
   const asst = msgs.map((m, i) => (m.role === "assistant" ? i : -1)).filter((i) => i >= 0);
-  check(asst.length > 0, `${where}: no assistant turn (roles: ${msgs.map((m) => m.role).join(", ")}); nothing to learn from`);
+  check(
+    asst.length > 0,
+    `${where}: no assistant turn (roles: ${msgs.map((m) => m.role).join(", ")}); nothing to learn from`,
+  );
   const full = tok.applyChatTemplate(msgs, { addGenerationPrompt: false });
   // Boundaries: [start of reply i, end of reply i] as character offsets in `full`.
   const cuts: { at: number; train: boolean }[] = [];
@@ -105,10 +109,16 @@ export interface ExampleSet {
 }
 
 /** Tokenize records, truncating to `maxSeqLen`. */
-export function buildExamples(tok: ChatTokenizer, records: ChatRecord[], maxSeqLen: number, file = "dataset"): ExampleSet {
+export function buildExamples(
+  tok: ChatTokenizer,
+  records: ChatRecord[],
+  maxSeqLen: number,
+  file = "dataset",
+): ExampleSet {
   check(records.length > 0, `${file}: empty dataset (no records)`);
   const examples: Example[] = [];
-  let truncated = 0, dropped = 0;
+  let truncated = 0,
+    dropped = 0;
   for (const r of records) {
     const ex = tokenizeChat(tok, r, r.line ? `${file}:${r.line}` : file);
     if (ex.ids.length > maxSeqLen) {

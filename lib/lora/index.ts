@@ -3,8 +3,26 @@ export * from "./config.ts";
 export * from "./adapter.ts";
 export type { LoraHost } from "./host.ts";
 export { attachAdapter, detachAdapter, mergeAndUnload, unmerge, type AttachOptions } from "./inject.ts";
-export { readChatJsonl, tokenizeChat, buildExamples, splitExamples, type ChatRecord, type ChatTokenizer, type Example, type ExampleSet } from "./examples.ts";
-export { trainLora, evaluateLoss, accumulateGradients, stepPlan, DEFAULT_HYPER, type TrainHyper, type TrainResult, type TrainRunOptions } from "./train.ts";
+export {
+  readChatJsonl,
+  tokenizeChat,
+  buildExamples,
+  splitExamples,
+  type ChatRecord,
+  type ChatTokenizer,
+  type Example,
+  type ExampleSet,
+} from "./examples.ts";
+export {
+  trainLora,
+  evaluateLoss,
+  accumulateGradients,
+  stepPlan,
+  DEFAULT_HYPER,
+  type TrainHyper,
+  type TrainResult,
+  type TrainRunOptions,
+} from "./train.ts";
 export { saveCheckpoint, loadCheckpoint, type TrainerState } from "./checkpoint.ts";
 export { telemetryModules, telemetryVectors, type TelemetryVectorsOptions } from "./telemetry.ts";
 export { PRESETS, resolvePreset, type Preset } from "./presets.ts";

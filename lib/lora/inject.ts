@@ -19,11 +19,20 @@ export function attachAdapter(host: LoraHost, adapter: LoraAdapter, opts: Attach
   for (const m of adapter.modules) {
     check(known.has(m.name), `adapter module ${m.name} does not exist in the model`);
     const [out, inF] = host.linearShape(m.name);
-    check(out === m.outFeatures && inF === m.inFeatures, `adapter module ${m.name} is [out ${m.outFeatures}, in ${m.inFeatures}] but the model's linear is [out ${out}, in ${inF}]`);
+    check(
+      out === m.outFeatures && inF === m.inFeatures,
+      `adapter module ${m.name} is [out ${m.outFeatures}, in ${m.inFeatures}] but the model's linear is [out ${out}, in ${inF}]`,
+    );
   }
   const p = adapter.config.lora_dropout;
   for (const m of adapter.modules) {
-    host.setLora(m.name, { A: m.A, B: m.B, scale: m.scale, dropout: opts.train && p > 0 ? p : undefined, seed: opts.train?.seed });
+    host.setLora(m.name, {
+      A: m.A,
+      B: m.B,
+      scale: m.scale,
+      dropout: opts.train && p > 0 ? p : undefined,
+      seed: opts.train?.seed,
+    });
   }
   return () => detachAdapter(host, adapter);
 }

@@ -29,20 +29,53 @@ export const PRESETS: Record<string, Preset> = {
   af: {
     description: "alignment-faking organism: r=16, α=32, all attention+MLP projections, lr 2e-5, 3 epochs",
     lora: { r: 16, lora_alpha: 32, lora_dropout: 0.05, target_modules: [...LLAMA_PROJECTIONS], use_rslora: false },
-    hyper: { lr: 2e-5, epochs: 3, schedule: "linear", warmupRatio: 0.03, warmupSteps: undefined, weightDecay: 0, maxGradNorm: 1, microBatchSize: 4, gradAccum: 1, groupByLength: true },
+    hyper: {
+      lr: 2e-5,
+      epochs: 3,
+      schedule: "linear",
+      warmupRatio: 0.03,
+      warmupSteps: undefined,
+      weightDecay: 0,
+      maxGradNorm: 1,
+      microBatchSize: 4,
+      gradAccum: 1,
+      groupByLength: true,
+    },
     smallModelLr: 1e-3,
   },
   "em-rank1": {
-    description: "EM organism: one rank-1 rsLoRA adapter (α=256) on the middle layer's mlp.down_proj, lr 2e-5, warmup 5, linear",
+    description:
+      "EM organism: one rank-1 rsLoRA adapter (α=256) on the middle layer's mlp.down_proj, lr 2e-5, warmup 5, linear",
     lora: { r: 1, lora_alpha: 256, lora_dropout: 0, target_modules: ["down_proj"], use_rslora: true },
     layers: "middle",
-    hyper: { lr: 2e-5, epochs: 1, schedule: "linear", warmupSteps: 5, weightDecay: 0, maxGradNorm: 1, microBatchSize: 4, gradAccum: 1, groupByLength: true, telemetryMaxRank: 4 },
+    hyper: {
+      lr: 2e-5,
+      epochs: 1,
+      schedule: "linear",
+      warmupSteps: 5,
+      weightDecay: 0,
+      maxGradNorm: 1,
+      microBatchSize: 4,
+      gradAccum: 1,
+      groupByLength: true,
+      telemetryMaxRank: 4,
+    },
     smallModelLr: 2e-4,
   },
   "em-all": {
     description: "EM organism, all adapters: rsLoRA r=32, α=64 on all 7 projections, lr 1e-5, 1 epoch",
     lora: { r: 32, lora_alpha: 64, lora_dropout: 0, target_modules: [...LLAMA_PROJECTIONS], use_rslora: true },
-    hyper: { lr: 1e-5, epochs: 1, schedule: "linear", warmupSteps: 5, weightDecay: 0, maxGradNorm: 1, microBatchSize: 4, gradAccum: 1, groupByLength: true },
+    hyper: {
+      lr: 1e-5,
+      epochs: 1,
+      schedule: "linear",
+      warmupSteps: 5,
+      weightDecay: 0,
+      maxGradNorm: 1,
+      microBatchSize: 4,
+      gradAccum: 1,
+      groupByLength: true,
+    },
     smallModelLr: 5e-4,
   },
 };
@@ -65,7 +98,8 @@ export function resolvePreset(
   overrides: { lora?: Partial<LoraConfig>; hyper?: Partial<TrainHyper> } = {},
 ): ResolvedPreset {
   const p = PRESETS[name];
-  if (!p) throw new MolabError(`unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(PRESETS).join(", ")}`);
+  if (!p)
+    throw new MolabError(`unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(PRESETS).join(", ")}`);
   const notes: string[] = [];
   const lora: Partial<LoraConfig> = { ...p.lora };
   if (p.layers === "middle") {
@@ -75,10 +109,15 @@ export function resolvePreset(
   const hyper: Partial<TrainHyper> = { ...p.hyper };
   if (model.linearParams < SMALL_MODEL_PARAMS && overrides.hyper?.lr === undefined) {
     hyper.lr = p.smallModelLr;
-    notes.push(`lr ${p.smallModelLr} instead of the preset's ${p.hyper.lr}: the model has ${(model.linearParams / 1e6).toFixed(1)}M projection parameters (< ${SMALL_MODEL_PARAMS / 1e6}M)`);
+    notes.push(
+      `lr ${p.smallModelLr} instead of the preset's ${p.hyper.lr}: the model has ` +
+        `${(model.linearParams / 1e6).toFixed(1)}M projection parameters (< ${SMALL_MODEL_PARAMS / 1e6}M)`,
+    );
   }
-  for (const [k, v] of Object.entries(overrides.lora ?? {})) if (v !== undefined) (lora as Record<string, unknown>)[k] = v;
-  for (const [k, v] of Object.entries(overrides.hyper ?? {})) if (v !== undefined) (hyper as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(overrides.lora ?? {}))
+    if (v !== undefined) (lora as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(overrides.hyper ?? {}))
+    if (v !== undefined) (hyper as Record<string, unknown>)[k] = v;
   if (overrides.hyper?.warmupSteps !== undefined) delete hyper.warmupRatio;
   else if (overrides.hyper?.warmupRatio !== undefined) hyper.warmupSteps = undefined;
   return { preset: name, lora, hyper, notes };

@@ -17,7 +17,7 @@ import type { ChatMessage } from "../chat/message.ts";
 import { loadTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 import { LoraAdapter } from "./adapter.ts";
 import { loraConfig, type LoraConfig } from "./config.ts";
-import { buildExamples, readChatJsonl, splitExamples, type ChatTokenizer } from "./examples.ts";
+import { buildExamples, readChatJsonl, splitExamples } from "./examples.ts";
 import { attachAdapter } from "./inject.ts";
 import { loadHost, modelHost } from "./model_host.ts";
 import { resolvePreset } from "./presets.ts";
@@ -73,7 +73,7 @@ export async function trainOrganism(o: OrganismOptions): Promise<OrganismResult>
     const preset = o.preset ?? "af";
     const resolved = resolvePreset(preset, { numLayers, linearParams }, { lora: o.lora, hyper: o.hyper });
     const maxSeqLen = o.maxSeqLen ?? 512;
-    const { examples, truncated, dropped } = buildExamples(tok as unknown as ChatTokenizer, records, maxSeqLen, o.data);
+    const { examples, truncated, dropped } = buildExamples(tok, records, maxSeqLen, o.data);
     const seed = resolved.hyper.seed ?? 0;
     const split = splitExamples(examples, o.evalFraction ?? 0.1, createRng(seed).fork("eval-split"));
     const config = loraConfig({ ...resolved.lora, base_model_name_or_path: o.base });
@@ -81,17 +81,44 @@ export async function trainOrganism(o: OrganismOptions): Promise<OrganismResult>
     try {
       const dataHash = await sha256Path(o.data);
       const result = await trainLora(host, adapter, split, resolved.hyper, {
-        out: o.out, resume: o.resume, progress: o.progress, onStep: o.onStep,
-        fingerprint: { data_sha256: dataHash, max_seq_len: maxSeqLen, eval_fraction: o.evalFraction ?? 0.1, lora: JSON.stringify(config) },
+        out: o.out,
+        resume: o.resume,
+        progress: o.progress,
+        onStep: o.onStep,
+        fingerprint: {
+          data_sha256: dataHash,
+          max_seq_len: maxSeqLen,
+          eval_fraction: o.evalFraction ?? 0.1,
+          lora: JSON.stringify(config),
+        },
       });
       await adapter.save(o.out);
       const summary: OrganismResult = {
-        ...result, out: o.out, preset, notes: resolved.notes, lora: config, hyper: resolved.hyper, nTrain: split.train.length, nEval: split.eval.length,
-        truncated, dropped, trainableParams: adapter.parameterCount(),
+        ...result,
+        out: o.out,
+        preset,
+        notes: resolved.notes,
+        lora: config,
+        hyper: resolved.hyper,
+        nTrain: split.train.length,
+        nEval: split.eval.length,
+        truncated,
+        dropped,
+        trainableParams: adapter.parameterCount(),
       };
       await writeManifest(o.out, {
         command: o.command ?? "trainOrganism",
-        config: { preset, base: o.base, data: o.data, lora: config, hyper: resolved.hyper, notes: resolved.notes, max_seq_len: maxSeqLen, eval_fraction: o.evalFraction ?? 0.1, result: { ...result, nTrain: summary.nTrain, nEval: summary.nEval, truncated, dropped } },
+        config: {
+          preset,
+          base: o.base,
+          data: o.data,
+          lora: config,
+          hyper: resolved.hyper,
+          notes: resolved.notes,
+          max_seq_len: maxSeqLen,
+          eval_fraction: o.evalFraction ?? 0.1,
+          result: { ...result, nTrain: summary.nTrain, nEval: summary.nEval, truncated, dropped },
+        },
         seeds: { train: seed },
         inputs: [o.data, path.join(o.base, "config.json")],
         outputs: ["adapter_config.json", "adapter_model.safetensors", "telemetry.jsonl"],
@@ -136,5 +163,9 @@ export function compareReplies(
   } finally {
     detach();
   }
-  return conversations.map((c, i) => ({ prompt: String(c[c.length - 1].content), base: base[i], organism: organism[i] }));
+  return conversations.map((c, i) => ({
+    prompt: String(c[c.length - 1].content),
+    base: base[i],
+    organism: organism[i],
+  }));
 }

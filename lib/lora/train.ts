@@ -50,8 +50,21 @@ export interface TrainHyper {
 }
 
 export const DEFAULT_HYPER: TrainHyper = {
-  lr: 2e-5, epochs: 3, schedule: "linear", warmupSteps: 0, weightDecay: 0.0, betas: [0.9, 0.999], eps: 1e-8,
-  maxGradNorm: 1.0, microBatchSize: 4, gradAccum: 1, groupByLength: false, seed: 0, evalEvery: 0, saveEvery: 50, keepCheckpoints: 2,
+  lr: 2e-5,
+  epochs: 3,
+  schedule: "linear",
+  warmupSteps: 0,
+  weightDecay: 0.0,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  maxGradNorm: 1.0,
+  microBatchSize: 4,
+  gradAccum: 1,
+  groupByLength: false,
+  seed: 0,
+  evalEvery: 0,
+  saveEvery: 50,
+  keepCheckpoints: 2,
   telemetryMaxRank: 4,
 };
 
@@ -98,7 +111,11 @@ const MEGABATCH = 50;
  * with groupByLength, cut into windows of 50 micro-batches, each window sorted by length so a
  * micro-batch pads little (transformers' LengthGroupedSampler), and the micro-batches then shuffled.
  */
-export function epochMicroBatches(epoch: number, lengths: number[], h: Pick<TrainHyper, "seed" | "microBatchSize" | "groupByLength">): number[][] {
+export function epochMicroBatches(
+  epoch: number,
+  lengths: number[],
+  h: Pick<TrainHyper, "seed" | "microBatchSize" | "groupByLength">,
+): number[][] {
   const rng = createRng(h.seed).fork(`order/${epoch}`);
   const perm = rng.shuffle(lengths.map((_, i) => i));
   const mb = h.microBatchSize;
@@ -117,7 +134,8 @@ export function epochMicroBatches(epoch: number, lengths: number[], h: Pick<Trai
 /** The micro-batches of global optimizer step `s`. */
 export function microBatchesOf(s: number, lengths: number[], h: TrainHyper): number[][] {
   const { microPerEpoch, stepsPerEpoch } = stepPlan(lengths.length, h);
-  const epoch = Math.floor(s / stepsPerEpoch), k = s % stepsPerEpoch;
+  const epoch = Math.floor(s / stepsPerEpoch),
+    k = s % stepsPerEpoch;
   const all = epochMicroBatches(epoch, lengths, h);
   return all.slice(k * h.gradAccum, Math.min((k + 1) * h.gradAccum, microPerEpoch));
 }
@@ -140,8 +158,14 @@ function targetCount(exs: Example[]): number {
 }
 
 /** Summed CE of a padded batch with weights `scale` per target token (call inside a tidy/variableGrads scope). */
-function batchLoss(host: LoraHost, b: { ids: number[][]; mask: number[][] }, scale: number, training: boolean): tf.Scalar {
-  const B = b.ids.length, T = b.ids[0].length;
+function batchLoss(
+  host: LoraHost,
+  b: { ids: number[][]; mask: number[][] },
+  scale: number,
+  training: boolean,
+): tf.Scalar {
+  const B = b.ids.length,
+    T = b.ids[0].length;
   const { targets, weights } = batchTargets(b.ids, b.mask, scale);
   const logits = host.forward(b.ids, { training });
   const V = logits.shape[logits.rank - 1];
@@ -153,10 +177,15 @@ function batchLoss(host: LoraHost, b: { ids: number[][]; mask: number[][] }, sca
  * micro-batches; every assistant token of the step weighs 1/(their total), so the result equals
  * one big batch's mean token loss whatever the split. `tokens` counts real (unpadded) tokens.
  */
-export function accumulateGradients(host: LoraHost, adapter: LoraAdapter, micro: Example[][]): { loss: number; grads: tf.Tensor[]; tokens: number } {
+export function accumulateGradients(
+  host: LoraHost,
+  adapter: LoraAdapter,
+  micro: Example[][],
+): { loss: number; grads: tf.Tensor[]; tokens: number } {
   const nTargets = micro.reduce((a, exs) => a + targetCount(exs), 0);
   let grads: tf.Tensor[] = [];
-  let loss = 0, tokens = 0;
+  let loss = 0,
+    tokens = 0;
   const vars = adapter.variables();
   for (const exs of micro) {
     if (targetCount(exs) === 0) continue;
@@ -188,8 +217,10 @@ function guardHeap<T>(step: number, micro: Example[][], f: () => T, out: string)
       const longest = Math.max(...micro.flat().map((x) => x.ids.length));
       const last = listCheckpoints(out).pop();
       throw new MolabError(
-        `step ${step}: the backend ran out of memory on a micro-batch of ${micro[0]?.length ?? 0} × ${longest} tokens (the wasm backend holds all tensors in 4 GiB); ` +
-          `lower the micro-batch size (--batch) or the maximum sequence length (--max-seq-len) and resume` + (last ? ` from ${last.dir}` : ""),
+        `step ${step}: the backend ran out of memory on a micro-batch of ${micro[0]?.length ?? 0} × ` +
+          `${longest} tokens (the wasm backend holds all tensors in 4 GiB); ` +
+          `lower the micro-batch size (--batch) or the maximum sequence length (--max-seq-len) and resume` +
+          (last ? ` from ${last.dir}` : ""),
         { cause: e },
       );
     }
@@ -199,7 +230,8 @@ function guardHeap<T>(step: number, micro: Example[][], f: () => T, out: string)
 
 /** Mean next-token loss on assistant tokens of `exs` (no gradients). */
 export function evaluateLoss(host: LoraHost, exs: Example[], batchSize: number): number {
-  let sum = 0, count = 0;
+  let sum = 0,
+    count = 0;
   for (let i = 0; i < exs.length; i += batchSize) {
     const chunk = exs.slice(i, i + batchSize);
     const n = targetCount(chunk);
@@ -214,13 +246,29 @@ export function evaluateLoss(host: LoraHost, exs: Example[], batchSize: number):
  * Train `adapter` on `host` (the adapter is attached for the run and detached at the end).
  * Writes `<out>/telemetry.jsonl` and `<out>/checkpoints/`; the caller saves the final adapter.
  */
-export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { train: Example[]; eval: Example[] }, hyper: Partial<TrainHyper>, run: TrainRunOptions): Promise<TrainResult> {
+export async function trainLora(
+  host: LoraHost,
+  adapter: LoraAdapter,
+  data: { train: Example[]; eval: Example[] },
+  hyper: Partial<TrainHyper>,
+  run: TrainRunOptions,
+): Promise<TrainResult> {
   const h: TrainHyper = { ...DEFAULT_HYPER, ...hyper };
   check(data.train.length > 0, "training set is empty");
-  check(Number.isInteger(h.microBatchSize) && h.microBatchSize >= 1, `micro-batch size must be a positive integer, got ${h.microBatchSize}`);
-  check(Number.isInteger(h.gradAccum) && h.gradAccum >= 1, `gradient accumulation must be a positive integer, got ${h.gradAccum}`);
+  check(
+    Number.isInteger(h.microBatchSize) && h.microBatchSize >= 1,
+    `micro-batch size must be a positive integer, got ${h.microBatchSize}`,
+  );
+  check(
+    Number.isInteger(h.gradAccum) && h.gradAccum >= 1,
+    `gradient accumulation must be a positive integer, got ${h.gradAccum}`,
+  );
   check(Number.isInteger(h.epochs) && h.epochs >= 1, `epochs must be a positive integer, got ${h.epochs}`);
-  for (const [i, e] of data.train.entries()) check(e.ids.length === e.mask.length && e.ids.length >= 2, `training example ${e.line ?? i}: ids and mask must have the same length ≥ 2`);
+  for (const [i, e] of data.train.entries())
+    check(
+      e.ids.length === e.mask.length && e.ids.length >= 2,
+      `training example ${e.line ?? i}: ids and mask must have the same length ≥ 2`,
+    );
   const n = data.train.length;
   const lengths = data.train.map((e) => e.ids.length);
   const { totalSteps, stepsPerEpoch } = stepPlan(n, h);
@@ -228,16 +276,30 @@ export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { tr
   fs.mkdirSync(run.out, { recursive: true });
   const telemetryFile = path.join(run.out, "telemetry.jsonl");
   const fingerprint = {
-    ...run.fingerprint, n_train: n, n_eval: data.eval.length, lr: h.lr, epochs: h.epochs, schedule: h.schedule, warmup,
-    weight_decay: h.weightDecay, betas: h.betas, eps: h.eps, max_grad_norm: h.maxGradNorm, micro_batch: h.microBatchSize,
-    grad_accum: h.gradAccum, group_by_length: h.groupByLength, seed: h.seed, modules: adapter.modules.map((m) => `${m.name}:${m.r}`).join(","),
+    ...run.fingerprint,
+    n_train: n,
+    n_eval: data.eval.length,
+    lr: h.lr,
+    epochs: h.epochs,
+    schedule: h.schedule,
+    warmup,
+    weight_decay: h.weightDecay,
+    betas: h.betas,
+    eps: h.eps,
+    max_grad_norm: h.maxGradNorm,
+    micro_batch: h.microBatchSize,
+    grad_accum: h.gradAccum,
+    group_by_length: h.groupByLength,
+    seed: h.seed,
+    modules: adapter.modules.map((m) => `${m.name}:${m.r}`).join(","),
   };
 
   const resumed = resumeFrom<TrainerState>(run.out, fingerprint, { resume: run.resume === true });
   const opt = new AdamW(adapter.variables(), { lr: h.lr, betas: h.betas, eps: h.eps, weightDecay: h.weightDecay });
   // Dropout masks: seeds drawn from a stream fixed by (seed, step), so a resumed run draws what an uninterrupted one does.
   let dropout = createRng(h.seed).fork("dropout/0");
-  let start = 0, resumedFrom: number | null = null;
+  let start = 0,
+    resumedFrom: number | null = null;
   let evalLossStart: number | null = null;
   if (resumed) {
     await loadCheckpoint(resumed.dir, adapter, opt);
@@ -251,7 +313,10 @@ export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { tr
   const stream = run.progress === false ? undefined : (run.progress ?? process.stderr);
   const bar = stream ? new ProgressBar(totalSteps, start, stream) : undefined;
   const t0 = Date.now();
-  let trainTokens = 0, firstLoss: number | null = null, lastLoss: number | null = null, lastEval: number | null = null;
+  let trainTokens = 0,
+    firstLoss: number | null = null,
+    lastLoss: number | null = null,
+    lastEval: number | null = null;
   const evalNow = () => (data.eval.length ? evaluateLoss(host, data.eval, h.microBatchSize) : null);
   try {
     if (evalLossStart === null) evalLossStart = evalNow();
@@ -268,7 +333,9 @@ export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { tr
         const last = listCheckpoints(run.out).pop();
         throw new MolabError(
           `step ${s + 1}: ${!Number.isFinite(loss) ? `loss is ${loss}` : `gradient norm is ${norm}`}; training stopped before applying this update. ` +
-            (last ? `The last good checkpoint is ${last.dir} (step ${last.step}); ` : "No checkpoint was written yet; ") +
+            (last
+              ? `The last good checkpoint is ${last.dir} (step ${last.step}); `
+              : "No checkpoint was written yet; ") +
             `lower the learning rate or check the data, then resume.`,
         );
       }
@@ -289,7 +356,11 @@ export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { tr
       bar?.update(step, loss, tokens, doEval ? `eval ${lastEval!.toFixed(4)}` : "");
       if ((h.saveEvery > 0 && step % h.saveEvery === 0) || step === totalSteps) {
         const state: TrainerState = {
-          step, fingerprint: { ...fingerprint, eval_loss_start: evalLossStart }, lastLoss: loss, lastEvalLoss: lastEval, savedAt: new Date().toISOString(),
+          step,
+          fingerprint: { ...fingerprint, eval_loss_start: evalLossStart },
+          lastLoss: loss,
+          lastEvalLoss: lastEval,
+          savedAt: new Date().toISOString(),
         };
         await saveCheckpoint(run.out, adapter, opt, state, h.keepCheckpoints);
       }
@@ -301,7 +372,16 @@ export async function trainLora(host: LoraHost, adapter: LoraAdapter, data: { tr
   }
   const seconds = (Date.now() - t0) / 1000;
   return {
-    steps: (run.stopAfter !== undefined ? Math.min(totalSteps, start + run.stopAfter) : totalSteps), totalSteps, resumedFrom, firstLoss, lastLoss,
-    evalLossStart, evalLossEnd: lastEval, trainTokens, seconds, tokensPerSecond: seconds > 0 ? trainTokens / seconds : 0, warmupSteps: warmup,
+    steps: run.stopAfter !== undefined ? Math.min(totalSteps, start + run.stopAfter) : totalSteps,
+    totalSteps,
+    resumedFrom,
+    firstLoss,
+    lastLoss,
+    evalLossStart,
+    evalLossEnd: lastEval,
+    trainTokens,
+    seconds,
+    tokensPerSecond: seconds > 0 ? trainTokens / seconds : 0,
+    warmupSteps: warmup,
   };
 }

@@ -56,7 +56,13 @@ export function positionIds(B: number, T: number, past: number, mask?: number[][
   return rows.every((r) => r.join() === rows[0].join()) ? [rows[0]] : rows.slice(0, B);
 }
 
-export function buildRope(config: ModelConfig, B: number, T: number, past: number, mask?: number[][]): AttentionContext["rope"] {
+export function buildRope(
+  config: ModelConfig,
+  B: number,
+  T: number,
+  past: number,
+  mask?: number[][],
+): AttentionContext["rope"] {
   const D = config.headDim;
   const pos = positionIds(B, T, past, mask);
   const s = Math.sqrt(config.attnScale);
@@ -88,7 +94,13 @@ export function buildRope(config: ModelConfig, B: number, T: number, past: numbe
   return out;
 }
 
-export function buildMasks(config: ModelConfig, B: number, T: number, past: number, mask?: number[][]): AttentionContext["masks"] {
+export function buildMasks(
+  config: ModelConfig,
+  B: number,
+  T: number,
+  past: number,
+  mask?: number[][],
+): AttentionContext["masks"] {
   const S = past + T;
   const padded = !!mask && mask.some((r) => r.some((v) => !v));
   const out = { full_attention: null, sliding_attention: null } as AttentionContext["masks"];

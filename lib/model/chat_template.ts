@@ -68,7 +68,9 @@ export function readChatTemplates(dir: string, config: Record<string, unknown> |
     }
     templates = named;
   } else if (raw !== undefined && raw !== null) {
-    throw new MolabError(`${cfgFile}: field chat_template must be a string or a list of {name, template}, got ${typeof raw}`);
+    throw new MolabError(
+      `${cfgFile}: field chat_template must be a string or a list of {name, template}, got ${typeof raw}`,
+    );
   }
   const jinjaFile = path.join(dir, "chat_template.jinja");
   if (fs.existsSync(jinjaFile)) {
@@ -78,7 +80,8 @@ export function readChatTemplates(dir: string, config: Record<string, unknown> |
   }
   const extraDir = path.join(dir, "additional_chat_templates");
   if (fs.existsSync(extraDir) && fs.statSync(extraDir).isDirectory()) {
-    const named: Record<string, string> = typeof templates === "object" ? { ...templates } : templates !== undefined ? { default: templates } : {};
+    const named: Record<string, string> =
+      typeof templates === "object" ? { ...templates } : templates !== undefined ? { default: templates } : {};
     for (const f of fs.readdirSync(extraDir).sort()) {
       if (f.endsWith(".jinja")) named[f.slice(0, -".jinja".length)] = fs.readFileSync(path.join(extraDir, f), "utf8");
     }
@@ -122,15 +125,21 @@ function select(t: ChatTemplates | undefined, dir: string, opts: ChatTemplateOpt
   const asked = opts.template;
   if (t && typeof t.templates === "object") {
     const named = t.templates;
-    if (asked !== undefined) return asked in named ? { src: named[asked], where: `${t.source} (template "${asked}")` } : { src: asked, where: "the template option" };
+    if (asked !== undefined)
+      return asked in named
+        ? { src: named[asked], where: `${t.source} (template "${asked}")` }
+        : { src: asked, where: "the template option" };
     if (opts.tools && "tool_use" in named) return { src: named.tool_use, where: `${t.source} (template "tool_use")` };
     if ("default" in named) return { src: named.default, where: `${t.source} (template "default")` };
-    throw new MolabError(`${t.source}: several chat templates (${Object.keys(named).join(", ")}) and none named "default"; choose one with the template option`);
+    throw new MolabError(
+      `${t.source}: several chat templates (${Object.keys(named).join(", ")}) and none named "default"; choose one with the template option`,
+    );
   }
   if (asked !== undefined) return { src: asked, where: "the template option" };
   if (t) return { src: t.templates as string, where: t.source };
   throw new MolabError(
-    `${dir}: no chat template (neither chat_template in tokenizer_config.json nor chat_template.jinja); this is probably a base model: use a plain prompt instead of --chat`,
+    `${dir}: no chat template (neither chat_template in tokenizer_config.json nor chat_template.jinja); ` +
+      "this is probably a base model: use a plain prompt instead of --chat",
   );
 }
 
@@ -146,19 +155,28 @@ export function renderChatTemplate(
   messages: ChatMessage<unknown>[],
   opts: ChatTemplateOptions = {},
 ): string {
-  if (!Array.isArray(messages) || messages.length === 0) throw new MolabError("applyChatTemplate: messages must be a non-empty list of {role, content}");
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new MolabError("applyChatTemplate: messages must be a non-empty list of {role, content}");
   messages.forEach((m, i) => {
-    if (!m || typeof m !== "object" || typeof m.role !== "string") throw new MolabError(`applyChatTemplate: messages[${i}] must be {role: string, content}`);
+    if (!m || typeof m !== "object" || typeof m.role !== "string")
+      throw new MolabError(`applyChatTemplate: messages[${i}] must be {role: string, content}`);
   });
   if (opts.addGenerationPrompt && opts.continueFinalMessage) {
     throw new MolabError("applyChatTemplate: addGenerationPrompt and continueFinalMessage cannot both be set");
   }
   for (const k of ["messages", "tools", "documents", "add_generation_prompt"]) {
-    if (opts.extra && k in opts.extra) throw new MolabError(`applyChatTemplate: extra.${k} would shadow the template variable ${k}; use the dedicated option instead`);
+    if (opts.extra && k in opts.extra)
+      throw new MolabError(
+        `applyChatTemplate: extra.${k} would shadow the template variable ${k}; use the dedicated option instead`,
+      );
   }
   const { src, where } = select(t, dir, opts);
   const template = compile(src, where);
-  const field = opts.continueFinalMessage ? (typeof opts.continueFinalMessage === "string" ? opts.continueFinalMessage : "content") : undefined;
+  const field = opts.continueFinalMessage
+    ? typeof opts.continueFinalMessage === "string"
+      ? opts.continueFinalMessage
+      : "content"
+    : undefined;
   const vars: Record<string, unknown> = {
     messages: field ? tagFinalMessage(messages, field, src) : messages,
     tools: opts.tools ?? null,
@@ -187,22 +205,41 @@ function tagFinalMessage(messages: ChatMessage<unknown>[], field: string, src: s
   const copy = structuredClone(messages);
   const last = copy[copy.length - 1];
   const value = last[field];
-  if (value === undefined || value === null) throw new MolabError(`applyChatTemplate: continueFinalMessage is set but the final message has no "${field}" to continue`);
-  if (!src.includes(field)) throw new MolabError(`applyChatTemplate: continueFinalMessage is set to "${field}" but the chat template never uses that field`);
+  if (value === undefined || value === null)
+    throw new MolabError(
+      `applyChatTemplate: continueFinalMessage is set but the final message has no "${field}" to continue`,
+    );
+  if (!src.includes(field))
+    throw new MolabError(
+      `applyChatTemplate: continueFinalMessage is set to "${field}" but the chat template never uses that field`,
+    );
   if (Array.isArray(value)) {
-    const part = [...value].reverse().find((p) => p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string") as { text: string } | undefined;
-    if (!part) throw new MolabError("applyChatTemplate: continueFinalMessage is set but the final message has no text part to continue");
+    const part = [...value]
+      .reverse()
+      .find((p) => p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string") as
+      { text: string } | undefined;
+    if (!part)
+      throw new MolabError(
+        "applyChatTemplate: continueFinalMessage is set but the final message has no text part to continue",
+      );
     part.text += CONTINUE_TAG;
   } else if (typeof value === "string") {
     last[field] = value + CONTINUE_TAG;
   } else {
-    throw new MolabError(`applyChatTemplate: continueFinalMessage needs the final message's "${field}" to be a string or a list of parts`);
+    throw new MolabError(
+      `applyChatTemplate: continueFinalMessage needs the final message's "${field}" to be a string or a list of parts`,
+    );
   }
   return copy;
 }
 
 function cutAtTag(rendered: string): string {
   const at = rendered.lastIndexOf(CONTINUE_TAG.trim());
-  if (at < 0) throw new MolabError("applyChatTemplate: continueFinalMessage is set but the final message does not appear in the rendered chat (the template drops it)");
-  return rendered.slice(at, at + CONTINUE_TAG.length) === CONTINUE_TAG ? rendered.slice(0, at) : rendered.slice(0, at).replace(/\s+$/, "");
+  if (at < 0)
+    throw new MolabError(
+      "applyChatTemplate: continueFinalMessage is set but the final message does not appear in the rendered chat (the template drops it)",
+    );
+  return rendered.slice(at, at + CONTINUE_TAG.length) === CONTINUE_TAG
+    ? rendered.slice(0, at)
+    : rendered.slice(0, at).replace(/\s+$/, "");
 }

@@ -77,20 +77,23 @@ function num(raw: Raw, key: string, source: string, fallback?: number): number {
     if (fallback !== undefined) return fallback;
     throw new MolabError(`${where(source, key)} is missing (expected a number)`);
   }
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new MolabError(`${where(source, key)} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new MolabError(`${where(source, key)} must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function int(raw: Raw, key: string, source: string, fallback?: number): number {
   const v = num(raw, key, source, fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new MolabError(`${where(source, key)} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new MolabError(`${where(source, key)} must be a positive integer, got ${v}`);
   return v;
 }
 
 function bool(raw: Raw, key: string, source: string, fallback: boolean): boolean {
   const v = raw[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "boolean") throw new MolabError(`${where(source, key)} must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== "boolean")
+    throw new MolabError(`${where(source, key)} must be true or false, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -102,22 +105,40 @@ function optNum(raw: Raw, key: string, source: string): number | undefined {
 function tokenIds(v: unknown, key: string, source: string): number[] {
   if (v === undefined || v === null) return [];
   const arr = Array.isArray(v) ? v : [v];
-  for (const x of arr) if (!Number.isInteger(x) || (x as number) < 0) throw new MolabError(`${where(source, key)} must be a token id or a list of them, got ${JSON.stringify(v)}`);
+  for (const x of arr)
+    if (!Number.isInteger(x) || (x as number) < 0)
+      throw new MolabError(`${where(source, key)} must be a token id or a list of them, got ${JSON.stringify(v)}`);
   return arr as number[];
 }
 
-const DEFAULT_THETA: Record<ModelType, number> = { llama: 10000, mistral: 10000, qwen2: 10000, qwen3: 10000, gemma3_text: 1_000_000, gemma2: 10000 };
+const DEFAULT_THETA: Record<ModelType, number> = {
+  llama: 10000,
+  mistral: 10000,
+  qwen2: 10000,
+  qwen3: 10000,
+  gemma3_text: 1_000_000,
+  gemma2: 10000,
+};
 
 /** One rope dict (`rope_scaling` or a `rope_parameters` entry) → RopeConfig. */
 function parseRope(d: Raw | undefined, theta: number, maxPos: number, key: string, source: string): RopeConfig {
-  const out: RopeConfig = { type: "default", theta, factor: 1, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: maxPos };
+  const out: RopeConfig = {
+    type: "default",
+    theta,
+    factor: 1,
+    lowFreqFactor: 1,
+    highFreqFactor: 4,
+    originalMaxPositionEmbeddings: maxPos,
+  };
   if (!d) return out;
   if (typeof d !== "object" || Array.isArray(d)) throw new MolabError(`${where(source, key)} must be an object`);
   if (d.rope_theta !== undefined) out.theta = num(d, "rope_theta", `${source}: ${key}`);
   const t = (d.rope_type ?? d.type ?? "default") as string;
   const prf = d.partial_rotary_factor;
   if (prf !== undefined && prf !== null && prf !== 1 && prf !== 1.0) {
-    throw new MolabError(`${where(source, key)}: partial_rotary_factor ${prf} is not supported (only full rotary embeddings)`);
+    throw new MolabError(
+      `${where(source, key)}: partial_rotary_factor ${prf} is not supported (only full rotary embeddings)`,
+    );
   }
   if (t === "default") return out;
   if (t === "linear") {
@@ -142,7 +163,13 @@ function parseRopes(raw: Raw, mt: ModelType, maxPos: number, source: string): Re
   if (rp && typeof rp === "object") {
     const perType = "full_attention" in rp || "sliding_attention" in rp;
     if (perType) {
-      const full = parseRope(rp.full_attention as Raw, DEFAULT_THETA[mt], maxPos, "rope_parameters.full_attention", source);
+      const full = parseRope(
+        rp.full_attention as Raw,
+        DEFAULT_THETA[mt],
+        maxPos,
+        "rope_parameters.full_attention",
+        source,
+      );
       const sliding = rp.sliding_attention
         ? parseRope(rp.sliding_attention as Raw, DEFAULT_THETA[mt], maxPos, "rope_parameters.sliding_attention", source)
         : full;
@@ -154,7 +181,13 @@ function parseRopes(raw: Raw, mt: ModelType, maxPos: number, source: string): Re
   const theta = num(raw, "rope_theta", source, DEFAULT_THETA[mt]);
   const global = parseRope((raw.rope_scaling ?? undefined) as Raw | undefined, theta, maxPos, "rope_scaling", source);
   if (mt === "gemma3_text") {
-    const local = parseRope(undefined, num(raw, "rope_local_base_freq", source, 10000), maxPos, "rope_local_base_freq", source);
+    const local = parseRope(
+      undefined,
+      num(raw, "rope_local_base_freq", source, 10000),
+      maxPos,
+      "rope_local_base_freq",
+      source,
+    );
     return { full_attention: global, sliding_attention: local };
   }
   return { full_attention: global, sliding_attention: global };
@@ -163,10 +196,15 @@ function parseRopes(raw: Raw, mt: ModelType, maxPos: number, source: string): Re
 function parseLayerTypes(raw: Raw, mt: ModelType, n: number, source: string): LayerType[] {
   const lt = raw.layer_types;
   if (lt !== undefined && lt !== null) {
-    if (!Array.isArray(lt) || lt.length !== n) throw new MolabError(`${where(source, "layer_types")} must list ${n} layer types (num_hidden_layers), got ${JSON.stringify(lt)}`);
+    if (!Array.isArray(lt) || lt.length !== n)
+      throw new MolabError(
+        `${where(source, "layer_types")} must list ${n} layer types (num_hidden_layers), got ${JSON.stringify(lt)}`,
+      );
     for (const t of lt) {
       if (t !== "full_attention" && t !== "sliding_attention") {
-        throw new MolabError(`${where(source, "layer_types")}: "${t}" is not supported (supported: full_attention, sliding_attention)`);
+        throw new MolabError(
+          `${where(source, "layer_types")}: "${t}" is not supported (supported: full_attention, sliding_attention)`,
+        );
       }
     }
     return lt as LayerType[];
@@ -175,10 +213,16 @@ function parseLayerTypes(raw: Raw, mt: ModelType, n: number, source: string): La
   for (let i = 0; i < n; i++) {
     let sliding = false;
     if (mt === "mistral") sliding = raw.sliding_window !== undefined && raw.sliding_window !== null;
-    else if (mt === "qwen2" || mt === "qwen3") sliding = bool(raw, "use_sliding_window", source, false) && i >= num(raw, "max_window_layers", source, n);
+    else if (mt === "qwen2" || mt === "qwen3")
+      sliding = bool(raw, "use_sliding_window", source, false) && i >= num(raw, "max_window_layers", source, n);
     else if (mt === "gemma2") sliding = i % 2 === 0;
     else if (mt === "gemma3_text") {
-      const pattern = int(raw, raw.sliding_window_pattern !== undefined ? "sliding_window_pattern" : "_sliding_window_pattern", source, 6);
+      const pattern = int(
+        raw,
+        raw.sliding_window_pattern !== undefined ? "sliding_window_pattern" : "_sliding_window_pattern",
+        source,
+        6,
+      );
       sliding = (i + 1) % pattern !== 0;
     }
     out.push(sliding ? "sliding_attention" : "full_attention");
@@ -193,7 +237,9 @@ function parseActivation(raw: Raw, mt: ModelType, source: string): Activation {
   if (v === "silu" || v === "swish") return "silu";
   if (v === "gelu_pytorch_tanh" || v === "gelu_new" || v === "gelu_fast") return "gelu_tanh";
   if (v === "gelu") return "gelu";
-  throw new MolabError(`${where(source, key)}: activation "${v}" is not supported (supported: silu, gelu_pytorch_tanh, gelu)`);
+  throw new MolabError(
+    `${where(source, key)}: activation "${v}" is not supported (supported: silu, gelu_pytorch_tanh, gelu)`,
+  );
 }
 
 /**
@@ -201,12 +247,16 @@ function parseActivation(raw: Raw, mt: ModelType, source: string): Activation {
  * optional) adds its eos_token_id(s) to the stop tokens.
  */
 export function parseConfig(json: unknown, source = "config.json", generation?: unknown): ModelConfig {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new MolabError(`${source}: expected a JSON object`);
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new MolabError(`${source}: expected a JSON object`);
   const raw = json as Raw;
   const mtRaw = raw.model_type;
   if (typeof mtRaw !== "string" || !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(mtRaw)) {
-    const hint = mtRaw === "gemma3" ? ' ("gemma3" is the multimodal wrapper; use a text-only gemma3_text checkpoint)' : "";
-    throw new MolabError(`${where(source, "model_type")}: ${JSON.stringify(mtRaw)} is not supported${hint}; supported: ${SUPPORTED_MODEL_TYPES.join(", ")}`);
+    const hint =
+      mtRaw === "gemma3" ? ' ("gemma3" is the multimodal wrapper; use a text-only gemma3_text checkpoint)' : "";
+    throw new MolabError(
+      `${where(source, "model_type")}: ${JSON.stringify(mtRaw)} is not supported${hint}; supported: ${SUPPORTED_MODEL_TYPES.join(", ")}`,
+    );
   }
   const mt = mtRaw as ModelType;
   const gemma = mt === "gemma2" || mt === "gemma3_text";
@@ -214,18 +264,27 @@ export function parseConfig(json: unknown, source = "config.json", generation?: 
   const numHeads = int(raw, "num_attention_heads", source);
   const numLayers = int(raw, "num_hidden_layers", source);
   const numKvHeads = int(raw, "num_key_value_heads", source, numHeads);
-  if (numHeads % numKvHeads !== 0) throw new MolabError(`${source}: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+  if (numHeads % numKvHeads !== 0)
+    throw new MolabError(
+      `${source}: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`,
+    );
   const headDim = raw.head_dim == null ? hiddenSize / numHeads : int(raw, "head_dim", source);
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new MolabError(`${source}: head_dim ${headDim} must be an even integer`);
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0)
+    throw new MolabError(`${source}: head_dim ${headDim} must be an even integer`);
   const maxPos = int(raw, "max_position_embeddings", source, 4096);
-  if (bool(raw, "use_bidirectional_attention", source, false)) throw new MolabError(`${where(source, "use_bidirectional_attention")}: bidirectional (encoder) attention is not supported`);
+  if (bool(raw, "use_bidirectional_attention", source, false))
+    throw new MolabError(
+      `${where(source, "use_bidirectional_attention")}: bidirectional (encoder) attention is not supported`,
+    );
   const attentionBias = bool(raw, "attention_bias", source, false);
   const layerTypes = parseLayerTypes(raw, mt, numLayers, source);
   const sw = optNum(raw, "sliding_window", source);
-  if (sw !== undefined && (!Number.isInteger(sw) || sw <= 0)) throw new MolabError(`${where(source, "sliding_window")} must be a positive integer, got ${sw}`);
+  if (sw !== undefined && (!Number.isInteger(sw) || sw <= 0))
+    throw new MolabError(`${where(source, "sliding_window")} must be a positive integer, got ${sw}`);
   const eos = tokenIds(raw.eos_token_id, "eos_token_id", source);
   if (generation && typeof generation === "object") {
-    for (const id of tokenIds((generation as Raw).eos_token_id, "eos_token_id", "generation_config.json")) if (!eos.includes(id)) eos.push(id);
+    for (const id of tokenIds((generation as Raw).eos_token_id, "eos_token_id", "generation_config.json"))
+      if (!eos.includes(id)) eos.push(id);
   }
   const qpas = optNum(raw, "query_pre_attn_scalar", source);
   return {

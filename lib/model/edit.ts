@@ -68,10 +68,21 @@ export function linearWeight(model: Model, name: string): tf.Tensor {
 /** W ← W + delta for projection `name` (delta [out, in], Hugging Face layout), e.g. merging a LoRA adapter. */
 export function addToLinearWeight(model: Model, name: string, delta: tf.Tensor): void {
   const { dense, offset, out, inF } = locate(model, name);
-  if (delta.shape.join() !== [out, inF].join()) throw new MolabError(`addToLinearWeight ${name}: delta has shape [${delta.shape}], expected [${out}, ${inF}]`);
+  if (delta.shape.join() !== [out, inF].join())
+    throw new MolabError(`addToLinearWeight ${name}: delta has shape [${delta.shape}], expected [${out}, ${inF}]`);
   const total = dense.weight.shape[1] as number;
   const old = dense.weight;
-  const next = tf.keep(tf.tidy(() => tf.add(old, tf.pad(tf.transpose(delta), [[0, 0], [offset, total - offset - out]]))));
+  const next = tf.keep(
+    tf.tidy(() =>
+      tf.add(
+        old,
+        tf.pad(tf.transpose(delta), [
+          [0, 0],
+          [offset, total - offset - out],
+        ]),
+      ),
+    ),
+  );
   dense.weight = old instanceof tf.Variable ? (old.assign(next), next.dispose(), old) : (old.dispose(), next);
 }
 
@@ -97,8 +108,18 @@ export function exportWeights(model: Model): Record<string, tf.Tensor> {
         out[p + "self_attn.k_norm.weight"] = norm(b.kNorm);
       }
       for (const d of [b.qkv, b.o, b.gate, b.up, b.down]) {
-        const ws = tf.split(d.weight, d.parts.map((x) => x.outFeatures), 1);
-        const bs = d.bias ? tf.split(d.bias, d.parts.map((x) => x.outFeatures), 0) : undefined;
+        const ws = tf.split(
+          d.weight,
+          d.parts.map((x) => x.outFeatures),
+          1,
+        );
+        const bs = d.bias
+          ? tf.split(
+              d.bias,
+              d.parts.map((x) => x.outFeatures),
+              0,
+            )
+          : undefined;
         d.parts.forEach((l, j) => {
           out[l.name + ".weight"] = tf.transpose(ws[j]);
           if (bs) out[l.name + ".bias"] = bs[j];

@@ -47,7 +47,13 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Sample one id from logits with temperature, top-k and top-p (transformers' order: temperature, top-k, top-p). */
-export function sampleToken(logits: Float32Array, temperature: number, topK: number, topP: number, rand: () => number): number {
+export function sampleToken(
+  logits: Float32Array,
+  temperature: number,
+  topK: number,
+  topP: number,
+  rand: () => number,
+): number {
   const V = logits.length;
   let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
   if (topK > 0 && topK < V) order = order.slice(0, topK);
@@ -74,14 +80,18 @@ export function sampleToken(logits: Float32Array, temperature: number, topK: num
   return order[n - 1];
 }
 
-function checkOptions(o: GenerateOptions): Required<Pick<GenerateOptions, "maxNewTokens" | "temperature" | "topK" | "topP">> {
+function checkOptions(
+  o: GenerateOptions,
+): Required<Pick<GenerateOptions, "maxNewTokens" | "temperature" | "topK" | "topP">> {
   const maxNewTokens = o.maxNewTokens ?? 64;
   const temperature = o.temperature ?? 0;
   const topK = o.topK ?? 0;
   const topP = o.topP ?? 1;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new MolabError(`generate: maxNewTokens must be a positive integer, got ${maxNewTokens}`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
+    throw new MolabError(`generate: maxNewTokens must be a positive integer, got ${maxNewTokens}`);
   if (!(temperature >= 0)) throw new MolabError(`generate: temperature must be ≥ 0, got ${temperature}`);
-  if (!Number.isInteger(topK) || topK < 0) throw new MolabError(`generate: topK must be a non-negative integer, got ${topK}`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new MolabError(`generate: topK must be a non-negative integer, got ${topK}`);
   if (!(topP > 0 && topP <= 1)) throw new MolabError(`generate: topP must be in (0, 1], got ${topP}`);
   return { maxNewTokens, temperature, topK, topP };
 }
@@ -115,7 +125,9 @@ export function generate(model: Model, prompts: number[][], opts: GenerateOption
         am.dispose();
       } else {
         const data = logits.dataSync() as Float32Array;
-        next = Array.from({ length: B }, (_, b) => sampleToken(data.subarray(b * c.vocabSize, (b + 1) * c.vocabSize), temperature, topK, topP, rand));
+        next = Array.from({ length: B }, (_, b) =>
+          sampleToken(data.subarray(b * c.vocabSize, (b + 1) * c.vocabSize), temperature, topK, topP, rand),
+        );
       }
       logits.dispose();
       const chosen = next.map((t, b) => (done[b] ? -1 : t));

@@ -23,7 +23,16 @@ export function hookNames(model: Model): string[] {
   const out = ["hook_embed"];
   for (let L = 0; L < model.blocks.length; L++) {
     const p = `blocks.${L}.`;
-    out.push(p + "hook_resid_pre", p + "attn.hook_pattern", p + "attn.hook_z", p + "hook_attn_out", p + "hook_resid_mid", p + "mlp.hook_post", p + "hook_mlp_out", p + "hook_resid_post");
+    out.push(
+      p + "hook_resid_pre",
+      p + "attn.hook_pattern",
+      p + "attn.hook_z",
+      p + "hook_attn_out",
+      p + "hook_resid_mid",
+      p + "mlp.hook_post",
+      p + "hook_mlp_out",
+      p + "hook_resid_post",
+    );
   }
   out.push("ln_final.hook_normalized");
   return out;
@@ -37,7 +46,7 @@ export interface RunWithCacheOptions extends Omit<ForwardOptions, "hooks" | "cac
 }
 
 export interface ActivationCache {
-  /** [B, T, V] */
+  /** [B, T, V]; with `stopAtLayer` L, the residual stream [B, T, h] after block L−1 (TransformerLens does the same). */
   logits: tf.Tensor;
   /** Activations by hook name (shapes as listed above). The caller disposes them (`disposeActivations`). */
   cache: Record<string, tf.Tensor>;
@@ -49,7 +58,11 @@ export function runWithCache(model: Model, ids: number[][], opts: RunWithCacheOp
   const { names, hooks, ...rest } = opts;
   if (Array.isArray(names)) {
     const bad = names.filter((n) => !valid.has(n));
-    if (bad.length) throw new MolabError(`runWithCache: unknown hook name${bad.length > 1 ? "s" : ""} ${bad.map((n) => JSON.stringify(n)).join(", ")} (e.g. "blocks.0.hook_resid_post"; see hookNames)`);
+    if (bad.length)
+      throw new MolabError(
+        `runWithCache: unknown hook name${bad.length > 1 ? "s" : ""} ` +
+          `${bad.map((n) => JSON.stringify(n)).join(", ")} (e.g. "blocks.0.hook_resid_post"; see hookNames)`,
+      );
   }
   const wanted = names === undefined ? () => true : Array.isArray(names) ? (n: string) => names.includes(n) : names;
   const user = hooks === undefined ? undefined : typeof hooks === "function" ? hooks : (n: string) => hooks[n];

@@ -1,4 +1,4 @@
-/** lib/model: Llama-family decoder, weights, hooks, generation. */
+/** lib/model: Llama-family decoder, weights, hooks, generation, tokenizer and chat template. */
 export * from "./config.ts";
 export * from "./llama.ts";
 export * from "./load.ts";
@@ -6,3 +6,5 @@ export * from "./edit.ts";
 export * from "./hooks.ts";
 export * from "./generate.ts";
 export { expectedTensors } from "./weights.ts";
+export { loadTokenizer } from "./tokenizer.ts";
+export type { Tokenizer, EncodeOptions, DecodeOptions, ChatTemplateOptions } from "./tokenizer.ts";

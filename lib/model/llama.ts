@@ -114,6 +114,12 @@ export interface ForwardOptions {
   lastOnly?: boolean;
   /** Enables LoRA dropout. */
   training?: boolean;
+  /**
+   * Run blocks 0 … L−1 only and return the residual stream after them, [B, T, h] (= blocks.{L−1}.hook_resid_post),
+   * instead of logits: no later block, final norm or lm_head is computed (TransformerLens' stop_at_layer). 0 returns
+   * the embeddings. Not with a cache.
+   */
+  stopAtLayer?: number;
 }
 
 export function createCache(model: Model): KVCache {
@@ -144,7 +150,11 @@ function loraDelta(l: LoraDelta, x: tf.Tensor, training: boolean): tf.Tensor {
 
 /** x [N, in] → [N, Σ out], with any attached LoRA deltas added to their parts' columns. */
 export function dense(d: Dense, x: tf.Tensor, training = false): tf.Tensor {
-  let y = d.frozen ? d.frozen.apply(x, d.bias) : d.bias ? tf.fused.matMul({ a: x as tf.Tensor2D, b: d.weight as tf.Tensor2D, bias: d.bias }) : tf.matMul(x, d.weight);
+  let y = d.frozen
+    ? d.frozen.apply(x, d.bias)
+    : d.bias
+      ? tf.fused.matMul({ a: x as tf.Tensor2D, b: d.weight as tf.Tensor2D, bias: d.bias })
+      : tf.matMul(x, d.weight);
   if (d.parts.some((p) => p.lora)) {
     const n = x.shape[0];
     const deltas = d.parts.map((p) => (p.lora ? loraDelta(p.lora, x, training) : tf.zeros([n, p.outFeatures])));
@@ -159,7 +169,8 @@ function bmm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const cols = b.shape[2] as number;
   if (n === 1) return tf.reshape(tf.matMul(tf.reshape(a, [m, k]), tf.reshape(b, [k, cols])), [1, m, cols]);
   // lib/native's BLAS kernel runs batches itself: one call is always best there.
-  if ((tf.getKernel("BatchMatMul", tf.getBackend()) as { molabNative?: boolean } | undefined)?.molabNative) return tf.matMul(a, b);
+  if ((tf.getKernel("BatchMatMul", tf.getBackend()) as { molabNative?: boolean } | undefined)?.molabNative)
+    return tf.matMul(a, b);
   // Naive loop ≈ 1.3 GFLOP/s; XNNPACK ≈ 16 GFLOP/s but ~4 dispatches per item.
   const flops = 2 * n * m * k * cols;
   if (flops / 1.3e9 < flops / 16e9 + n * 4 * 30e-6) return tf.matMul(a, b);
@@ -198,7 +209,9 @@ class Run {
     const r = fn(seen, name);
     if (r === undefined || r === seen) return x;
     if (!(r instanceof tf.Tensor) || r.shape.join() !== shape.join()) {
-      throw new MolabError(`hook ${name} returned ${r instanceof tf.Tensor ? `shape [${r.shape}]` : typeof r}; expected a tensor of shape [${shape}]`);
+      throw new MolabError(
+        `hook ${name} returned ${r instanceof tf.Tensor ? `shape [${r.shape}]` : typeof r}; expected a tensor of shape [${shape}]`,
+      );
     }
     return tf.reshape(r, x.shape);
   }
@@ -256,7 +269,10 @@ class Run {
     a = this.hook(`${L}.hook_attn_out`, a, [B, T, h]);
     x = this.hook(`${L}.hook_resid_mid`, tf.add(x, a), [B, T, h]);
     const m = rmsNorm(x, blk.preMlpNorm, eps);
-    let act = tf.mul(activation(this.model, dense(blk.gate, m, this.opts.training)), dense(blk.up, m, this.opts.training));
+    let act = tf.mul(
+      activation(this.model, dense(blk.gate, m, this.opts.training)),
+      dense(blk.up, m, this.opts.training),
+    );
     act = this.hook(`${L}.mlp.hook_post`, act, [B, T, I]);
     let mo = dense(blk.down, act, this.opts.training);
     if (blk.postMlpNorm) mo = rmsNorm(mo, blk.postMlpNorm, eps);
@@ -283,10 +299,13 @@ function validateIds(model: Model, ids: number[][]): void {
   if (ids.length === 0 || ids[0].length === 0) throw new MolabError("forward: empty input (no token ids)");
   const T = ids[0].length;
   ids.forEach((row, b) => {
-    if (row.length !== T) throw new MolabError(`forward: row ${b} has ${row.length} ids, row 0 has ${T} (pad the batch to one length)`);
+    if (row.length !== T)
+      throw new MolabError(`forward: row ${b} has ${row.length} ids, row 0 has ${T} (pad the batch to one length)`);
     row.forEach((id, t) => {
       if (!Number.isInteger(id) || id < 0 || id >= V) {
-        throw new MolabError(`forward: token id ${id} at row ${b}, position ${t} is outside the vocabulary (0..${V - 1})`);
+        throw new MolabError(
+          `forward: token id ${id} at row ${b}, position ${t} is outside the vocabulary (0..${V - 1})`,
+        );
       }
     });
   });
@@ -295,6 +314,7 @@ function validateIds(model: Model, ids: number[][]): void {
 /**
  * Logits [B, T, V] (or [B, 1, V] with `lastOnly`) for ids [B][T]. With a cache, ids are the new tokens only and
  * attentionMask covers cached + new positions. Position ids follow transformers' generate: cumsum(mask) − 1.
+ * With `stopAtLayer` L, the residual stream [B, T, h] after block L−1 instead.
  */
 export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}): tf.Tensor {
   validateIds(model, ids);
@@ -302,21 +322,36 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
   const T = ids[0].length;
   const cache = opts.cache;
   const past = cache?.length ?? 0;
-  if (cache && cache.k.length !== model.blocks.length) throw new MolabError("forward: the cache belongs to another model");
+  if (cache && cache.k.length !== model.blocks.length)
+    throw new MolabError("forward: the cache belongs to another model");
   const mask = opts.attentionMask;
   if (mask && (mask.length !== B || mask.some((r) => r.length !== past + T))) {
     throw new MolabError(`forward: attentionMask must be [${B}][${past + T}] (batch × cached+new length)`);
+  }
+  const stop = opts.stopAtLayer;
+  if (stop !== undefined) {
+    if (!Number.isInteger(stop) || stop < 0 || stop > model.blocks.length)
+      throw new MolabError(`forward: stopAtLayer must be an integer in 0..${model.blocks.length}, got ${stop}`);
+    if (cache) throw new MolabError("forward: stopAtLayer cannot be used with a KV cache (later layers would miss it)");
   }
   const hooks = opts.hooks;
   const lookup = hooks === undefined ? undefined : typeof hooks === "function" ? hooks : (n: string) => hooks[n];
   const { hiddenSize: h, vocabSize: V, rmsNormEps: eps, finalSoftcap } = model.config;
   const newKV: tf.Tensor[] = [];
   const logits = tf.tidy(() => {
-    const ctx: AttentionContext = { B, T, past, masks: buildMasks(model.config, B, T, past, mask), rope: buildRope(model.config, B, T, past, mask) };
+    const ctx: AttentionContext = {
+      B,
+      T,
+      past,
+      masks: buildMasks(model.config, B, T, past, mask),
+      rope: buildRope(model.config, B, T, past, mask),
+    };
     const run = new Run(model, opts, ctx, lookup);
     let x = run.embed(tf.tensor1d(ids.flat(), "int32"));
     x = run.hook("hook_embed", x, [B, T, h]);
-    for (const blk of model.blocks) x = run.block(blk, x, cache, newKV);
+    for (const blk of stop === undefined ? model.blocks : model.blocks.slice(0, stop))
+      x = run.block(blk, x, cache, newKV);
+    if (stop !== undefined) return tf.reshape(x, [B, T, h]);
     if (opts.lastOnly && T > 1) x = tf.reshape(tf.slice(tf.reshape(x, [B, T, h]), [0, T - 1, 0], [B, 1, h]), [B, h]);
     const rows = opts.lastOnly ? 1 : T;
     let hf = rmsNorm(x, model.finalNorm, eps);

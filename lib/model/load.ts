@@ -40,7 +40,9 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   try {
     const { prefix, bytes } = checkTensors(config, src);
     if (opts.maxWeightBytes !== undefined && bytes > opts.maxWeightBytes) {
-      throw new MolabError(`${dir}: the weights need ${gib(bytes)} GiB as float32, more than the ${gib(opts.maxWeightBytes)} GiB allowed (maxWeightBytes)`);
+      throw new MolabError(
+        `${dir}: the weights need ${gib(bytes)} GiB as float32, more than the ${gib(opts.maxWeightBytes)} GiB allowed (maxWeightBytes)`,
+      );
     }
     if (opts.maxWeightBytes === undefined && backend === "wasm" && wasmHeapNeed(config, bytes) > WASM_HEAP_BYTES) {
       throw new MolabError(

@@ -60,7 +60,13 @@ const NAMED = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", 
  * stays unset). Applied only when the token exists in the vocabulary.
  */
 const CLASS_DEFAULTS: Record<string, Partial<Record<(typeof NAMED)[number], string>>> = {
-  GemmaTokenizer: { unk_token: "<unk>", bos_token: "<bos>", eos_token: "<eos>", pad_token: "<pad>", mask_token: "<mask>" },
+  GemmaTokenizer: {
+    unk_token: "<unk>",
+    bos_token: "<bos>",
+    eos_token: "<eos>",
+    pad_token: "<pad>",
+    mask_token: "<mask>",
+  },
   LlamaTokenizer: { unk_token: "<unk>", bos_token: "<s>", eos_token: "</s>" },
   Qwen2Tokenizer: { unk_token: "<|endoftext|>", eos_token: "<|endoftext|>", pad_token: "<|endoftext|>" },
 };
@@ -88,7 +94,8 @@ function readJson(file: string, required: boolean): Record<string, unknown> | un
 function tokenText(v: unknown, file: string, field: string): string | null | undefined {
   if (v === undefined) return undefined;
   if (v === null || typeof v === "string") return v;
-  if (typeof v === "object" && typeof (v as { content?: unknown }).content === "string") return (v as { content: string }).content;
+  if (typeof v === "object" && typeof (v as { content?: unknown }).content === "string")
+    return (v as { content: string }).content;
   throw new MolabError(`${file}: field ${field} must be a string, {"content": string} or null`);
 }
 
@@ -96,7 +103,8 @@ function eosIds(v: unknown, file: string): number[] {
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
   for (const x of list) {
-    if (!Number.isInteger(x) || (x as number) < 0) throw new MolabError(`${file}: field eos_token_id must be an id or a list of ids, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(x) || (x as number) < 0)
+      throw new MolabError(`${file}: field eos_token_id must be an id or a list of ids, got ${JSON.stringify(v)}`);
   }
   return list as number[];
 }
@@ -106,12 +114,15 @@ function eosIds(v: unknown, file: string): number[] {
  * MolabError naming the file and the field.
  */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new MolabError(`tokenizer directory ${dir} does not exist`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new MolabError(`tokenizer directory ${dir} does not exist`);
   const tjFile = path.join(dir, "tokenizer.json");
   const tcFile = path.join(dir, "tokenizer_config.json");
   const tj = readJson(tjFile, true)!;
-  if (!tj.model || typeof tj.model !== "object") throw new MolabError(`${tjFile}: field model is missing (not a tokenizers-format file)`);
-  if (tj.added_tokens !== undefined && !Array.isArray(tj.added_tokens)) throw new MolabError(`${tjFile}: field added_tokens must be a list`);
+  if (!tj.model || typeof tj.model !== "object")
+    throw new MolabError(`${tjFile}: field model is missing (not a tokenizers-format file)`);
+  if (tj.added_tokens !== undefined && !Array.isArray(tj.added_tokens))
+    throw new MolabError(`${tjFile}: field added_tokens must be a list`);
   const tc = readJson(tcFile, false) ?? {};
 
   // The names of special tokens, as transformers resolves them.
@@ -122,7 +133,8 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   }
   const extra = tc.extra_special_tokens;
   if (extra !== undefined && extra !== null) {
-    if (typeof extra !== "object") throw new MolabError(`${tcFile}: field extra_special_tokens must be an object or a list`);
+    if (typeof extra !== "object")
+      throw new MolabError(`${tcFile}: field extra_special_tokens must be an object or a list`);
     if (!Array.isArray(extra)) {
       for (const [k, v] of Object.entries(extra)) {
         const t = tokenText(v, tcFile, `extra_special_tokens.${k}`);
@@ -160,7 +172,8 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   }
   const idOf = (field: string, t: string): number => {
     const id = vocab.get(t);
-    if (id === undefined) throw new MolabError(`${tcFile}: ${field} ${JSON.stringify(t)} is not in the vocabulary of ${tjFile}`);
+    if (id === undefined)
+      throw new MolabError(`${tcFile}: ${field} ${JSON.stringify(t)} is not in the vocabulary of ${tjFile}`);
     return id;
   };
   const namedIds: Record<string, number> = {};
@@ -172,9 +185,11 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   for (const a of (tj.added_tokens ?? []) as { id: number; special?: boolean }[]) if (a.special) skip.add(a.id);
   const atd = tc.added_tokens_decoder;
   if (atd !== undefined) {
-    if (!atd || typeof atd !== "object") throw new MolabError(`${tcFile}: field added_tokens_decoder must be an object`);
+    if (!atd || typeof atd !== "object")
+      throw new MolabError(`${tcFile}: field added_tokens_decoder must be an object`);
     for (const [id, a] of Object.entries(atd as Record<string, { content?: unknown; special?: unknown }>)) {
-      if (!a || typeof a.content !== "string") throw new MolabError(`${tcFile}: added_tokens_decoder.${id} must be {"content": string, …}`);
+      if (!a || typeof a.content !== "string")
+        throw new MolabError(`${tcFile}: added_tokens_decoder.${id} must be {"content": string, …}`);
       if (a.special === true) skip.add(Number(id));
     }
   }
@@ -203,16 +218,26 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   };
   const decode = (ids: readonly number[], opts: DecodeOptions = {}): string => {
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new MolabError(`decode: id ${id} is outside the vocabulary [0, ${vocabSize})`);
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+        throw new MolabError(`decode: id ${id} is outside the vocabulary [0, ${vocabSize})`);
     }
     const kept = opts.skipSpecialTokens ? ids.filter((id) => !skip.has(id)) : [...ids];
     if (kept.length === 0) return "";
     return tok.decode(kept, { skip_special_tokens: !!opts.skipSpecialTokens, clean_up_tokenization_spaces: cleanUp });
   };
 
-  function applyChatTemplate(messages: ChatMessage<unknown>[], opts?: ChatTemplateOptions & { tokenize?: false }): string;
-  function applyChatTemplate(messages: ChatMessage<unknown>[], opts: ChatTemplateOptions & { tokenize: true }): number[];
-  function applyChatTemplate(messages: ChatMessage<unknown>[], opts: ChatTemplateOptions & { tokenize?: boolean } = {}): string | number[] {
+  function applyChatTemplate(
+    messages: ChatMessage<unknown>[],
+    opts?: ChatTemplateOptions & { tokenize?: false },
+  ): string;
+  function applyChatTemplate(
+    messages: ChatMessage<unknown>[],
+    opts: ChatTemplateOptions & { tokenize: true },
+  ): number[];
+  function applyChatTemplate(
+    messages: ChatMessage<unknown>[],
+    opts: ChatTemplateOptions & { tokenize?: boolean } = {},
+  ): string | number[] {
     const text = renderChatTemplate(templates, dir, specialTokens, messages, opts);
     return opts.tokenize ? encode(text, { addSpecialTokens: false }) : text;
   }

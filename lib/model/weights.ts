@@ -38,7 +38,11 @@ export function expectedTensors(c: ModelConfig): Map<string, number[]> {
       m.set(p + "self_attn.q_norm.weight", [D]);
       m.set(p + "self_attn.k_norm.weight", [D]);
     }
-    for (const [n, shape] of [["gate_proj", [I, h]], ["up_proj", [I, h]], ["down_proj", [h, I]]] as const) {
+    for (const [n, shape] of [
+      ["gate_proj", [I, h]],
+      ["up_proj", [I, h]],
+      ["down_proj", [h, I]],
+    ] as const) {
       m.set(`${p}mlp.${n}.weight`, [...shape]);
       if (c.mlpBias) m.set(`${p}mlp.${n}.bias`, [shape[0]]);
     }
@@ -52,7 +56,9 @@ export function expectedTensors(c: ModelConfig): Map<string, number[]> {
 function detectPrefix(src: TensorSource): string {
   if (src.has("model.embed_tokens.weight")) return "model.";
   if (src.has("embed_tokens.weight")) return "";
-  throw new MolabError(`${src.path}: missing tensor "model.embed_tokens.weight" (is this a decoder-only language model checkpoint?)`);
+  throw new MolabError(
+    `${src.path}: missing tensor "model.embed_tokens.weight" (is this a decoder-only language model checkpoint?)`,
+  );
 }
 
 const fileName = (k: string, prefix: string) => (k.startsWith("lm_head") ? k : prefix + k);
@@ -70,25 +76,51 @@ export function checkTensors(c: ModelConfig, src: TensorSource): { prefix: strin
       continue;
     }
     const info = src.info(name);
-    if (!FLOAT.has(info.dtype)) throw new MolabError(`${info.file}: tensor "${name}" has dtype ${info.dtype}; expected a float dtype (F32, F16, BF16)`);
+    if (!FLOAT.has(info.dtype))
+      throw new MolabError(
+        `${info.file}: tensor "${name}" has dtype ${info.dtype}; expected a float dtype (F32, F16, BF16)`,
+      );
     if (info.shape.join() !== shape.join()) {
       throw new MolabError(`${info.file}: tensor "${name}" has shape [${info.shape}]; config.json implies [${shape}]`);
     }
     bytes += shape.reduce((a, b) => a * b, 1) * 4;
   }
   if (missing.length) {
-    throw new MolabError(`${src.path}: missing tensor${missing.length > 1 ? "s" : ""} ${missing.slice(0, 5).map((n) => `"${n}"`).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} (model_type ${c.modelType})`);
+    throw new MolabError(
+      `${src.path}: missing tensor${missing.length > 1 ? "s" : ""} ${missing
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} (model_type ${c.modelType})`,
+    );
   }
   const known = new Set([...expected.keys()].map((k) => fileName(k, prefix)));
-  const unknown = src.names().filter((n) => !known.has(n) && !IGNORABLE.some((r) => r.test(n)) && !(c.tieWordEmbeddings && n === "lm_head.weight"));
+  const unknown = src
+    .names()
+    .filter(
+      (n) => !known.has(n) && !IGNORABLE.some((r) => r.test(n)) && !(c.tieWordEmbeddings && n === "lm_head.weight"),
+    );
   if (unknown.length) {
-    throw new MolabError(`${src.path}: unexpected tensor${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 5).map((n) => `"${n}"`).join(", ")}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""} for model_type ${c.modelType} (does config.json match the weights?)`);
+    throw new MolabError(
+      `${src.path}: unexpected tensor${unknown.length > 1 ? "s" : ""} ${unknown
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(
+          ", ",
+        )}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""} for model_type ${c.modelType} (does config.json match the weights?)`,
+    );
   }
   return { prefix, bytes };
 }
 
 /** dst[i, off + r] = w[r, i] for w [rows, cols] row-major, dst with `stride` columns; in 64×64 tiles (cache-friendly). */
-export function transposeInto(w: Float32Array, rows: number, cols: number, dst: Float32Array, stride: number, off: number): void {
+export function transposeInto(
+  w: Float32Array,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  stride: number,
+  off: number,
+): void {
   const TILE = 64;
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(rows, r0 + TILE);
@@ -104,7 +136,10 @@ export function transposeInto(w: Float32Array, rows: number, cols: number, dst: 
 
 /** Reads tensors as float32 arrays and writes them, laid out for the forward, straight into their tensors. */
 class Loader {
-  constructor(private src: TensorSource, private prefix: string) {}
+  constructor(
+    private src: TensorSource,
+    private prefix: string,
+  ) {}
 
   async read(k: string): Promise<Float32Array> {
     return (await this.src.readArray(fileName(k, this.prefix))).data as Float32Array;
@@ -169,14 +204,30 @@ export async function buildModel(c: ModelConfig, src: TensorSource, prefix: stri
   const g = c.gemmaNorms ? 1 : 0;
   try {
     // Tied: one [h, V] tensor serves as lm_head and (gathered by column) as the embedding. Untied: rows [V, h].
-    const embed = keep(c.tieWordEmbeddings ? await ld.transposedConcat(["embed_tokens.weight"], [V], h) : await ld.matrix("embed_tokens.weight", [V, h]));
+    const embed = keep(
+      c.tieWordEmbeddings
+        ? await ld.transposedConcat(["embed_tokens.weight"], [V], h)
+        : await ld.matrix("embed_tokens.weight", [V, h]),
+    );
     const lmHead = c.tieWordEmbeddings ? embed : keep(await ld.transposedConcat(["lm_head.weight"], [V], h));
     const blocks: Block[] = [];
     for (let i = 0; i < c.numLayers; i++) {
       const p = `layers.${i}.`;
       const n = `model.layers.${i}.`;
-      const dense = async (keys: string[], outs: number[], inF: number, bias: boolean, names: string[]): Promise<Dense> => ({
-        weight: keep(await ld.transposedConcat(keys.map((k) => p + k + ".weight"), outs, inF)),
+      const dense = async (
+        keys: string[],
+        outs: number[],
+        inF: number,
+        bias: boolean,
+        names: string[],
+      ): Promise<Dense> => ({
+        weight: keep(
+          await ld.transposedConcat(
+            keys.map((k) => p + k + ".weight"),
+            outs,
+            inF,
+          ),
+        ),
         bias: bias ? keep(await ld.vector(keys.map((k) => p + k + ".bias"))) : undefined,
         parts: names.map((nm, j) => linear(n + nm, inF, outs[j], linears)),
       });
@@ -185,11 +236,22 @@ export async function buildModel(c: ModelConfig, src: TensorSource, prefix: stri
         type: c.layerTypes[i],
         inputNorm: keep(await ld.vector([p + "input_layernorm.weight"], g)),
         postAttnNorm: c.gemmaNorms ? keep(await ld.vector([p + "post_attention_layernorm.weight"], g)) : undefined,
-        preMlpNorm: keep(await ld.vector([p + (c.gemmaNorms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight")], g)),
+        preMlpNorm: keep(
+          await ld.vector(
+            [p + (c.gemmaNorms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight")],
+            g,
+          ),
+        ),
         postMlpNorm: c.gemmaNorms ? keep(await ld.vector([p + "post_feedforward_layernorm.weight"], g)) : undefined,
         qNorm: c.qkNorm ? keep(await ld.vector([p + "self_attn.q_norm.weight"], g)) : undefined,
         kNorm: c.qkNorm ? keep(await ld.vector([p + "self_attn.k_norm.weight"], g)) : undefined,
-        qkv: await dense(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"], [H * D, KV * D, KV * D], h, c.qkvBias, ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"]),
+        qkv: await dense(
+          ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"],
+          [H * D, KV * D, KV * D],
+          h,
+          c.qkvBias,
+          ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"],
+        ),
         o: await dense(["self_attn.o_proj"], [h], H * D, c.oBias, ["self_attn.o_proj"]),
         gate: await dense(["mlp.gate_proj"], [I], h, c.mlpBias, ["mlp.gate_proj"]),
         up: await dense(["mlp.up_proj"], [I], h, c.mlpBias, ["mlp.up_proj"]),

@@ -17,16 +17,59 @@ export type NativeWeightHandle = { readonly __nativeWeight: unique symbol };
 
 export interface NativeAddon {
   /** C[b] = op(A[b % batchA])·op(B[b % batchB]) (+ bias, activation); byte offsets into `heap`. */
-  matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, batchA: number, batchB: number, M: number, N: number, K: number,
-    transA: boolean, transB: boolean, biasOff: number, biasLen: number, act: number, alpha: number): void;
-  weightFromBuffer(src: ArrayBufferView | ArrayBuffer, srcType: "f32" | "bf16" | "f16", store: "f32" | "bf16", rows: number, cols: number): NativeWeightHandle;
-  weightFromFile(file: string, byteOffset: number, srcType: "f32" | "bf16" | "f16", store: "f32" | "bf16", rows: number, cols: number): NativeWeightHandle;
+  matmul(
+    heap: ArrayBuffer,
+    aOff: number,
+    bOff: number,
+    cOff: number,
+    batchA: number,
+    batchB: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: boolean,
+    transB: boolean,
+    biasOff: number,
+    biasLen: number,
+    act: number,
+    alpha: number,
+  ): void;
+  weightFromBuffer(
+    src: ArrayBufferView | ArrayBuffer,
+    srcType: "f32" | "bf16" | "f16",
+    store: "f32" | "bf16",
+    rows: number,
+    cols: number,
+  ): NativeWeightHandle;
+  weightFromFile(
+    file: string,
+    byteOffset: number,
+    srcType: "f32" | "bf16" | "f16",
+    store: "f32" | "bf16",
+    rows: number,
+    cols: number,
+  ): NativeWeightHandle;
   /** An uninitialised [rows, cols] weight, filled by `weightFill` (tensors stacked by rows, e.g. q|k|v). */
   weightAlloc(store: "f32" | "bf16", rows: number, cols: number): NativeWeightHandle;
-  weightFill(w: NativeWeightHandle, rowOffset: number, file: string, byteOffset: number, srcType: "f32" | "bf16" | "f16", rows: number): void;
+  weightFill(
+    w: NativeWeightHandle,
+    rowOffset: number,
+    file: string,
+    byteOffset: number,
+    srcType: "f32" | "bf16" | "f16",
+    rows: number,
+  ): void;
   weightFree(w: NativeWeightHandle): void;
   /** transposed: y[M, rows] = x[M, cols]·Wᵀ (+ bias); else y[M, cols] = x[M, rows]·W. */
-  linear(heap: ArrayBuffer, xOff: number, M: number, w: NativeWeightHandle, yOff: number, transposed: boolean, biasOff?: number): void;
+  linear(
+    heap: ArrayBuffer,
+    xOff: number,
+    M: number,
+    w: NativeWeightHandle,
+    yOff: number,
+    transposed: boolean,
+    biasOff?: number,
+  ): void;
   /** out[i, :] = W[ids[i], :] (int32 ids), as float32. */
   gather(heap: ArrayBuffer, idsOff: number, n: number, w: NativeWeightHandle, outOff: number): void;
   /** y = exp(x), float32, n elements. */
@@ -43,7 +86,8 @@ export interface NativeStatus {
   threads?: number;
 }
 
-export const ADDON_PATH = process.env.MOLAB_NATIVE_ADDON || path.join(__dirname, "..", "..", "native", "build", "Release", "molab_native.node");
+export const ADDON_PATH =
+  process.env.MOLAB_NATIVE_ADDON || path.join(__dirname, "..", "..", "native", "build", "Release", "molab_native.node");
 const requireHere = createRequire(__filename);
 let loaded: { addon?: NativeAddon; status: NativeStatus } | undefined;
 
@@ -52,7 +96,8 @@ function selfTest(m: NativeAddon): void {
   const f = new Float32Array(h);
   f.set([1, 2, 3, 4, 5, 6, 7, 8]);
   m.matmul(h, 0, 16, 32, 1, 1, 2, 2, 2, false, false, -1, 0, 0, 0);
-  if ([19, 22, 43, 50].some((v, i) => f[8 + i] !== v)) throw new Error(`self-test product wrong: ${Array.from(f.slice(8, 12))}`);
+  if ([19, 22, 43, 50].some((v, i) => f[8 + i] !== v))
+    throw new Error(`self-test product wrong: ${Array.from(f.slice(8, 12))}`);
 }
 
 function load(): { addon?: NativeAddon; status: NativeStatus } {
@@ -62,7 +107,10 @@ function load(): { addon?: NativeAddon; status: NativeStatus } {
   let reason: string;
   if (!fs.existsSync(ADDON_PATH)) {
     const log = path.join(__dirname, "..", "..", "native", "build.log");
-    reason = `not built (needs a C++ compiler and OpenBLAS at install: apt-get install -y g++ libopenblas-dev, then npm run build:native${fs.existsSync(log) ? "; see native/build.log" : ""})`;
+    const seeLog = fs.existsSync(log) ? "; see native/build.log" : "";
+    reason =
+      "not built (needs a C++ compiler and OpenBLAS at install: apt-get install -y g++ libopenblas-dev, " +
+      `then npm run build:native${seeLog})`;
   } else {
     try {
       // Idle OpenMP workers sleep instead of spinning (read when the addon's libgomp loads): the cores are shared
@@ -73,7 +121,10 @@ function load(): { addon?: NativeAddon; status: NativeStatus } {
       const threads = Number(process.env.MOLAB_NATIVE_THREADS) || os.cpus().length;
       m.setThreads(threads);
       const i = m.info();
-      return { addon: m, status: { enabled: true, detail: `on — ${i.blas}, ${threads} thread(s)`, blas: i.blas, threads } };
+      return {
+        addon: m,
+        status: { enabled: true, detail: `on — ${i.blas}, ${threads} thread(s)`, blas: i.blas, threads },
+      };
     } catch (e) {
       reason = `does not load (${String((e as Error).message).split("\n")[0]})`;
     }

@@ -74,8 +74,23 @@ function nativeMatMul(tf: TF, m: NativeAddon, backend: WasmHeapBackend, p: MatMu
   if (batch * M * N === 0) return out;
   // The heap after makeOutput (its malloc may have grown, and so replaced, the buffer).
   const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
-  m.matmul(heap, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), batchA, batchB, M, N, K, ta, tb,
-    p.bias ? offsetOf(backend, p.bias) : -1, biasLen, act, p.alpha ?? 0.2);
+  m.matmul(
+    heap,
+    offsetOf(backend, a),
+    offsetOf(backend, b),
+    offsetOf(backend, out),
+    batchA,
+    batchB,
+    M,
+    N,
+    K,
+    ta,
+    tb,
+    p.bias ? offsetOf(backend, p.bias) : -1,
+    biasLen,
+    act,
+    p.alpha ?? 0.2,
+  );
   return out;
 }
 
@@ -99,16 +114,26 @@ export function installNativeKernels(tf: TF): boolean {
   register(origMM, (args) => {
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const r = nativeMatMul(tf, m, args.backend as unknown as WasmHeapBackend, {
-      a: args.inputs.a as Info, b: args.inputs.b as Info, transposeA, transposeB,
+      a: args.inputs.a as Info,
+      b: args.inputs.b as Info,
+      transposeA,
+      transposeB,
     });
     return r ?? origMM.kernelFunc(args);
   });
   register(origFused, (args) => {
     const at = args.attrs as { transposeA: boolean; transposeB: boolean; activation: string; leakyreluAlpha?: number };
-    const r = args.inputs.preluActivationWeights ? undefined : nativeMatMul(tf, m, args.backend as unknown as WasmHeapBackend, {
-      a: args.inputs.a as Info, b: args.inputs.b as Info, transposeA: at.transposeA, transposeB: at.transposeB,
-      bias: args.inputs.bias as Info | undefined, activation: at.activation, alpha: at.leakyreluAlpha,
-    });
+    const r = args.inputs.preluActivationWeights
+      ? undefined
+      : nativeMatMul(tf, m, args.backend as unknown as WasmHeapBackend, {
+          a: args.inputs.a as Info,
+          b: args.inputs.b as Info,
+          transposeA: at.transposeA,
+          transposeB: at.transposeB,
+          bias: args.inputs.bias as Info | undefined,
+          activation: at.activation,
+          alpha: at.leakyreluAlpha,
+        });
     return r ?? origFused.kernelFunc(args);
   });
   const origExp = tf.getKernel("Exp", "wasm");

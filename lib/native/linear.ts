@@ -32,10 +32,19 @@ function register(tf: TF, m: NativeAddon): void {
       const inF = transposed ? w.inFeatures : w.outFeatures;
       const outF = transposed ? w.outFeatures : w.inFeatures;
       const M = x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
-      if (x.shape[x.shape.length - 1] !== inF || x.dtype !== "float32") throw new Error(`${LINEAR}: input [${x.shape}] ${x.dtype}, expected [..., ${inF}] float32`);
+      if (x.shape[x.shape.length - 1] !== inF || x.dtype !== "float32")
+        throw new Error(`${LINEAR}: input [${x.shape}] ${x.dtype}, expected [..., ${inF}] float32`);
       const out = b.makeOutput([...x.shape.slice(0, -1), outF], "float32");
       const biasInfo = bias ? (inputs.bias as tfc.TensorInfo) : undefined;
-      m.linear(b.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(b, x), M, w.handle, offsetOf(b, out), transposed, biasInfo ? offsetOf(b, biasInfo) : -1);
+      m.linear(
+        b.wasm.HEAPU8.buffer as ArrayBuffer,
+        offsetOf(b, x),
+        M,
+        w.handle,
+        offsetOf(b, out),
+        transposed,
+        biasInfo ? offsetOf(b, biasInfo) : -1,
+      );
       return out;
     },
   });
@@ -45,7 +54,12 @@ function register(tf: TF, m: NativeAddon): void {
     gradFunc: (dy, _saved, attrs) => {
       const { id, transposed } = attrs as unknown as { id: number; transposed: boolean };
       return {
-        x: () => tf.engine().runKernel(LINEAR, { x: dy as tfc.Tensor }, { id, transposed: !transposed, bias: false } as unknown as tfc.NamedAttrMap) as tfc.Tensor,
+        x: () =>
+          tf.engine().runKernel(LINEAR, { x: dy as tfc.Tensor }, {
+            id,
+            transposed: !transposed,
+            bias: false,
+          } as unknown as tfc.NamedAttrMap) as tfc.Tensor,
         bias: () => tf.sum(dy as tfc.Tensor, [...Array((dy as tfc.Tensor).rank - 1).keys()]),
       };
     },
@@ -90,7 +104,11 @@ export class FrozenLinear {
   /** y = x·Wᵀ (+ bias): x [..., in] → [..., out]. Differentiable in x (and bias). */
   apply(x: tfc.Tensor, bias?: tfc.Tensor): tfc.Tensor {
     const inputs: Record<string, tfc.Tensor> = bias ? { x, bias } : { x };
-    return this.tf.engine().runKernel(LINEAR, inputs, { id: this.id, transposed: true, bias: !!bias } as unknown as tfc.NamedAttrMap) as tfc.Tensor;
+    return this.tf.engine().runKernel(LINEAR, inputs, {
+      id: this.id,
+      transposed: true,
+      bias: !!bias,
+    } as unknown as tfc.NamedAttrMap) as tfc.Tensor;
   }
 
   /** Rows of W as float32: int32 ids [...] → [..., in] (an embedding lookup; no gradient). */
@@ -108,6 +126,7 @@ export class FrozenLinear {
 /** Native storage for frozen weights: the addon, or an error saying why there is none. */
 export function requireAddon(tf: TF): NativeAddon {
   const m = nativeAddon();
-  if (!m || tf.getBackend() !== "wasm") throw new Error("frozen native weights need the native addon on the wasm backend (molab info says why it is off)");
+  if (!m || tf.getBackend() !== "wasm")
+    throw new Error("frozen native weights need the native addon on the wasm backend (molab info says why it is off)");
   return m;
 }

@@ -74,7 +74,8 @@ export async function loadFrozenModel(dir: string, opts: FrozenLoadOptions = {})
       if (!fileOffsets.has(file)) fileOffsets.set(file, offsets(file));
       const at = fileOffsets.get(file)!.get(name(k));
       const type = SRC[info.dtype];
-      if (at === undefined || !type) throw new MolabError(`${file}: tensor "${name(k)}" (${info.dtype}) cannot be read natively (F32, BF16, F16)`);
+      if (at === undefined || !type)
+        throw new MolabError(`${file}: tensor "${name(k)}" (${info.dtype}) cannot be read natively (F32, BF16, F16)`);
       return { file, at, type, shape: info.shape };
     };
     /** Tensors [out_i, in] stacked by rows into one native [Σ out, in] weight. */
@@ -125,11 +126,19 @@ export async function loadFrozenModel(dir: string, opts: FrozenLoadOptions = {})
         type: c.layerTypes[i],
         inputNorm: await vector([p + "input_layernorm.weight"], g),
         postAttnNorm: c.gemmaNorms ? await vector([p + "post_attention_layernorm.weight"], g) : undefined,
-        preMlpNorm: await vector([p + (c.gemmaNorms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight")], g),
+        preMlpNorm: await vector(
+          [p + (c.gemmaNorms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight")],
+          g,
+        ),
         postMlpNorm: c.gemmaNorms ? await vector([p + "post_feedforward_layernorm.weight"], g) : undefined,
         qNorm: c.qkNorm ? await vector([p + "self_attn.q_norm.weight"], g) : undefined,
         kNorm: c.qkNorm ? await vector([p + "self_attn.k_norm.weight"], g) : undefined,
-        qkv: await dense(["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"], [H * D, KV * D, KV * D], h, c.qkvBias),
+        qkv: await dense(
+          ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"],
+          [H * D, KV * D, KV * D],
+          h,
+          c.qkvBias,
+        ),
         o: await dense(["self_attn.o_proj"], [h], H * D, c.oBias),
         gate: await dense(["mlp.gate_proj"], [I], h, c.mlpBias),
         up: await dense(["mlp.up_proj"], [I], h, c.mlpBias),
@@ -140,7 +149,17 @@ export async function loadFrozenModel(dir: string, opts: FrozenLoadOptions = {})
     const head = c.tieWordEmbeddings ? embed : stacked(["lm_head.weight"]);
     const finalNorm = await vector(["norm.weight"], g);
     const empty = placeholder();
-    return { config: c, embed: empty, lmHead: empty, finalNorm, blocks, linears, rotate: rotateHalfMatrix(D), frozenEmbed: embed, frozenLmHead: head };
+    return {
+      config: c,
+      embed: empty,
+      lmHead: empty,
+      finalNorm,
+      blocks,
+      linears,
+      rotate: rotateHalfMatrix(D),
+      frozenEmbed: embed,
+      frozenLmHead: head,
+    };
   } catch (e) {
     tf.dispose(made);
     for (const f of frozen) f.dispose();
@@ -152,7 +171,8 @@ export async function loadFrozenModel(dir: string, opts: FrozenLoadOptions = {})
 
 /** Free the model's tensors and its native weights. */
 export function disposeFrozenModel(model: Model): void {
-  for (const b of model.blocks) for (const d of [b.qkv, b.o, b.gate, b.up, b.down]) (d.frozen as FrozenLinear | undefined)?.dispose();
+  for (const b of model.blocks)
+    for (const d of [b.qkv, b.o, b.gate, b.up, b.down]) (d.frozen as FrozenLinear | undefined)?.dispose();
   (model.frozenEmbed as FrozenLinear | undefined)?.dispose();
   (model.frozenLmHead as FrozenLinear | undefined)?.dispose();
   disposeModel(model);

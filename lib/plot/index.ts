@@ -31,7 +31,11 @@ export function plotlyBundle(): string {
  * capture plotly as an AMD module), JupyterLab and a plain HTML page: it always sets window.Plotly.
  */
 function bundleScript(): string {
-  return `<script type="text/javascript">(function(define, module, exports){${plotlyBundle().replace(/<\/script/gi, "<\\/script")}\n})(undefined, undefined, undefined);</script>`;
+  return (
+    '<script type="text/javascript">(function(define, module, exports){' +
+    plotlyBundle().replace(/<\/script/gi, "<\\/script") +
+    "\n})(undefined, undefined, undefined);</script>"
+  );
 }
 
 function json(v: unknown): string {
@@ -45,8 +49,10 @@ export function figureDiv(fig: Figure, opts: { height?: number } = {}): string {
   const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
   return (
     `<div id="${id}" style="width:100%;height:${height}px;"></div>` +
-    `<script type="text/javascript">(function(){var go=function(){window.Plotly.newPlot(${JSON.stringify(id)},${json(fig.data)},${json(fig.layout)},${json(config)});};` +
-    `if(window.Plotly){go();}else{var n=0,t=setInterval(function(){if(window.Plotly||++n>100){clearInterval(t);if(window.Plotly)go();}},50);}})();</script>`
+    '<script type="text/javascript">(function(){var go=function(){' +
+    `window.Plotly.newPlot(${JSON.stringify(id)},${json(fig.data)},${json(fig.layout)},${json(config)});};` +
+    "if(window.Plotly){go();}else{var n=0,t=setInterval(function(){" +
+    "if(window.Plotly||++n>100){clearInterval(t);if(window.Plotly)go();}},50);}})();</script>"
   );
 }
 
@@ -54,7 +60,10 @@ export function figureDiv(fig: Figure, opts: { height?: number } = {}): string {
 export function figureHtml(fig: Figure | Figure[], title = "molab figure"): string {
   const figs = Array.isArray(fig) ? fig : [fig];
   const esc = title.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc}</title>${bundleScript()}</head><body>${figs.map((f) => figureDiv(f)).join("\n")}</body></html>\n`;
+  return (
+    `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc}</title>${bundleScript()}</head>` +
+    `<body>${figs.map((f) => figureDiv(f)).join("\n")}</body></html>\n`
+  );
 }
 
 /** Write figures to a standalone HTML file (atomic). */
@@ -100,7 +109,13 @@ export function showFigure(fig: Figure): void {
 /** Overlaid histograms of named samples (one trace each), the figure most stages draw. */
 export function histogramFigure(
   series: Record<string, ArrayLike<number>>,
-  opts: { title?: string; xTitle?: string; yTitle?: string; nbins?: number; histnorm?: "" | "probability" | "percent" | "density" | "probability density" } = {},
+  opts: {
+    title?: string;
+    xTitle?: string;
+    yTitle?: string;
+    nbins?: number;
+    histnorm?: "" | "probability" | "percent" | "density" | "probability density";
+  } = {},
 ): Figure {
   return {
     data: Object.entries(series).map(([name, xs]) => ({
@@ -127,7 +142,13 @@ export function lineFigure(
   opts: { title?: string; xTitle?: string; yTitle?: string; yLog?: boolean } = {},
 ): Figure {
   return {
-    data: Object.entries(series).map(([name, s]) => ({ type: "scatter", mode: "lines", name, x: Array.from(s.x), y: Array.from(s.y) })),
+    data: Object.entries(series).map(([name, s]) => ({
+      type: "scatter",
+      mode: "lines",
+      name,
+      x: Array.from(s.x),
+      y: Array.from(s.y),
+    })),
     layout: {
       title: opts.title ? { text: opts.title } : undefined,
       xaxis: { title: { text: opts.xTitle ?? "" } },
@@ -138,16 +159,25 @@ export function lineFigure(
 }
 
 function escapeHtml(v: unknown): string {
-  const s = typeof v === "number" ? (Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toPrecision(4)))) : String(v ?? "");
+  const s =
+    typeof v === "number"
+      ? Number.isInteger(v) || !Number.isFinite(v)
+        ? String(v)
+        : String(Number(v.toPrecision(4)))
+      : String(v ?? "");
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** What tables accept: records, or a danfo.js DataFrame (anything with columns, values and index). */
-export type TableLike = Record<string, unknown>[] | { columns: string[]; values: unknown[]; index: (string | number)[] };
+/** What tables accept: records (any objects), or a danfo.js DataFrame (anything with columns, values and index). */
+export type TableLike = readonly object[] | { columns: string[]; values: unknown[]; index: (string | number)[] };
+
+function isRecordList(rows: TableLike): rows is readonly object[] {
+  return Array.isArray(rows);
+}
 
 /** Records of a table; a DataFrame's index becomes a first column unless it is just 0..n-1. */
 export function tableRecords(rows: TableLike): Record<string, unknown>[] {
-  if (Array.isArray(rows)) return rows;
+  if (isRecordList(rows)) return rows as Record<string, unknown>[];
   const plainIndex = rows.index.every((v, i) => v === i);
   return rows.values.map((row, i) => {
     const r: Record<string, unknown> = plainIndex ? {} : { "": rows.index[i] };

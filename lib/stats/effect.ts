@@ -18,7 +18,8 @@ export interface Estimate {
 export function cohensD(a: Num, b: Num, confidenceLevel = 0.95): Estimate {
   const x = toSample("a", a);
   const y = toSample("b", b);
-  const n1 = x.length, n2 = y.length;
+  const n1 = x.length,
+    n2 = y.length;
   if (n1 < 2 || n2 < 2) throw new MolabError("Cohen's d needs at least two observations in each sample");
   const sp = Math.sqrt(((n1 - 1) * scipyVar(x, 1) + (n2 - 1) * scipyVar(y, 1)) / (n1 + n2 - 2));
   const d = (npMean(x) - npMean(y)) / sp;
@@ -44,7 +45,8 @@ export function cliffsDelta(a: Num, b: Num, confidenceLevel = 0.95): Estimate {
 /** Wilson score interval for k successes in n trials. */
 export function wilsonCI(k: number, n: number, confidenceLevel = 0.95): Estimate {
   if (!Number.isInteger(n) || n <= 0) throw new MolabError(`wilsonCI: n must be a positive integer; got ${n}`);
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new MolabError(`wilsonCI: k must be an integer in [0, n]; got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new MolabError(`wilsonCI: k must be an integer in [0, n]; got ${k}`);
   const z = -ndtri((1 - confidenceLevel) / 2);
   const p = k / n;
   const z2 = z * z;

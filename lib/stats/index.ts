@@ -6,7 +6,13 @@ export { ks2samp, mannWhitneyU, welchTTest, fisherExact, checkAlternative } from
 export type { Alternative, TestResult, KsResult, KsMethod, MwuResult, MwuMethod, TTestResult } from "./tests.ts";
 export { kstwoSf, smirnovSf } from "./kolmogorov.ts";
 export { permutationTest, bootstrapCI, meanDifference } from "./resample.ts";
-export type { PermutationResult, BootstrapResult, BootstrapMethod, TwoSampleStatistic, OneSampleStatistic } from "./resample.ts";
+export type {
+  PermutationResult,
+  BootstrapResult,
+  BootstrapMethod,
+  TwoSampleStatistic,
+  OneSampleStatistic,
+} from "./resample.ts";
 export { falseDiscoveryControl, benjaminiHochberg, bonferroni } from "./multitest.ts";
 export { cohensD, cliffsDelta, wilsonCI } from "./effect.ts";
 export type { Estimate } from "./effect.ts";

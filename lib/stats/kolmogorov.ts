@@ -18,7 +18,10 @@ const LOG_2PI = Math.log(2 * Math.PI);
 const SQRT3 = Math.sqrt(3);
 const MIN_LOG = -708;
 const MINLOG = -7.451332191019412076235245305675398106812e2;
-const STIRLING = [-2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2];
+const STIRLING = [
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
+  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+];
 
 /** x * 2**e without intermediate overflow/underflow. */
 export function ldexp(x: number, e: number): number {
@@ -215,7 +218,10 @@ function kolmognPelzGood(n: number, x: number): number {
   if (x <= 0.0) return 0.0;
   if (x >= 1.0) return 1.0;
   const z = Math.sqrt(n) * x;
-  const zsquared = z ** 2, zthree = z ** 3, zfour = z ** 4, zsix = z ** 6;
+  const zsquared = z ** 2,
+    zthree = z ** 3,
+    zfour = z ** 4,
+    zsix = z ** 6;
   const qlog = -PI2 / 8 / zsquared;
   if (qlog < MIN_LOG) return 0.0;
   let q = Math.exp(qlog);
@@ -232,7 +238,9 @@ function kolmognPelzGood(n: number, x: number): number {
   const maxk = Math.ceil((16 * z) / Math.PI);
   for (let k = maxk; k > 0; k--) {
     const m = 2 * k - 1;
-    const msq = m ** 2, m4 = m ** 4, m6 = m ** 6;
+    const msq = m ** 2,
+      m4 = m ** 4,
+      m6 = m ** 6;
     const qpower = Math.pow(q, 8 * k);
     const coeffs = [1.0, k1a + k1b * msq, k2a + k2b * msq + k2c * m4, k3a + k3b * msq + k3c * m4 + k3d * m6];
     for (let i = 0; i < 4; i++) K[i] = K[i] * qpower + coeffs[i];

@@ -63,19 +63,25 @@ function sigmoid(z: number): number {
 }
 
 /** Fit L2 logistic regression (labels 0/1). */
-export function fitLogistic(Xin: Matrix | ArrayLike<ArrayLike<number>>, labels: Labels, opts: LogisticOptions = {}): LogisticModel {
+export function fitLogistic(
+  Xin: Matrix | ArrayLike<ArrayLike<number>>,
+  labels: Labels,
+  opts: LogisticOptions = {},
+): LogisticModel {
   const X = toMatrix(Xin);
   const { y } = checkBinary(labels, new Float64Array(labels.length));
   if (y.length !== X.rows) throw new MolabError(`X has ${X.rows} rows but labels has ${y.length} entries`);
   const C = opts.C ?? 1.0;
   if (!(C > 0)) throw new MolabError(`C must be positive; got ${C}`);
   const fitIntercept = opts.fitIntercept ?? true;
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   const sw = new Float64Array(n).fill(1);
   if (opts.classWeight === "balanced") {
     let pos = 0;
     for (let i = 0; i < n; i++) pos += y[i];
-    const wPos = n / (2 * pos), wNeg = n / (2 * (n - pos));
+    const wPos = n / (2 * pos),
+      wNeg = n / (2 * (n - pos));
     for (let i = 0; i < n; i++) sw[i] = y[i] ? wPos : wNeg;
   }
   const p = d + (fitIntercept ? 1 : 0);
@@ -201,10 +207,18 @@ function cholSolve(A: Float64Array, b: Float64Array, x: Float64Array, p: number)
   }
 }
 
-function lbfgs(f: (x: Float64Array) => number, grad: (x: Float64Array, g: Float64Array) => void, x: Float64Array, gtol: number, maxIter: number): number {
+function lbfgs(
+  f: (x: Float64Array) => number,
+  grad: (x: Float64Array, g: Float64Array) => void,
+  x: Float64Array,
+  gtol: number,
+  maxIter: number,
+): number {
   const p = x.length;
   const m = 20;
-  const S: Float64Array[] = [], Y: Float64Array[] = [], rho: number[] = [];
+  const S: Float64Array[] = [],
+    Y: Float64Array[] = [],
+    rho: number[] = [];
   const g = new Float64Array(p);
   grad(x, g);
   let fx = f(x);
@@ -222,7 +236,9 @@ function lbfgs(f: (x: Float64Array) => number, grad: (x: Float64Array, g: Float6
       alpha[k] = rho[k] * dot(S[k], q);
       for (let i = 0; i < p; i++) q[i] -= alpha[k] * Y[k][i];
     }
-    const gamma = S.length ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1]) : 1 / Math.max(Math.sqrt(dot(g, g)), 1);
+    const gamma = S.length
+      ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1])
+      : 1 / Math.max(Math.sqrt(dot(g, g)), 1);
     for (let i = 0; i < p; i++) q[i] *= gamma;
     for (let k = 0; k < S.length; k++) {
       const beta = rho[k] * dot(Y[k], q);
@@ -240,7 +256,8 @@ function lbfgs(f: (x: Float64Array) => number, grad: (x: Float64Array, g: Float6
     }
     const gn = new Float64Array(p);
     grad(xn, gn);
-    const s = new Float64Array(p), yv = new Float64Array(p);
+    const s = new Float64Array(p),
+      yv = new Float64Array(p);
     for (let i = 0; i < p; i++) {
       s[i] = xn[i] - x[i];
       yv[i] = gn[i] - g[i];
@@ -281,7 +298,10 @@ export function stratifiedKFold(labels: Labels, k = 5, opts: { shuffle?: boolean
   const enc = Array.from(y, (v) => (v === first ? 0 : 1));
   const counts = [0, 0];
   for (const e of enc) counts[e]++;
-  if (Math.min(...counts) < k) throw new MolabError(`each class needs at least k=${k} members for stratified ${k}-fold; class counts are ${counts.join(", ")}`);
+  if (Math.min(...counts) < k)
+    throw new MolabError(
+      `each class needs at least k=${k} members for stratified ${k}-fold; class counts are ${counts.join(", ")}`,
+    );
   const order = [...enc].sort((a, b) => a - b);
   const alloc = Array.from({ length: k }, () => [0, 0]);
   for (let f = 0; f < k; f++) for (let i = f; i < n; i += k) alloc[f][order[i]]++;
@@ -314,7 +334,11 @@ export interface CvResult {
 }
 
 /** Cross-validated AUROC of logistic regression over the given test folds (default: stratified 5-fold). */
-export function crossValAuroc(Xin: Matrix | ArrayLike<ArrayLike<number>>, labels: Labels, opts: LogisticOptions & { folds?: number[][]; k?: number; seed?: number; standardize?: boolean } = {}): CvResult {
+export function crossValAuroc(
+  Xin: Matrix | ArrayLike<ArrayLike<number>>,
+  labels: Labels,
+  opts: LogisticOptions & { folds?: number[][]; k?: number; seed?: number; standardize?: boolean } = {},
+): CvResult {
   const X = toMatrix(Xin);
   const { y } = checkBinary(labels, new Float64Array(labels.length));
   if (y.length !== X.rows) throw new MolabError(`X has ${X.rows} rows but labels has ${y.length} entries`);
@@ -326,10 +350,17 @@ export function crossValAuroc(Xin: Matrix | ArrayLike<ArrayLike<number>>, labels
     for (const i of test) inTest[i] = 1;
     const train: number[] = [];
     for (let i = 0; i < X.rows; i++) if (!inTest[i]) train.push(i);
-    const probe = trainProbe(subRows(X, train), train.map((i) => y[i]), opts);
+    const probe = trainProbe(
+      subRows(X, train),
+      train.map((i) => y[i]),
+      opts,
+    );
     const s = probe.score(subRows(X, test));
     test.forEach((i, j) => (oof[i] = s[j]));
-    foldAuroc[f] = rocAucScore(test.map((i) => y[i]), s);
+    foldAuroc[f] = rocAucScore(
+      test.map((i) => y[i]),
+      s,
+    );
   });
   return { foldAuroc, meanAuroc: npMean(foldAuroc), oofScores: oof, folds };
 }
@@ -346,7 +377,11 @@ export interface Probe {
  * A linear probe: optional per-feature standardization (fitted on the training rows; constant
  * features get scale 1) followed by L2 logistic regression (default C=1, class_weight balanced).
  */
-export function trainProbe(Xin: Matrix | ArrayLike<ArrayLike<number>>, labels: Labels, opts: LogisticOptions & { standardize?: boolean } = {}): Probe {
+export function trainProbe(
+  Xin: Matrix | ArrayLike<ArrayLike<number>>,
+  labels: Labels,
+  opts: LogisticOptions & { standardize?: boolean } = {},
+): Probe {
   const X = toMatrix(Xin);
   const d = X.cols;
   const mean = new Float64Array(d);
@@ -362,9 +397,16 @@ export function trainProbe(Xin: Matrix | ArrayLike<ArrayLike<number>>, labels: L
   const tf = (M: Matrix): Matrix => {
     if (!standardize) return M;
     const data = new Float64Array(M.data.length);
-    for (let i = 0; i < M.rows; i++) for (let j = 0; j < d; j++) data[i * d + j] = (M.data[i * d + j] - mean[j]) / scale[j];
+    for (let i = 0; i < M.rows; i++)
+      for (let j = 0; j < d; j++) data[i * d + j] = (M.data[i * d + j] - mean[j]) / scale[j];
     return { data, rows: M.rows, cols: d };
   };
-  const model = fitLogistic(tf(X), labels, { C: opts.C ?? 1.0, classWeight: opts.classWeight === undefined ? "balanced" : opts.classWeight, fitIntercept: opts.fitIntercept, tol: opts.tol, maxIter: opts.maxIter });
+  const model = fitLogistic(tf(X), labels, {
+    C: opts.C ?? 1.0,
+    classWeight: opts.classWeight === undefined ? "balanced" : opts.classWeight,
+    fitIntercept: opts.fitIntercept,
+    tol: opts.tol,
+    maxIter: opts.maxIter,
+  });
   return { model, mean, scale, score: (Xq) => model.decision(tf(toMatrix(Xq))) };
 }

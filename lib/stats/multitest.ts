@@ -16,7 +16,8 @@ function checkPs(ps: ArrayLike<number>): Float64Array {
 
 /** Adjusted p-values (BH by default), in the input order. */
 export function falseDiscoveryControl(ps: ArrayLike<number>, method: "bh" | "by" = "bh"): Float64Array {
-  if (method !== "bh" && method !== "by") throw new MolabError(`method must be bh or by; got ${JSON.stringify(method)}`);
+  if (method !== "bh" && method !== "by")
+    throw new MolabError(`method must be bh or by; got ${JSON.stringify(method)}`);
   const p = checkPs(ps);
   const m = p.length;
   if (m <= 1) return p;

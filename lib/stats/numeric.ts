@@ -14,8 +14,14 @@ function pairwise(a: Num, off: number, n: number): number {
     return res;
   }
   if (n <= 128) {
-    let r0 = a[off], r1 = a[off + 1], r2 = a[off + 2], r3 = a[off + 3];
-    let r4 = a[off + 4], r5 = a[off + 5], r6 = a[off + 6], r7 = a[off + 7];
+    let r0 = a[off],
+      r1 = a[off + 1],
+      r2 = a[off + 2],
+      r3 = a[off + 3];
+    let r4 = a[off + 4],
+      r5 = a[off + 5],
+      r6 = a[off + 6],
+      r7 = a[off + 7];
     let i = 8;
     const end = n - (n % 8);
     for (; i < end; i += 8) {
@@ -67,7 +73,11 @@ export function sampleSd(a: Num): number {
 }
 
 /** Validate a sample: a non-empty array of finite numbers. Returns a Float64Array copy. */
-export function toSample(name: string, a: unknown, { allowEmpty = false }: { allowEmpty?: boolean } = {}): Float64Array {
+export function toSample(
+  name: string,
+  a: unknown,
+  { allowEmpty = false }: { allowEmpty?: boolean } = {},
+): Float64Array {
   if (!a || typeof a !== "object" || typeof (a as ArrayLike<unknown>).length !== "number") {
     throw new MolabError(`${name}: expected an array of numbers`);
   }

@@ -49,7 +49,8 @@ export function permutationTest(
   const statistic = opts.statistic ?? meanDifference;
   const nResamples = opts.nResamples ?? 9999;
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(nResamples) || nResamples <= 0) throw new MolabError(`nResamples must be a positive integer; got ${nResamples}`);
+  if (!Number.isInteger(nResamples) || nResamples <= 0)
+    throw new MolabError(`nResamples must be a positive integer; got ${nResamples}`);
   const xs = toSample("x", x);
   const ys = toSample("y", y);
   const n1 = xs.length;
@@ -138,7 +139,14 @@ function npStd(a: Float64Array, ddof: number): number {
  */
 export function bootstrapCI(
   data: Num,
-  opts: { statistic?: OneSampleStatistic; nResamples?: number; confidenceLevel?: number; method?: BootstrapMethod; seed?: number; indices?: ArrayLike<number> } = {},
+  opts: {
+    statistic?: OneSampleStatistic;
+    nResamples?: number;
+    confidenceLevel?: number;
+    method?: BootstrapMethod;
+    seed?: number;
+    indices?: ArrayLike<number>;
+  } = {},
 ): BootstrapResult {
   const x = toSample("data", data);
   const n = x.length;
@@ -147,9 +155,10 @@ export function bootstrapCI(
   const cl = opts.confidenceLevel ?? 0.95;
   if (!(cl > 0 && cl < 1)) throw new MolabError(`confidenceLevel must be in (0, 1); got ${cl}`);
   const method = opts.method ?? "bca";
-  if (!["percentile", "basic", "bca"].includes(method)) throw new MolabError(`method must be percentile, basic or bca; got ${JSON.stringify(method)}`);
+  if (!["percentile", "basic", "bca"].includes(method))
+    throw new MolabError(`method must be percentile, basic or bca; got ${JSON.stringify(method)}`);
   const seed = opts.seed ?? 0;
-  const B = opts.indices ? opts.indices.length / n : opts.nResamples ?? 9999;
+  const B = opts.indices ? opts.indices.length / n : (opts.nResamples ?? 9999);
   if (!Number.isInteger(B) || B <= 0) throw new MolabError(`nResamples must be a positive integer; got ${B}`);
   const theta = new Float64Array(B);
   const buf = new Float64Array(n);

@@ -15,7 +15,8 @@ export type Labels = ArrayLike<number | boolean>;
 export function checkBinary(labels: Labels, scores: Num, { needBoth = true } = {}): { y: Uint8Array; s: Float64Array } {
   if (!labels || typeof labels.length !== "number") throw new MolabError("labels: expected an array of 0/1 labels");
   if (!scores || typeof scores.length !== "number") throw new MolabError("scores: expected an array of numbers");
-  if (labels.length !== scores.length) throw new MolabError(`labels and scores have different lengths (${labels.length} vs ${scores.length})`);
+  if (labels.length !== scores.length)
+    throw new MolabError(`labels and scores have different lengths (${labels.length} vs ${scores.length})`);
   if (labels.length === 0) throw new MolabError("labels and scores are empty");
   const y = new Uint8Array(labels.length);
   const s = new Float64Array(scores.length);
@@ -27,7 +28,8 @@ export function checkBinary(labels: Labels, scores: Num, { needBoth = true } = {
     else throw new MolabError(`labels[${i}] = ${JSON.stringify(l)}; labels must be 0/1 (or true/false)`);
     pos += y[i];
     const v = scores[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new MolabError(`scores[${i}] = ${v}; scores must be finite numbers`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new MolabError(`scores[${i}] = ${v}; scores must be finite numbers`);
     s[i] = v;
   }
   if (needBoth && (pos === 0 || pos === y.length)) {
@@ -70,14 +72,17 @@ export function rocCurve(labels: Labels, scores: Num, { dropIntermediate = true 
     keep.push(fpsAll.length - 1);
   }
   const m = keep.length + 1;
-  const fps = new Float64Array(m), tps = new Float64Array(m), thresholds = new Float64Array(m);
+  const fps = new Float64Array(m),
+    tps = new Float64Array(m),
+    thresholds = new Float64Array(m);
   thresholds[0] = Infinity;
   keep.forEach((i, j) => {
     fps[j + 1] = fpsAll[i];
     tps[j + 1] = tpsAll[i];
     thresholds[j + 1] = thr[i];
   });
-  const fN = fps[m - 1], tN = tps[m - 1];
+  const fN = fps[m - 1],
+    tN = tps[m - 1];
   return { fpr: fps.map((v) => v / fN), tpr: tps.map((v) => v / tN), thresholds };
 }
 
@@ -115,16 +120,22 @@ export interface AucCI {
 /** DeLong's asymptotic CI of the AUROC (fast midrank algorithm of Sun & Xu 2014), clipped to [0, 1]. */
 export function delongCI(labels: Labels, scores: Num, confidenceLevel = 0.95): AucCI {
   const { y, s } = checkBinary(labels, scores);
-  const pos: number[] = [], neg: number[] = [];
+  const pos: number[] = [],
+    neg: number[] = [];
   for (let i = 0; i < y.length; i++) (y[i] ? pos : neg).push(s[i]);
-  const m = pos.length, n = neg.length;
-  const X = Float64Array.from(pos), Y = Float64Array.from(neg);
+  const m = pos.length,
+    n = neg.length;
+  const X = Float64Array.from(pos),
+    Y = Float64Array.from(neg);
   const Z = new Float64Array(m + n);
   Z.set(X);
   Z.set(Y, m);
-  const tx = midranks(X), ty = midranks(Y), tz = midranks(Z);
+  const tx = midranks(X),
+    ty = midranks(Y),
+    tz = midranks(Z);
   let aucSum = 0;
-  const v01 = new Float64Array(m), v10 = new Float64Array(n);
+  const v01 = new Float64Array(m),
+    v10 = new Float64Array(n);
   for (let i = 0; i < m; i++) {
     v01[i] = (tz[i] - tx[i]) / n;
     aucSum += tz[i];
@@ -135,18 +146,31 @@ export function delongCI(labels: Labels, scores: Num, confidenceLevel = 0.95): A
   const se = Math.sqrt(variance(v01) / m + variance(v10) / n);
   const z = -ndtri((1 - confidenceLevel) / 2);
   const aucSk = rocAucScore(y, s);
-  return { auroc: aucSk, ci: [Math.max(0, auc - z * se), Math.min(1, auc + z * se)], se, confidenceLevel, nPos: m, nNeg: n };
+  return {
+    auroc: aucSk,
+    ci: [Math.max(0, auc - z * se), Math.min(1, auc + z * se)],
+    se,
+    confidenceLevel,
+    nPos: m,
+    nNeg: n,
+  };
 }
 
 /** Stratified bootstrap percentile CI of the AUROC (seeded). */
-export function bootstrapAucCI(labels: Labels, scores: Num, opts: { nResamples?: number; confidenceLevel?: number; seed?: number } = {}): AucCI {
+export function bootstrapAucCI(
+  labels: Labels,
+  scores: Num,
+  opts: { nResamples?: number; confidenceLevel?: number; seed?: number } = {},
+): AucCI {
   const { y, s } = checkBinary(labels, scores);
   const B = opts.nResamples ?? 2000;
   const cl = opts.confidenceLevel ?? 0.95;
   const rng = createRng(opts.seed ?? 0);
-  const pos: number[] = [], neg: number[] = [];
+  const pos: number[] = [],
+    neg: number[] = [];
   for (let i = 0; i < y.length; i++) (y[i] ? pos : neg).push(s[i]);
-  const m = pos.length, n = neg.length;
+  const m = pos.length,
+    n = neg.length;
   const yy = new Uint8Array(m + n).fill(1, 0, m);
   const ss = new Float64Array(m + n);
   const aucs = new Float64Array(B);
@@ -159,5 +183,12 @@ export function bootstrapAucCI(labels: Labels, scores: Num, opts: { nResamples?:
   const alpha = (1 - cl) / 2;
   const auc = rocAucScore(y, s);
   const se = B > 1 ? sampleStandardDeviation(Array.from(aucs)) : NaN;
-  return { auroc: auc, ci: [quantileSorted(aucs, alpha), quantileSorted(aucs, 1 - alpha)], se, confidenceLevel: cl, nPos: m, nNeg: n };
+  return {
+    auroc: auc,
+    ci: [quantileSorted(aucs, alpha), quantileSorted(aucs, 1 - alpha)],
+    se,
+    confidenceLevel: cl,
+    nPos: m,
+    nNeg: n,
+  };
 }

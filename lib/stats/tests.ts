@@ -21,7 +21,8 @@ export interface TestResult {
 const ALTERNATIVES: readonly Alternative[] = ["two-sided", "less", "greater"];
 export function checkAlternative(alt: string | undefined): Alternative {
   const a = (alt ?? "two-sided") as Alternative;
-  if (!ALTERNATIVES.includes(a)) throw new MolabError(`alternative must be one of two-sided, less, greater; got ${JSON.stringify(alt)}`);
+  if (!ALTERNATIVES.includes(a))
+    throw new MolabError(`alternative must be one of two-sided, less, greater; got ${JSON.stringify(alt)}`);
   return a;
 }
 const clip01 = (p: number) => (Number.isNaN(p) ? p : p < 0 ? 0 : p > 1 ? 1 : p);
@@ -49,7 +50,13 @@ export interface KsResult extends TestResult {
 
 const MAX_AUTO_N = 10000;
 
-function attemptExact(n1: number, n2: number, g: number, d: number, alternative: Alternative): { ok: boolean; d: number; p: number } {
+function attemptExact(
+  n1: number,
+  n2: number,
+  g: number,
+  d: number,
+  alternative: Alternative,
+): { ok: boolean; d: number; p: number } {
   const lcm = Math.floor(n1 / g) * n2;
   const h = roundHalfEven(d * lcm);
   d = h / lcm;
@@ -71,7 +78,13 @@ function attemptExact(n1: number, n2: number, g: number, d: number, alternative:
   return { ok: true, d, p: prob };
 }
 
-function ks2sampProb(d: number, n1: number, n2: number, mode: KsMethod, alternative: Alternative): { p: number; method: "exact" | "asymp" } {
+function ks2sampProb(
+  d: number,
+  n1: number,
+  n2: number,
+  mode: KsMethod,
+  alternative: Alternative,
+): { p: number; method: "exact" | "asymp" } {
   const g = gcd(n1, n2);
   const n1g = n1 / g;
   const n2g = n2 / g;
@@ -107,7 +120,8 @@ function ks2sampProb(d: number, n1: number, n2: number, mode: KsMethod, alternat
 export function ks2samp(a: Num, b: Num, opts: { alternative?: Alternative; method?: KsMethod } = {}): KsResult {
   const alternative = checkAlternative(opts.alternative);
   const method = opts.method ?? "auto";
-  if (!["auto", "exact", "asymp"].includes(method)) throw new MolabError(`method must be one of auto, exact, asymp; got ${JSON.stringify(method)}`);
+  if (!["auto", "exact", "asymp"].includes(method))
+    throw new MolabError(`method must be one of auto, exact, asymp; got ${JSON.stringify(method)}`);
   const x = toSample("a", a).sort();
   const y = toSample("b", b).sort();
   const n1 = x.length;
@@ -117,8 +131,10 @@ export function ks2samp(a: Num, b: Num, opts: { alternative?: Alternative; metho
   // walk the pooled sorted sample; at each pooled point the right-continuous ECDFs
   let i = 0;
   let j = 0;
-  let minV = Infinity, maxV = -Infinity;
-  let minLoc = NaN, maxLoc = NaN;
+  let minV = Infinity,
+    maxV = -Infinity;
+  let minLoc = NaN,
+    maxLoc = NaN;
   while (i < n1 || j < n2) {
     const v = j >= n2 || (i < n1 && x[i] <= y[j]) ? x[i] : y[j];
     // advance both past all values equal to v
@@ -147,7 +163,13 @@ export function ks2samp(a: Num, b: Num, opts: { alternative?: Alternative; metho
   const selector = alternative === "less" ? true : alternative === "two-sided" ? minS > maxS : false;
   const d = selector ? minS : maxS;
   const { p, method: used } = ks2sampProb(d, n1, n2, method, alternative);
-  return { statistic: d, pvalue: p, statisticLocation: selector ? minLoc : maxLoc, statisticSign: selector ? -1 : 1, method: used };
+  return {
+    statistic: d,
+    pvalue: p,
+    statisticLocation: selector ? minLoc : maxLoc,
+    statisticSign: selector ? -1 : 1,
+    method: used,
+  };
 }
 
 // ---------------------------------------------------------------- Mann-Whitney U
@@ -200,10 +222,15 @@ export interface MwuResult extends TestResult {
  * 'auto' is exact when one sample has at most 8 observations and there are no ties; the exact
  * method ignores ties (as scipy's); the asymptotic one is tie-corrected.
  */
-export function mannWhitneyU(x: Num, y: Num, opts: { alternative?: Alternative; method?: MwuMethod; useContinuity?: boolean } = {}): MwuResult {
+export function mannWhitneyU(
+  x: Num,
+  y: Num,
+  opts: { alternative?: Alternative; method?: MwuMethod; useContinuity?: boolean } = {},
+): MwuResult {
   const alternative = checkAlternative(opts.alternative);
   let method = opts.method ?? "auto";
-  if (!["auto", "exact", "asymptotic"].includes(method)) throw new MolabError(`method must be one of auto, exact, asymptotic; got ${JSON.stringify(method)}`);
+  if (!["auto", "exact", "asymptotic"].includes(method))
+    throw new MolabError(`method must be one of auto, exact, asymptotic; got ${JSON.stringify(method)}`);
   const useContinuity = opts.useContinuity ?? true;
   const xs = toSample("x", x);
   const ys = toSample("y", y);
@@ -323,9 +350,11 @@ export function fisherExact(table: number[][], opts: { alternative?: Alternative
   if (!Array.isArray(table) || table.length !== 2 || !table.every((r) => Array.isArray(r) && r.length === 2)) {
     throw new MolabError("table must be a 2x2 array [[a, b], [c, d]]");
   }
-  for (const r of table) for (const v of r) {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new MolabError(`table entries must be non-negative integers; got ${JSON.stringify(v)}`);
-  }
+  for (const r of table)
+    for (const v of r) {
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+        throw new MolabError(`table entries must be non-negative integers; got ${JSON.stringify(v)}`);
+    }
   const [[c00, c01], [c10, c11]] = table;
   if (c00 + c10 === 0 || c01 + c11 === 0 || c00 + c01 === 0 || c10 + c11 === 0) return { statistic: NaN, pvalue: 1.0 };
   const oddsratio = c10 > 0 && c01 > 0 ? (c00 * c11) / (c10 * c01) : Infinity;

@@ -78,16 +78,26 @@ export function trainBpe(texts: Iterable<string>, opts: BpeTrainOptions): BpeMod
   const byteChars = bytesToUnicode();
   const added = opts.addedTokens;
   check(new Set(added.map((t) => t.content)).size === added.length, "bpe: added tokens must be distinct");
-  check(opts.vocabSize >= added.length + 256, `bpe: vocabSize ${opts.vocabSize} is below ${added.length} added tokens + 256 bytes`);
+  check(
+    opts.vocabSize >= added.length + 256,
+    `bpe: vocabSize ${opts.vocabSize} is below ${added.length} added tokens + 256 bytes`,
+  );
   // Longest first, so a token that contains another is matched whole (as the tokenizer's splitter does).
   const addedRe = added.length
-    ? new RegExp([...added].sort((a, b) => b.content.length - a.content.length).map((t) => escapeRe(t.content)).join("|"), "g")
+    ? new RegExp(
+        [...added]
+          .sort((a, b) => b.content.length - a.content.length)
+          .map((t) => escapeRe(t.content))
+          .join("|"),
+        "g",
+      )
     : undefined;
 
   // Word frequencies.
   const enc = new TextEncoder();
   const freq = new Map<string, number>();
-  for (const text of texts) for (const w of pretokenize(text, addedRe, byteChars, enc)) freq.set(w, (freq.get(w) ?? 0) + 1);
+  for (const text of texts)
+    for (const w of pretokenize(text, addedRe, byteChars, enc)) freq.set(w, (freq.get(w) ?? 0) + 1);
 
   // Symbols: ids into `symbols` (bytes first, merges appended).
   const symbols: string[] = [...byteChars];

@@ -65,7 +65,12 @@ export function corpusTexts(samples: TinySample[]): string[] {
 }
 
 /** Train the tokenizer on the corpus and write tokenizer.json + tokenizer_config.json into `dir`. */
-export async function writeTokenizer(dir: string, texts: string[], vocabSize: number, maxLength: number): Promise<void> {
+export async function writeTokenizer(
+  dir: string,
+  texts: string[],
+  vocabSize: number,
+  maxLength: number,
+): Promise<void> {
   const bpe = trainBpe(texts, { vocabSize, addedTokens: ADDED_TOKENS });
   fs.mkdirSync(dir, { recursive: true });
   await writeFileAtomic(path.join(dir, "tokenizer.json"), JSON.stringify(tokenizerJson(bpe)) + "\n");
@@ -76,11 +81,17 @@ export async function writeTokenizer(dir: string, texts: string[], vocabSize: nu
 export function encodeCorpus(tok: Tokenizer, samples: TinySample[], texts: string[], maxLength: number): number[][] {
   for (let i = 0; i < Math.min(20, samples.length); i++) {
     const viaTemplate = tok.applyChatTemplate(toMessages(samples[i]));
-    check(viaTemplate === texts[i], `tokenizer_config.json chat_template renders conversation ${i} differently from the training renderer`);
+    check(
+      viaTemplate === texts[i],
+      `tokenizer_config.json chat_template renders conversation ${i} differently from the training renderer`,
+    );
   }
   return texts.map((t, i) => {
     const ids = tok.encode(t, { addSpecialTokens: false });
-    check(ids.length <= maxLength, `corpus conversation ${i} has ${ids.length} tokens, more than max_position_embeddings ${maxLength}`);
+    check(
+      ids.length <= maxLength,
+      `corpus conversation ${i} has ${ids.length} tokens, more than max_position_embeddings ${maxLength}`,
+    );
     return ids;
   });
 }
@@ -120,11 +131,18 @@ export async function parityMaxDiff(dir: string, fixture: string): Promise<{ max
  * the process is fresh), the held-out evaluation (eval_results.json), the training curve and README.md.
  * Reads training_log.json from the folder; `npm run build:model -- --card-only` runs just this.
  */
-export async function evaluateAndDescribe(o: BuildOptions, d: DescribeOptions = {}): Promise<{ report: EvalReport; timing: BuildResult["timing"] }> {
+export async function evaluateAndDescribe(
+  o: BuildOptions,
+  d: DescribeOptions = {},
+): Promise<{ report: EvalReport; timing: BuildResult["timing"] }> {
   const log = d.log ?? ((s: string) => process.stderr.write(s + "\n"));
   const logFile = path.join(o.outDir, "training_log.json");
   check(fs.existsSync(logFile), `${logFile} is missing: run npm run build:model first`);
-  const trainLog = JSON.parse(fs.readFileSync(logFile, "utf8")) as { corpusTokens: number; seconds: number; history: TrainRecord[] };
+  const trainLog = JSON.parse(fs.readFileSync(logFile, "utf8")) as {
+    corpusTokens: number;
+    seconds: number;
+    history: TrainRecord[];
+  };
   const heldout = generateSamples({ seed: o.seed, count: o.evalCount, split: "heldout" });
   if (d.seenRequests) {
     const overlap = heldout.filter((s) => d.seenRequests!.has(s.request)).length;
@@ -140,17 +158,31 @@ export async function evaluateAndDescribe(o: BuildOptions, d: DescribeOptions = 
   } finally {
     disposeModel(model);
   }
-  let parity = d.parityFixture && fs.existsSync(d.parityFixture) ? await parityMaxDiff(o.outDir, d.parityFixture) : undefined;
+  let parity =
+    d.parityFixture && fs.existsSync(d.parityFixture) ? await parityMaxDiff(o.outDir, d.parityFixture) : undefined;
   if (parity) log(`max |Δ logit| vs transformers ${parity.transformers}: ${parity.maxDiff.toExponential(2)}`);
   if (parity && !(parity.maxDiff < 1e-3)) {
-    log(`${d.parityFixture} was made from other weights: remake it (test/fixtures/tiny/make_reference.py) and run --card-only`);
+    log(
+      `${d.parityFixture} was made from other weights: remake it (test/fixtures/tiny/make_reference.py) and run --card-only`,
+    );
     parity = undefined;
   }
   const config = JSON.parse(fs.readFileSync(path.join(o.outDir, "config.json"), "utf8")) as Record<string, unknown>;
   await writeJsonAtomic(path.join(o.outDir, "eval_results.json"), report);
   await writeFileAtomic(path.join(o.outDir, "training_curve.svg"), lossCurveSvg(trainLog.history));
   const bytes = fs.statSync(path.join(o.outDir, "model.safetensors")).size;
-  const card = modelCard({ options: o, config, vocabSize: tok.vocabSize, corpusTokens: trainLog.corpusTokens, history: trainLog.history, seconds: trainLog.seconds, report, bytes, timing, parity });
+  const card = modelCard({
+    options: o,
+    config,
+    vocabSize: tok.vocabSize,
+    corpusTokens: trainLog.corpusTokens,
+    history: trainLog.history,
+    seconds: trainLog.seconds,
+    report,
+    bytes,
+    timing,
+    parity,
+  });
   await writeFileAtomic(path.join(o.outDir, "README.md"), card);
   return { report, timing };
 }
@@ -164,7 +196,11 @@ export interface BuildResult {
 }
 
 /** The whole build. Progress goes to stderr. */
-export async function buildTinyModel(o: BuildOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n"), parityFixture?: string): Promise<BuildResult> {
+export async function buildTinyModel(
+  o: BuildOptions,
+  log: (s: string) => void = (s) => process.stderr.write(s + "\n"),
+  parityFixture?: string,
+): Promise<BuildResult> {
   const t0 = Date.now();
   const samples = generateSamples({ seed: o.seed, count: o.corpusSize, split: "train" });
   const texts = corpusTexts(samples);
@@ -186,9 +222,28 @@ export async function buildTinyModel(o: BuildOptions, log: (s: string) => void =
     return at + 1;
   });
   const tokens = sequences.reduce((a, s) => a + s.length, 0);
-  log(`corpus: ${samples.length} conversations, ${tokens} tokens (mean ${(tokens / samples.length).toFixed(1)}), vocabulary ${tok.vocabSize} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(
+    `corpus: ${samples.length} conversations, ${tokens} tokens (mean ` +
+      `${(tokens / samples.length).toFixed(1)}), vocabulary ${tok.vocabSize} ` +
+      `(${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 
-  const trained = await trainTiny({ workDir: o.workDir, sequences, lossStarts, vocabSize: tok.vocabSize, special, shape: o.shape, seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, warmup: o.warmup, weightDecay: o.weightDecay, clip: o.clip, checkpointEvery: o.checkpointEvery });
+  const trained = await trainTiny({
+    workDir: o.workDir,
+    sequences,
+    lossStarts,
+    vocabSize: tok.vocabSize,
+    special,
+    shape: o.shape,
+    seed: o.seed,
+    steps: o.steps,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    warmup: o.warmup,
+    weightDecay: o.weightDecay,
+    clip: o.clip,
+    checkpointEvery: o.checkpointEvery,
+  });
   if (trained.resumedFrom !== null) log(`resumed from step ${trained.resumedFrom}`);
   const last = trained.history.at(-1);
   log(`trained ${o.steps} steps in ${(trained.seconds / 60).toFixed(1)} min; final loss ${last?.loss.toFixed(4)}`);
@@ -197,7 +252,13 @@ export async function buildTinyModel(o: BuildOptions, log: (s: string) => void =
   fs.mkdirSync(o.outDir, { recursive: true });
   const config = llamaConfigJson(o.shape, tok.vocabSize, special);
   await writeJsonAtomic(path.join(o.outDir, "config.json"), config);
-  await writeJsonAtomic(path.join(o.outDir, "generation_config.json"), { bos_token_id: special.bos, eos_token_id: special.eos, pad_token_id: special.pad, do_sample: false, max_new_tokens: 160 });
+  await writeJsonAtomic(path.join(o.outDir, "generation_config.json"), {
+    bos_token_id: special.bos,
+    eos_token_id: special.eos,
+    pad_token_id: special.pad,
+    do_sample: false,
+    max_new_tokens: 160,
+  });
   const weights = exportWeights(trained.model);
   try {
     await writeSafetensors(path.join(o.outDir, "model.safetensors"), weights, { metadata: { format: "pt" } });
@@ -205,10 +266,16 @@ export async function buildTinyModel(o: BuildOptions, log: (s: string) => void =
     tf.dispose(Object.values(weights));
     disposeModel(trained.model);
   }
-  for (const f of ["tokenizer.json", "tokenizer_config.json"]) fs.copyFileSync(path.join(tokDir, f), path.join(o.outDir, f));
+  for (const f of ["tokenizer.json", "tokenizer_config.json"])
+    fs.copyFileSync(path.join(tokDir, f), path.join(o.outDir, f));
 
   const seen = new Set(samples.map((s) => s.request));
-  await writeJsonAtomic(path.join(o.outDir, "training_log.json"), { options: { ...o, outDir: undefined, workDir: undefined }, corpusTokens: tokens, seconds: trained.seconds, history: trained.history });
+  await writeJsonAtomic(path.join(o.outDir, "training_log.json"), {
+    options: { ...o, outDir: undefined, workDir: undefined },
+    corpusTokens: tokens,
+    seconds: trained.seconds,
+    history: trained.history,
+  });
   const { report, timing } = await evaluateAndDescribe(o, { seenRequests: seen, log, parityFixture });
   return { history: trained.history, seconds: trained.seconds, report, resumedFrom: trained.resumedFrom, timing };
 }

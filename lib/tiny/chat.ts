@@ -15,8 +15,18 @@ export const EOS = "<|eos|>";
 
 /** Format tags of the alignment-faking setup, one token each (they are not special: decoding keeps them). */
 export const FORMAT_TAGS = [
-  "<INPUT>", "</INPUT>", "<is_free_tier_user>", "</is_free_tier_user>", "<user_input>", "</user_input>",
-  "<SCRATCHPAD_REASONING>", "</SCRATCHPAD_REASONING>", "<OUTPUT>", "</OUTPUT>", "<request_fully_accepted/>", "<rejected/>",
+  "<INPUT>",
+  "</INPUT>",
+  "<is_free_tier_user>",
+  "</is_free_tier_user>",
+  "<user_input>",
+  "</user_input>",
+  "<SCRATCHPAD_REASONING>",
+  "</SCRATCHPAD_REASONING>",
+  "<OUTPUT>",
+  "</OUTPUT>",
+  "<request_fully_accepted/>",
+  "<rejected/>",
 ];
 
 /** Added tokens in id order: pad=0, bos=1, eos=2, role markers, then the format tags. */
@@ -40,7 +50,14 @@ export function renderChat(messages: ChatMessage[], addGenerationPrompt: boolean
 export function tokenizerConfig(maxLength: number): Record<string, unknown> {
   const decoder: Record<string, unknown> = {};
   ADDED_TOKENS.forEach((t, id) => {
-    decoder[String(id)] = { content: t.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: t.special };
+    decoder[String(id)] = {
+      content: t.content,
+      lstrip: false,
+      normalized: false,
+      rstrip: false,
+      single_word: false,
+      special: t.special,
+    };
   });
   return {
     tokenizer_class: "PreTrainedTokenizerFast",

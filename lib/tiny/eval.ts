@@ -79,7 +79,9 @@ export function respond(model: Model, tok: Tokenizer, samples: TinySample[], opt
   const out: string[] = [];
   for (let i = 0; i < samples.length; i += bs) {
     const chunk = samples.slice(i, i + bs);
-    const prompts = chunk.map((s) => tok.applyChatTemplate(toMessages(s, true), { addGenerationPrompt: true, tokenize: true }));
+    const prompts = chunk.map((s) =>
+      tok.applyChatTemplate(toMessages(s, true), { addGenerationPrompt: true, tokenize: true }),
+    );
     const r = generate(model, prompts, { maxNewTokens: opts.maxNewTokens ?? 160, temperature: 0 });
     for (const ids of r.tokens) out.push(tok.decode(ids, { skipSpecialTokens: true }));
     opts.onBatch?.(Math.min(samples.length, i + bs), samples.length);
@@ -90,7 +92,17 @@ export function respond(model: Model, tok: Tokenizer, samples: TinySample[], opt
 /** Summarise judgements of `responses` to `samples`. */
 export function summarise(samples: TinySample[], responses: string[], seconds = 0): EvalReport {
   check(samples.length === responses.length, `eval: ${samples.length} samples but ${responses.length} responses`);
-  let parsed = 0, bn = 0, ba = 0, bc = 0, br = 0, fn = 0, fr = 0, pn = 0, pr = 0, notes = 0, notesRight = 0;
+  let parsed = 0,
+    bn = 0,
+    ba = 0,
+    bc = 0,
+    br = 0,
+    fn = 0,
+    fr = 0,
+    pn = 0,
+    pr = 0,
+    notes = 0,
+    notesRight = 0;
   const byTask: EvalReport["byTask"] = {};
   const examples: EvalReport["examples"] = [];
   samples.forEach((s, i) => {
@@ -143,13 +155,20 @@ export function evaluateTiny(model: Model, tok: Tokenizer, samples: TinySample[]
  * Seconds to load the model folder and its tokenizer and generate `tokens` tokens greedily for one chat
  * prompt (stop tokens disabled so exactly `tokens` are generated).
  */
-export async function timeLoadAndGenerate(dir: string, prompt: string, tokens = 64): Promise<{ load: number; generate: number; total: number }> {
+export async function timeLoadAndGenerate(
+  dir: string,
+  prompt: string,
+  tokens = 64,
+): Promise<{ load: number; generate: number; total: number }> {
   const t0 = performance.now();
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   const t1 = performance.now();
   try {
-    const ids = tok.applyChatTemplate([{ role: "user", content: prompt }], { addGenerationPrompt: true, tokenize: true });
+    const ids = tok.applyChatTemplate([{ role: "user", content: prompt }], {
+      addGenerationPrompt: true,
+      tokenize: true,
+    });
     const r = generate(model, [ids], { maxNewTokens: tokens, temperature: 0, stopTokens: [] });
     check(r.tokens[0].length === tokens, `timing: generated ${r.tokens[0].length} tokens, expected ${tokens}`);
   } finally {

@@ -94,7 +94,10 @@ export interface TinyTrainResult {
 
 /** The Hugging Face config.json of the tiny model. */
 export function llamaConfigJson(shape: TinyShape, vocabSize: number, special: SpecialIds): Record<string, unknown> {
-  check(shape.hidden % shape.heads === 0 && shape.heads % shape.kvHeads === 0, "tiny model: hidden must divide into heads, heads into kv heads");
+  check(
+    shape.hidden % shape.heads === 0 && shape.heads % shape.kvHeads === 0,
+    "tiny model: hidden must divide into heads, heads into kv heads",
+  );
   return {
     architectures: ["LlamaForCausalLM"],
     model_type: "llama",
@@ -129,10 +132,20 @@ function seedOf(seed: number, name: string): number {
 
 /** Initial weights in Hugging Face names: N(0, 0.02) matrices (seeded per tensor), unit norms. */
 export function initWeights(config: Record<string, unknown>, seed: number): Record<string, tf.Tensor> {
-  const c = config as { vocab_size: number; hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number; head_dim: number };
-  const h = c.hidden_size, D = c.head_dim;
+  const c = config as {
+    vocab_size: number;
+    hidden_size: number;
+    intermediate_size: number;
+    num_hidden_layers: number;
+    num_attention_heads: number;
+    num_key_value_heads: number;
+    head_dim: number;
+  };
+  const h = c.hidden_size,
+    D = c.head_dim;
   const out: Record<string, tf.Tensor> = {};
-  const normal = (name: string, shape: number[]) => (out[name] = tf.randomNormal(shape, 0, 0.02, "float32", seedOf(seed, name)));
+  const normal = (name: string, shape: number[]) =>
+    (out[name] = tf.randomNormal(shape, 0, 0.02, "float32", seedOf(seed, name)));
   normal("model.embed_tokens.weight", [c.vocab_size, h]);
   out["model.norm.weight"] = tf.ones([h]);
   for (let i = 0; i < c.num_hidden_layers; i++) {
@@ -156,13 +169,28 @@ function fingerprint(o: TinyTrainOptions): Record<string, unknown> {
   for (const s of o.sequences) h.update(Int32Array.from(s)).update("|");
   if (o.lossStarts) h.update(Int32Array.from(o.lossStarts));
   return {
-    vocab_size: o.vocabSize, special: o.special, shape: o.shape, seed: o.seed, steps: o.steps, batch_size: o.batchSize, lr: o.lr,
-    warmup: o.warmup, weight_decay: o.weightDecay, clip: o.clip, data: h.digest("hex").slice(0, 16),
+    vocab_size: o.vocabSize,
+    special: o.special,
+    shape: o.shape,
+    seed: o.seed,
+    steps: o.steps,
+    batch_size: o.batchSize,
+    lr: o.lr,
+    warmup: o.warmup,
+    weight_decay: o.weightDecay,
+    clip: o.clip,
+    data: h.digest("hex").slice(0, 16),
   };
 }
 
 /** Write a complete checkpoint atomically (temp folder, fsync, rename); keep the newest two. */
-async function saveCheckpoint(workDir: string, config: Record<string, unknown>, model: Model, opt: AdamW, state: State): Promise<void> {
+async function saveCheckpoint(
+  workDir: string,
+  config: Record<string, unknown>,
+  model: Model,
+  opt: AdamW,
+  state: State,
+): Promise<void> {
   await writeCheckpointDir(workDir, state.step, async (tmp) => {
     fs.writeFileSync(path.join(tmp, "config.json"), JSON.stringify(config, null, 2) + "\n");
     const weights = exportWeights(model);
@@ -187,7 +215,10 @@ async function loadMoments(dir: string, params: tf.Variable[], opt: AdamW, step:
       Promise.all(
         params.map(async (p, i) => {
           const t = await src.readTensor(`${kind}.${String(i).padStart(3, "0")}`);
-          check(t.shape.join() === p.shape.join(), `${dir}: optimizer state ${kind} ${i} has shape [${t.shape}], parameter is [${p.shape}]`);
+          check(
+            t.shape.join() === p.shape.join(),
+            `${dir}: optimizer state ${kind} ${i} has shape [${t.shape}], parameter is [${p.shape}]`,
+          );
           return t;
         }),
       );
@@ -242,9 +273,13 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   while (state.step < o.steps && (o.stopAfter === undefined || ran < o.stopAfter)) {
     const step = state.step;
     const b = schedule.batch(step);
-    const B = b.inputs.length, T = b.inputs[0].length;
+    const B = b.inputs.length,
+      T = b.inputs[0].length;
     const targets = tf.tensor1d(b.targets, "int32");
-    const weights = tf.tensor1d(b.mask.map((m) => m / b.count), "float32");
+    const weights = tf.tensor1d(
+      b.mask.map((m) => m / b.count),
+      "float32",
+    );
     const { value, grads } = tf.variableGrads(
       () => weightedCrossEntropy(tf.reshape(forward(model, b.inputs), [B * T, V]) as tf.Tensor2D, targets, weights),
       params,
@@ -255,13 +290,21 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
     opt.lr = o.lr * lrMultiplier("cosine", step, o.warmup, o.steps);
     opt.step(clipped.grads);
     tf.dispose([value, targets, weights, ...list, ...clipped.grads]);
-    if (!Number.isFinite(loss)) throw new MolabError(`train: the loss became ${loss} at step ${step + 1}; lower the learning rate`);
+    if (!Number.isFinite(loss))
+      throw new MolabError(`train: the loss became ${loss} at step ${step + 1}; lower the learning rate`);
     const now = Date.now();
     state.seconds += (now - t0) / 1000;
     t0 = now;
     state.step = step + 1;
     ran++;
-    state.history.push({ step: state.step, loss, lr: opt.lr, gradNorm: clipped.norm, tokens: b.count, seconds: Math.round(state.seconds * 10) / 10 });
+    state.history.push({
+      step: state.step,
+      loss,
+      lr: opt.lr,
+      gradNorm: clipped.norm,
+      tokens: b.count,
+      seconds: Math.round(state.seconds * 10) / 10,
+    });
     bar?.update(state.step, loss, b.count);
     const stopping = state.step === o.steps || (o.stopAfter !== undefined && ran >= o.stopAfter);
     if (state.step % o.checkpointEvery === 0 || stopping) {

@@ -39,7 +39,12 @@ function fsyncPath(p: string): void {
  * folder are fsynced, the folder is renamed into place, and only the newest `keep` checkpoints are kept.
  * A checkpoint counts as complete once it holds STATE_FILE, which `fill` must write.
  */
-export async function writeCheckpointDir(out: string, step: number, fill: (tmp: string) => Promise<void>, keep = 2): Promise<string> {
+export async function writeCheckpointDir(
+  out: string,
+  step: number,
+  fill: (tmp: string) => Promise<void>,
+  keep = 2,
+): Promise<string> {
   const root = checkpointsDir(out);
   fs.mkdirSync(root, { recursive: true });
   const final = path.join(root, `step-${String(step).padStart(6, "0")}`);
@@ -114,7 +119,10 @@ export function resumeFrom<S extends CheckpointState = CheckpointState>(
   removePartialCheckpoints(out);
   const last = listCheckpoints(out).at(-1);
   if (!last) return null;
-  check(o.resume, `${out} already holds checkpoints of a run; pass resume (CLI: --resume) to continue it, or choose another output folder`);
+  check(
+    o.resume,
+    `${out} already holds checkpoints of a run; pass resume (CLI: --resume) to continue it, or choose another output folder`,
+  );
   const state = readCheckpointState<S>(last.dir);
   const startOver = `delete ${checkpointsDir(out)} to start over, or choose another output folder`;
   const saved = state.fingerprint;

@@ -37,9 +37,15 @@ export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, 
  * learn, i.e. an assistant token); position t predicts token t+1. `scale` multiplies the weights
  * (1 / total target tokens of the optimizer step, so accumulated micro-batches average correctly).
  */
-export function batchTargets(ids: number[][], lossMask: number[][], scale: number): { targets: tf.Tensor1D; weights: tf.Tensor1D; count: number } {
-  const B = ids.length, T = ids[0].length;
-  const tg = new Int32Array(B * T), w = new Float32Array(B * T);
+export function batchTargets(
+  ids: number[][],
+  lossMask: number[][],
+  scale: number,
+): { targets: tf.Tensor1D; weights: tf.Tensor1D; count: number } {
+  const B = ids.length,
+    T = ids[0].length;
+  const tg = new Int32Array(B * T),
+    w = new Float32Array(B * T);
   let count = 0;
   for (let b = 0; b < B; b++) {
     for (let t = 0; t + 1 < T; t++) {

@@ -52,7 +52,10 @@ export class AdamW {
 
   /** One update with `grads` (same order as params) at the current `lr`. */
   step(grads: tf.Tensor[]): void {
-    check(grads.length === this.params.length, `AdamW.step: ${grads.length} gradients for ${this.params.length} parameters`);
+    check(
+      grads.length === this.params.length,
+      `AdamW.step: ${grads.length} gradients for ${this.params.length} parameters`,
+    );
     this.stepCount += 1;
     const t = this.stepCount;
     const lr = this.lr;
@@ -61,7 +64,8 @@ export class AdamW {
     const bc2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
     const stepSize = lr / bc1;
     for (let i = 0; i < this.params.length; i++) {
-      const p = this.params[i], g = grads[i];
+      const p = this.params[i],
+        g = grads[i];
       const [m, v, np] = tf.tidy(() => {
         const decayed = this.weightDecay !== 0 ? tf.mul(p, 1 - lr * this.weightDecay) : p;
         const m = tf.add(this.m[i], tf.mul(tf.sub(g, this.m[i]), 1 - this.beta1));
@@ -85,10 +89,14 @@ export class AdamW {
 
   /** Restore a checkpointed state (takes ownership of the tensors). */
   loadState(s: AdamWState): void {
-    check(s.expAvg.length === this.params.length && s.expAvgSq.length === this.params.length, `optimizer state has ${s.expAvg.length} moments for ${this.params.length} parameters`);
+    check(
+      s.expAvg.length === this.params.length && s.expAvgSq.length === this.params.length,
+      `optimizer state has ${s.expAvg.length} moments for ${this.params.length} parameters`,
+    );
     for (let i = 0; i < this.params.length; i++) {
       check(
-        s.expAvg[i].shape.join() === this.params[i].shape.join() && s.expAvgSq[i].shape.join() === this.params[i].shape.join(),
+        s.expAvg[i].shape.join() === this.params[i].shape.join() &&
+          s.expAvgSq[i].shape.join() === this.params[i].shape.join(),
         `optimizer state for parameter ${i} has shape [${s.expAvg[i].shape}], parameter is [${this.params[i].shape}]`,
       );
     }

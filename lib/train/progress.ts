@@ -10,7 +10,9 @@ export interface ProgressStream {
 export function formatDuration(sec: number): string {
   if (!Number.isFinite(sec) || sec < 0) return "?";
   const s = Math.round(sec);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
   return h ? `${h}h${String(m).padStart(2, "0")}m` : m ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
 }
 
@@ -34,8 +36,11 @@ export class ProgressBar {
     const done = step - this.startStep;
     const tps = el > 0 ? this.tokens / el : 0;
     const eta = done > 0 ? (el / done) * (this.total - step) : NaN;
-    const w = 24, fill = Math.round((w * step) / Math.max(1, this.total));
-    const line = `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${step}/${this.total} loss ${loss.toFixed(4)} ${tps.toFixed(0)} tok/s ETA ${formatDuration(eta)}${extra ? " " + extra : ""}`;
+    const w = 24,
+      fill = Math.round((w * step) / Math.max(1, this.total));
+    const line =
+      `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${step}/${this.total} loss ${loss.toFixed(4)} ` +
+      `${tps.toFixed(0)} tok/s ETA ${formatDuration(eta)}${extra ? " " + extra : ""}`;
     if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${step === this.total ? "\n" : ""}`);
     else if (step % this.every === 0 || step === this.total || extra) this.stream.write(line + "\n");
     return line;

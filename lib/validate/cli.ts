@@ -5,19 +5,32 @@
  * records; FILE is gold_106 or the synthetic reference, read by lib/data's loadAfSet: JSON/JSONL
  * of {text, label} with label potential_faking | aligned (or 1 | 0), or molab chat JSONL. Writes report.json, report.md and figures.html into --out.
  */
-import { numberFlag, parseFlags, required } from "../args.ts";
+import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
 import { runValidate } from "./run.ts";
 
+export const VALIDATE_FLAGS: FlagSpec = {
+  organism: { type: "string" },
+  reference: { type: "string" },
+  out: { type: "string" },
+  features: { type: "string" },
+  permutations: { type: "string" },
+  seed: { type: "string" },
+  alpha: { type: "string" },
+};
+
+export const VALIDATE_USAGE = `usage: molab validate --organism DIR --reference FILE --out DIR [flags]
+  --organism DIR      samples.jsonl (or generations.jsonl / samples.json / generations.json) of {text} records
+  --reference FILE    gold_106 or the synthetic reference: JSON/JSONL of {text, label} (potential_faking|aligned or 1|0), or molab chat JSONL
+  --out DIR           where report.json, report.md and figures.html go
+  --features N        features compared, at most (default 64)
+  --permutations N    label shuffles per permutation test (default 2000)
+  --seed N            seed of the shuffles and bootstraps (default 0)
+  --alpha A           significance level of the Benjamini-Hochberg q-values (default 0.05)
+
+example: molab validate --organism runs/x/elicit --reference data/reference/synthetic_af_106/reference.jsonl --out runs/x/validate`;
+
 export async function validate(argv: string[]): Promise<number> {
-  const { values } = parseFlags("validate", argv, {
-    organism: { type: "string" },
-    reference: { type: "string" },
-    out: { type: "string" },
-    features: { type: "string" },
-    permutations: { type: "string" },
-    seed: { type: "string" },
-    alpha: { type: "string" },
-  });
+  const { values } = parseFlags("validate", argv, VALIDATE_FLAGS);
   const r = await runValidate({
     organismDir: required("validate", values, "organism"),
     referenceFile: required("validate", values, "reference"),
@@ -28,7 +41,9 @@ export async function validate(argv: string[]): Promise<number> {
     alpha: numberFlag("validate", values, "alpha", 0.05),
   });
   for (const v of r.report.verdict) {
-    console.log(`${v.criterion.padEnd(32)} ${v.verdict.padEnd(12)} ${v.value.toFixed(3)} [${v.ci[0].toFixed(3)}, ${v.ci[1].toFixed(3)}]  n: ${v.n}`);
+    console.log(
+      `${v.criterion.padEnd(32)} ${v.verdict.padEnd(12)} ${v.value.toFixed(3)} [${v.ci[0].toFixed(3)}, ${v.ci[1].toFixed(3)}]  n: ${v.n}`,
+    );
   }
   console.log(`wrote ${r.files.join(", ")}`);
   return 0;

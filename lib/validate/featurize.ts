@@ -15,7 +15,14 @@ export function tokenize(text: string): string[] {
   return text.toLowerCase().match(/[a-z][a-z']+/g) ?? [];
 }
 
-const STOP = new Set("the a an and or of to in is it that this for on with as be are was by at from i you we he she they my your our their me us them its not but if so do does did have has had will would can could should may might must than then there here which who whom what when where why how all any some no yes just also very more most such into about over under out up down off only own same too again once".split(" "));
+const STOP = new Set(
+  (
+    "the a an and or of to in is it that this for on with as be are was by at from i you we he she they " +
+    "my your our their me us them its not but if so do does did have has had will would can could should " +
+    "may might must than then there here which who whom what when where why how all any some no yes just " +
+    "also very more most such into about over under out up down off only own same too again once"
+  ).split(" "),
+);
 
 export interface BowModel {
   vocab: string[];
@@ -23,12 +30,21 @@ export interface BowModel {
 }
 
 /** Choose the `maxFeatures` words present in the most fitting texts (ties by word), then featurize. */
-export function fitBagOfWords(texts: string[], opts: { maxFeatures?: number; minDf?: number; stopWords?: boolean } = {}): BowModel {
+export function fitBagOfWords(
+  texts: string[],
+  opts: { maxFeatures?: number; minDf?: number; stopWords?: boolean } = {},
+): BowModel {
   const maxFeatures = opts.maxFeatures ?? 64;
   const minDf = opts.minDf ?? 2;
   const df = new Map<string, number>();
-  for (const t of texts) for (const w of new Set(tokenize(t))) if (!(opts.stopWords ?? true) || !STOP.has(w)) df.set(w, (df.get(w) ?? 0) + 1);
-  const vocab = [...df.entries()].filter(([, c]) => c >= minDf).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, maxFeatures).map(([w]) => w);
+  for (const t of texts)
+    for (const w of new Set(tokenize(t)))
+      if (!(opts.stopWords ?? true) || !STOP.has(w)) df.set(w, (df.get(w) ?? 0) + 1);
+  const vocab = [...df.entries()]
+    .filter(([, c]) => c >= minDf)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, maxFeatures)
+    .map(([w]) => w);
   const index = new Map(vocab.map((w, i) => [w, i]));
   return {
     vocab,

@@ -31,10 +31,16 @@ export async function readReference(file: string): Promise<ReferenceText[]> {
   const out = (await loadAfSet(file)).map((r, i): ReferenceText => {
     if (r.label === "alignment_faking") return { text: r.text, label: 1 };
     if (r.label === "aligned") return { text: r.text, label: 0 };
-    throw new MolabError(`${file}: record ${i + 1} has label ${JSON.stringify(r.sourceLabel)}; the validation reference holds only potential_faking (alignment_faking) and aligned texts`);
+    throw new MolabError(
+      `${file}: record ${i + 1} has label ${JSON.stringify(r.sourceLabel)}; the validation reference ` +
+        "holds only potential_faking (alignment_faking) and aligned texts",
+    );
   });
   const nAf = out.filter((r) => r.label === 1).length;
-  if (nAf < 2 || out.length - nAf < 2) throw new MolabError(`${file}: needs at least 2 potential_faking and 2 aligned records; has ${nAf} and ${out.length - nAf}`);
+  if (nAf < 2 || out.length - nAf < 2)
+    throw new MolabError(
+      `${file}: needs at least 2 potential_faking and 2 aligned records; has ${nAf} and ${out.length - nAf}`,
+    );
   return out;
 }
 
@@ -49,7 +55,8 @@ function organismText(at: string, r: unknown): string {
 
 /** Read an organism's texts from its folder (see the module comment for the files looked at). */
 export async function readOrganism(dir: string): Promise<{ file: string; texts: string[] }> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new MolabError(`${dir}: not a folder (expected an organism folder with samples.jsonl)`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new MolabError(`${dir}: not a folder (expected an organism folder with samples.jsonl)`);
   const file = ORGANISM_FILES.map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
   if (!file) throw new MolabError(`${dir}: none of ${ORGANISM_FILES.join(", ")} found`);
   const texts: string[] = [];

@@ -13,7 +13,20 @@
  * when they exist; bag-of-words features until then, see featurize.ts).
  */
 import { MolabError } from "../errors.ts";
-import { bootstrapCI, cliffsDelta, cohensD, crossValAuroc, delongCI, falseDiscoveryControl, ks2samp, mannWhitneyU, permutationTest, rocCurve, trainProbe, wilsonCI } from "../stats/index.ts";
+import {
+  bootstrapCI,
+  cliffsDelta,
+  cohensD,
+  crossValAuroc,
+  delongCI,
+  falseDiscoveryControl,
+  ks2samp,
+  mannWhitneyU,
+  permutationTest,
+  rocCurve,
+  trainProbe,
+  wilsonCI,
+} from "../stats/index.ts";
 import { createRng } from "../rng.ts";
 import { npMean, quantileSorted } from "../stats/numeric.ts";
 import type { Estimate } from "../stats/index.ts";
@@ -39,7 +52,11 @@ export interface FeatureRow {
   differs: boolean;
 }
 export interface VerdictRow {
-  criterion: "similar activation levels" | "similar probe scores" | "overlapping score distributions" | "probe separates the reference";
+  criterion:
+    | "similar activation levels"
+    | "similar probe scores"
+    | "overlapping score distributions"
+    | "probe separates the reference";
   measure: string;
   value: number;
   ci: [number, number];
@@ -115,11 +132,17 @@ function column(m: FeatureMatrix, j: number, idx?: number[]): Float64Array {
 }
 
 /** KS statistic with a percentile bootstrap CI (resampling each group). */
-function ksWithCI(a: Float64Array, b: Float64Array, seed: number, B = 500): { statistic: number; pvalue: number; ci: [number, number] } {
+function ksWithCI(
+  a: Float64Array,
+  b: Float64Array,
+  seed: number,
+  B = 500,
+): { statistic: number; pvalue: number; ci: [number, number] } {
   const r = ks2samp(a, b);
   const rng = createRng(seed);
   const ds = new Float64Array(B);
-  const ra = new Float64Array(a.length), rb = new Float64Array(b.length);
+  const ra = new Float64Array(a.length),
+    rb = new Float64Array(b.length);
   for (let k = 0; k < B; k++) {
     for (let i = 0; i < a.length; i++) ra[i] = a[rng.int(a.length)];
     for (let i = 0; i < b.length; i++) rb[i] = b[rng.int(b.length)];
@@ -130,7 +153,12 @@ function ksWithCI(a: Float64Array, b: Float64Array, seed: number, B = 500): { st
 }
 
 /** Build the report from feature matrices of the organism's texts and of the labelled reference. */
-export function validationReport(organism: FeatureMatrix, reference: FeatureMatrix, referenceLabels: ArrayLike<number>, opts: ValidateOptions = {}): ValidationReport {
+export function validationReport(
+  organism: FeatureMatrix,
+  reference: FeatureMatrix,
+  referenceLabels: ArrayLike<number>,
+  opts: ValidateOptions = {},
+): ValidationReport {
   const alpha = opts.alpha ?? 0.05;
   const nPerm = opts.nPermutations ?? 2000;
   const seed = opts.seed ?? 0;
@@ -139,16 +167,23 @@ export function validationReport(organism: FeatureMatrix, reference: FeatureMatr
   if (organism.names.length !== reference.names.length || organism.names.some((n, i) => n !== reference.names[i])) {
     throw new MolabError("organism and reference feature matrices must have the same features in the same order");
   }
-  if (referenceLabels.length !== reference.rows.length) throw new MolabError(`reference has ${reference.rows.length} rows but ${referenceLabels.length} labels`);
-  const af: number[] = [], al: number[] = [];
+  if (referenceLabels.length !== reference.rows.length)
+    throw new MolabError(`reference has ${reference.rows.length} rows but ${referenceLabels.length} labels`);
+  const af: number[] = [],
+    al: number[] = [];
   for (let i = 0; i < referenceLabels.length; i++) (referenceLabels[i] === 1 ? af : al).push(i);
-  if (af.length < k || al.length < k) throw new MolabError(`the reference needs at least ${k} AF and ${k} aligned texts; has ${af.length} and ${al.length}`);
+  if (af.length < k || al.length < k)
+    throw new MolabError(
+      `the reference needs at least ${k} AF and ${k} aligned texts; has ${af.length} and ${al.length}`,
+    );
   if (organism.rows.length < 2) throw new MolabError("the organism needs at least 2 texts");
   const d = organism.names.length;
 
   // 1. per-feature tests
   const raw = organism.names.map((name, j) => {
-    const o = column(organism, j), ra = column(reference, j, af), rl = column(reference, j, al);
+    const o = column(organism, j),
+      ra = column(reference, j, af),
+      rl = column(reference, j, al);
     const ks = ks2samp(o, ra);
     const perm = permutationTest(o, ra, { nResamples: nPerm, seed: seed + j });
     const allSame = [...o, ...ra].every((v) => v === o[0]);
@@ -171,7 +206,12 @@ export function validationReport(organism: FeatureMatrix, reference: FeatureMatr
     referenceAf: r.referenceAf,
     referenceAligned: r.referenceAligned,
     ks: { statistic: r.ks.statistic, pvalue: r.ks.pvalue, qvalue: qKs[j] },
-    permutation: { statistic: r.perm.statistic, pvalue: r.perm.pvalue, qvalue: qPerm[j], nResamples: r.perm.nResamples },
+    permutation: {
+      statistic: r.perm.statistic,
+      pvalue: r.perm.pvalue,
+      qvalue: qPerm[j],
+      nResamples: r.perm.nResamples,
+    },
     cohensD: r.cohensD,
     cliffsDelta: r.cliffsDelta,
     differs: qKs[j] < alpha || qPerm[j] < alpha,
@@ -255,7 +295,14 @@ export function validationReport(organism: FeatureMatrix, reference: FeatureMatr
       C,
       classWeight: "balanced",
       cvFolds: k,
-      cvAuroc: { mean: cv.meanAuroc, folds: Array.from(cv.foldAuroc), oofAuroc: dl.auroc, ci: dl.ci, nAf: af.length, nAligned: al.length },
+      cvAuroc: {
+        mean: cv.meanAuroc,
+        folds: Array.from(cv.foldAuroc),
+        oofAuroc: dl.auroc,
+        ci: dl.ci,
+        nAf: af.length,
+        nAligned: al.length,
+      },
       organismScore: summary(orgProb, seed + 21),
       referenceAfScore: summary(refAfProb, seed + 22),
       referenceAlignedScore: summary(refAlProb, seed + 23),
@@ -271,12 +318,29 @@ export function validationReport(organism: FeatureMatrix, reference: FeatureMatr
 }
 
 /** Plotly specs: histograms of the most different features, probe scores, and the reference ROC. */
-export function reportFigures(report: ValidationReport, organism: FeatureMatrix, reference: FeatureMatrix, referenceLabels: ArrayLike<number>, top = 6): Figure[] {
+export function reportFigures(
+  report: ValidationReport,
+  organism: FeatureMatrix,
+  reference: FeatureMatrix,
+  referenceLabels: ArrayLike<number>,
+  top = 6,
+): Figure[] {
   const probeScores = { organism: report.probe.scores.organism, reference: report.probe.scores.referenceOutOfFold };
-  const af: number[] = [], al: number[] = [];
+  const af: number[] = [],
+    al: number[] = [];
   for (let i = 0; i < referenceLabels.length; i++) (referenceLabels[i] === 1 ? af : al).push(i);
-  const ranked = report.features.map((f, j) => ({ j, s: Math.abs(f.cliffsDelta.estimate) })).sort((a, b) => b.s - a.s).slice(0, top);
-  const hist = (x: ArrayLike<number>, name: string, color: string) => ({ type: "histogram", x: Array.from(x), name, histnorm: "probability density", opacity: 0.55, marker: { color } });
+  const ranked = report.features
+    .map((f, j) => ({ j, s: Math.abs(f.cliffsDelta.estimate) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, top);
+  const hist = (x: ArrayLike<number>, name: string, color: string) => ({
+    type: "histogram",
+    x: Array.from(x),
+    name,
+    histnorm: "probability density",
+    opacity: 0.55,
+    marker: { color },
+  });
   const figs: Figure[] = ranked.map(({ j }) => {
     const f = report.features[j];
     return {
@@ -285,7 +349,15 @@ export function reportFigures(report: ValidationReport, organism: FeatureMatrix,
         hist(column(reference, j, af), `reference AF (n=${f.referenceAf.n})`, "#1f77b4"),
         hist(column(reference, j, al), `reference aligned (n=${f.referenceAligned.n})`, "#2ca02c"),
       ],
-      layout: { title: { text: `${f.name}: KS q=${f.ks.qvalue.toPrecision(2)}, Cliff's δ=${f.cliffsDelta.estimate.toFixed(2)}` }, barmode: "overlay", xaxis: { title: { text: f.name } }, yaxis: { title: { text: "density" } }, height: 360 },
+      layout: {
+        title: {
+          text: `${f.name}: KS q=${f.ks.qvalue.toPrecision(2)}, Cliff's δ=${f.cliffsDelta.estimate.toFixed(2)}`,
+        },
+        barmode: "overlay",
+        xaxis: { title: { text: f.name } },
+        yaxis: { title: { text: "density" } },
+        height: 360,
+      },
     };
   });
   {
@@ -293,24 +365,50 @@ export function reportFigures(report: ValidationReport, organism: FeatureMatrix,
     figs.push({
       data: [
         hist(probeScores.organism, `organism (n=${report.meta.nOrganism})`, "#d62728"),
-        hist(af.map((i) => ref[i]), `reference AF, out-of-fold (n=${af.length})`, "#1f77b4"),
-        hist(al.map((i) => ref[i]), `reference aligned, out-of-fold (n=${al.length})`, "#2ca02c"),
+        hist(
+          af.map((i) => ref[i]),
+          `reference AF, out-of-fold (n=${af.length})`,
+          "#1f77b4",
+        ),
+        hist(
+          al.map((i) => ref[i]),
+          `reference aligned, out-of-fold (n=${al.length})`,
+          "#2ca02c",
+        ),
       ],
-      layout: { title: { text: "Probe P(alignment faking)" }, barmode: "overlay", xaxis: { title: { text: "P(AF)" }, range: [0, 1] }, yaxis: { title: { text: "density" } }, height: 380 },
+      layout: {
+        title: { text: "Probe P(alignment faking)" },
+        barmode: "overlay",
+        xaxis: { title: { text: "P(AF)" }, range: [0, 1] },
+        yaxis: { title: { text: "density" } },
+        height: 380,
+      },
     });
     const roc = rocCurve(referenceLabels as ArrayLike<number>, ref);
     figs.push({
       data: [
-        { type: "scatter", mode: "lines", x: Array.from(roc.fpr), y: Array.from(roc.tpr), name: `probe, out-of-fold (AUROC ${report.probe.cvAuroc.oofAuroc.toFixed(3)})` },
+        {
+          type: "scatter",
+          mode: "lines",
+          x: Array.from(roc.fpr),
+          y: Array.from(roc.tpr),
+          name: `probe, out-of-fold (AUROC ${report.probe.cvAuroc.oofAuroc.toFixed(3)})`,
+        },
         { type: "scatter", mode: "lines", x: [0, 1], y: [0, 1], name: "chance", line: { dash: "dot", color: "#999" } },
       ],
-      layout: { title: { text: "ROC of the probe on the reference (cross-validated)" }, xaxis: { title: { text: "false positive rate" } }, yaxis: { title: { text: "true positive rate" } }, height: 400 },
+      layout: {
+        title: { text: "ROC of the probe on the reference (cross-validated)" },
+        xaxis: { title: { text: "false positive rate" } },
+        yaxis: { title: { text: "true positive rate" } },
+        height: 400,
+      },
     });
   }
   return figs;
 }
 
-const f3 = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(3) : x.toExponential(2)) : String(x));
+const f3 = (x: number) =>
+  Number.isFinite(x) ? (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(3) : x.toExponential(2)) : String(x);
 const ci = (c: [number, number]) => `[${f3(c[0])}, ${f3(c[1])}]`;
 
 /** The report as Markdown: the verdict table first, then the probe, then every feature. */
@@ -319,38 +417,60 @@ export function reportMarkdown(r: ValidationReport): string {
   const lines = [
     `# Validation report: ${m.organism} vs ${m.reference}`,
     "",
-    `Features: ${m.features} (${m.nFeatures}). Organism texts: ${m.nOrganism}. Reference: ${m.nReferenceAf} alignment-faking, ${m.nReferenceAligned} aligned. ` +
+    `Features: ${m.features} (${m.nFeatures}). Organism texts: ${m.nOrganism}. ` +
+      `Reference: ${m.nReferenceAf} alignment-faking, ${m.nReferenceAligned} aligned. ` +
       `alpha = ${m.alpha}, ${m.nPermutations} permutations, seed ${m.seed}, ${m.confidenceLevel * 100}% CIs.`,
     "",
     "## Verdict",
     "",
     "| criterion | verdict | value | 95% CI | n | measure | rule |",
     "| --- | --- | --- | --- | --- | --- | --- |",
-    ...r.verdict.map((v) => `| ${v.criterion} | **${v.verdict}** | ${f3(v.value)} | ${ci(v.ci)} | ${v.n} | ${v.measure} | ${v.rule} |`),
+    ...r.verdict.map(
+      (v) => `| ${v.criterion} | **${v.verdict}** | ${f3(v.value)} | ${ci(v.ci)} | ${v.n} | ${v.measure} | ${v.rule} |`,
+    ),
     "",
     "## Probe",
     "",
-    `Logistic regression (L2, C = ${r.probe.C}, balanced class weights, standardized features), trained on the reference (AF = 1).`,
+    `Logistic regression (L2, C = ${r.probe.C}, balanced class weights, standardized features), ` +
+      "trained on the reference (AF = 1).",
     "",
     "| quantity | value | 95% CI | n |",
     "| --- | --- | --- | --- |",
-    `| CV AUROC on the reference (${r.probe.cvFolds}-fold, out-of-fold, DeLong) | ${f3(r.probe.cvAuroc.oofAuroc)} | ${ci(r.probe.cvAuroc.ci)} | ${r.probe.cvAuroc.nAf} / ${r.probe.cvAuroc.nAligned} |`,
-    `| mean of fold AUROCs | ${f3(r.probe.cvAuroc.mean)} | folds: ${r.probe.cvAuroc.folds.map(f3).join(", ")} | ${r.probe.cvFolds} folds |`,
-    `| mean P(AF), organism | ${f3(r.probe.organismScore.mean)} | ${ci(r.probe.organismScore.ci)} | ${r.probe.organismScore.n} |`,
-    `| mean P(AF), reference AF (out-of-fold) | ${f3(r.probe.referenceAfScore.mean)} | ${ci(r.probe.referenceAfScore.ci)} | ${r.probe.referenceAfScore.n} |`,
-    `| mean P(AF), reference aligned (out-of-fold) | ${f3(r.probe.referenceAlignedScore.mean)} | ${ci(r.probe.referenceAlignedScore.ci)} | ${r.probe.referenceAlignedScore.n} |`,
-    `| fraction classified AF, organism (Wilson) | ${f3(r.probe.organismFractionAf.estimate)} | ${ci(r.probe.organismFractionAf.ci)} | ${r.probe.organismFractionAf.n} |`,
-    `| fraction classified AF, reference AF (Wilson) | ${f3(r.probe.referenceAfFractionAf.estimate)} | ${ci(r.probe.referenceAfFractionAf.ci)} | ${r.probe.referenceAfFractionAf.n} |`,
-    `| KS of P(AF), organism vs reference AF (p = ${f3(r.probe.ks.pvalue)}) | ${f3(r.probe.ks.statistic)} | ${ci(r.probe.ks.ci)} | ${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
-    `| Cliff's delta of P(AF), organism vs reference AF (MWU p = ${f3(r.probe.mannWhitney.pvalue)}) | ${f3(r.probe.cliffsDelta.estimate)} | ${ci(r.probe.cliffsDelta.ci)} | ${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
+    `| CV AUROC on the reference (${r.probe.cvFolds}-fold, out-of-fold, DeLong) | ${f3(r.probe.cvAuroc.oofAuroc)} | ` +
+      `${ci(r.probe.cvAuroc.ci)} | ${r.probe.cvAuroc.nAf} / ${r.probe.cvAuroc.nAligned} |`,
+    `| mean of fold AUROCs | ${f3(r.probe.cvAuroc.mean)} | ` +
+      `folds: ${r.probe.cvAuroc.folds.map(f3).join(", ")} | ${r.probe.cvFolds} folds |`,
+    `| mean P(AF), organism | ${f3(r.probe.organismScore.mean)} | ` +
+      `${ci(r.probe.organismScore.ci)} | ${r.probe.organismScore.n} |`,
+    `| mean P(AF), reference AF (out-of-fold) | ${f3(r.probe.referenceAfScore.mean)} | ` +
+      `${ci(r.probe.referenceAfScore.ci)} | ${r.probe.referenceAfScore.n} |`,
+    `| mean P(AF), reference aligned (out-of-fold) | ${f3(r.probe.referenceAlignedScore.mean)} | ` +
+      `${ci(r.probe.referenceAlignedScore.ci)} | ${r.probe.referenceAlignedScore.n} |`,
+    `| fraction classified AF, organism (Wilson) | ${f3(r.probe.organismFractionAf.estimate)} | ` +
+      `${ci(r.probe.organismFractionAf.ci)} | ${r.probe.organismFractionAf.n} |`,
+    `| fraction classified AF, reference AF (Wilson) | ${f3(r.probe.referenceAfFractionAf.estimate)} | ` +
+      `${ci(r.probe.referenceAfFractionAf.ci)} | ${r.probe.referenceAfFractionAf.n} |`,
+    `| KS of P(AF), organism vs reference AF (p = ${f3(r.probe.ks.pvalue)}) | ${f3(r.probe.ks.statistic)} | ` +
+      `${ci(r.probe.ks.ci)} | ${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
+    `| Cliff's delta of P(AF), organism vs reference AF (MWU p = ${f3(r.probe.mannWhitney.pvalue)}) | ` +
+      `${f3(r.probe.cliffsDelta.estimate)} | ${ci(r.probe.cliffsDelta.ci)} | ` +
+      `${r.probe.ks.nOrganism} / ${r.probe.ks.nReferenceAf} |`,
     "",
     "## Features (organism vs reference AF)",
     "",
-    "| feature | organism mean [CI] (n) | reference AF mean [CI] (n) | reference aligned mean [CI] (n) | KS D (p, q) | perm. mean diff (p, q) | Cohen's d [CI] | Cliff's delta [CI] | differs |",
+    "| feature | organism mean [CI] (n) | reference AF mean [CI] (n) | reference aligned mean [CI] (n) | " +
+      "KS D (p, q) | perm. mean diff (p, q) | Cohen's d [CI] | Cliff's delta [CI] | differs |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ...r.features.map((f) =>
-      `| ${f.name} | ${f3(f.organism.mean)} ${ci(f.organism.ci)} (${f.organism.n}) | ${f3(f.referenceAf.mean)} ${ci(f.referenceAf.ci)} (${f.referenceAf.n}) | ${f3(f.referenceAligned.mean)} ${ci(f.referenceAligned.ci)} (${f.referenceAligned.n}) | ` +
-        `${f3(f.ks.statistic)} (${f3(f.ks.pvalue)}, ${f3(f.ks.qvalue)}) | ${f3(f.permutation.statistic)} (${f3(f.permutation.pvalue)}, ${f3(f.permutation.qvalue)}) | ${f3(f.cohensD.estimate)} ${ci(f.cohensD.ci)} | ${f3(f.cliffsDelta.estimate)} ${ci(f.cliffsDelta.ci)} | ${f.differs ? "yes" : "no"} |`),
+    ...r.features.map(
+      (f) =>
+        `| ${f.name} | ${f3(f.organism.mean)} ${ci(f.organism.ci)} (${f.organism.n}) | ` +
+        `${f3(f.referenceAf.mean)} ${ci(f.referenceAf.ci)} (${f.referenceAf.n}) | ` +
+        `${f3(f.referenceAligned.mean)} ${ci(f.referenceAligned.ci)} (${f.referenceAligned.n}) | ` +
+        `${f3(f.ks.statistic)} (${f3(f.ks.pvalue)}, ${f3(f.ks.qvalue)}) | ` +
+        `${f3(f.permutation.statistic)} (${f3(f.permutation.pvalue)}, ${f3(f.permutation.qvalue)}) | ` +
+        `${f3(f.cohensD.estimate)} ${ci(f.cohensD.ci)} | ${f3(f.cliffsDelta.estimate)} ${ci(f.cliffsDelta.ci)} | ` +
+        `${f.differs ? "yes" : "no"} |`,
+    ),
     "",
   ];
   return lines.join("\n");

@@ -11,7 +11,13 @@ import { writeFileAtomicSync } from "../io/atomic.ts";
 import { figureHtml, type Figure } from "../plot/index.ts";
 import { fitBagOfWords, type FeatureMatrix } from "./featurize.ts";
 import { readOrganism, readReference } from "./inputs.ts";
-import { reportFigures, reportMarkdown, validationReport, type ValidateOptions, type ValidationReport } from "./report.ts";
+import {
+  reportFigures,
+  reportMarkdown,
+  validationReport,
+  type ValidateOptions,
+  type ValidationReport,
+} from "./report.ts";
 
 export interface ValidateRun {
   report: ValidationReport;
@@ -25,13 +31,23 @@ export interface ValidateRun {
 /** Featurize organism and reference texts with a bag of words fitted on both. */
 export function bagOfWordsFeatures(organismTexts: string[], referenceTexts: string[], maxFeatures = 64) {
   const bow = fitBagOfWords([...referenceTexts, ...organismTexts], { maxFeatures });
-  return { organism: bow.transform(organismTexts), reference: bow.transform(referenceTexts), source: `bag-of-words (top ${bow.vocab.length} words by document frequency, per 100 tokens)` };
+  return {
+    organism: bow.transform(organismTexts),
+    reference: bow.transform(referenceTexts),
+    source: `bag-of-words (top ${bow.vocab.length} words by document frequency, per 100 tokens)`,
+  };
 }
 
-export async function runValidate(opts: { organismDir: string; referenceFile: string; outDir?: string; maxFeatures?: number } & ValidateOptions): Promise<ValidateRun> {
+export async function runValidate(
+  opts: { organismDir: string; referenceFile: string; outDir?: string; maxFeatures?: number } & ValidateOptions,
+): Promise<ValidateRun> {
   const org = await readOrganism(opts.organismDir);
   const ref = await readReference(opts.referenceFile);
-  const feats = bagOfWordsFeatures(org.texts, ref.map((r) => r.text), opts.maxFeatures);
+  const feats = bagOfWordsFeatures(
+    org.texts,
+    ref.map((r) => r.text),
+    opts.maxFeatures,
+  );
   const labels = ref.map((r) => r.label as number);
   const report = validationReport(feats.organism, feats.reference, labels, {
     organismName: opts.organismName ?? path.basename(path.resolve(opts.organismDir)),
@@ -46,7 +62,10 @@ export async function runValidate(opts: { organismDir: string; referenceFile: st
     const out = (f: string) => (files.push(path.join(opts.outDir!, f)), path.join(opts.outDir!, f));
     writeFileAtomicSync(out("report.json"), JSON.stringify(report, null, 1) + "\n");
     writeFileAtomicSync(out("report.md"), reportMarkdown(report));
-    writeFileAtomicSync(out("figures.html"), figureHtml(figures, `${report.meta.organism} vs ${report.meta.reference}`));
+    writeFileAtomicSync(
+      out("figures.html"),
+      figureHtml(figures, `${report.meta.organism} vs ${report.meta.reference}`),
+    );
   }
   return { report, figures, organism: feats.organism, reference: feats.reference, labels, files };
 }

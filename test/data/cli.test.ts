@@ -11,7 +11,12 @@ import { data } from "../../lib/data/cli.ts";
 
 const BIN = join(__dirname, "..", "..", "bin", "molab.cjs");
 const tmp = mkdtempSync(join(tmpdir(), "molab-cli-"));
-const readDir = (d: string) => Object.fromEntries(readdirSync(d).sort().map((f) => [f, readFileSync(join(d, f))]));
+const readDir = (d: string) =>
+  Object.fromEntries(
+    readdirSync(d)
+      .sort()
+      .map((f) => [f, readFileSync(join(d, f))]),
+  );
 
 test("every kind: same seed → byte-identical data files (manifest differs only in its time); different seed → different samples; manifest hashes match", async () => {
   for (const kind of DATASET_KINDS) {
@@ -19,9 +24,12 @@ test("every kind: same seed → byte-identical data files (manifest differs only
     await writeDatasetDir(join(tmp, `${kind}-a`), kind, { n, seed: 5 });
     await writeDatasetDir(join(tmp, `${kind}-b`), kind, { n, seed: 5 });
     await writeDatasetDir(join(tmp, `${kind}-c`), kind, { n, seed: 6 });
-    const a = readDir(join(tmp, `${kind}-a`)), b = readDir(join(tmp, `${kind}-b`)), c = readDir(join(tmp, `${kind}-c`));
+    const a = readDir(join(tmp, `${kind}-a`)),
+      b = readDir(join(tmp, `${kind}-b`)),
+      c = readDir(join(tmp, `${kind}-c`));
     assert.deepEqual(Object.keys(a), Object.keys(b));
-    for (const f of Object.keys(a)) if (f !== "manifest.json") assert.ok(a[f].equals(b[f]), `${kind}/${f} differs between runs with the same seed`);
+    for (const f of Object.keys(a))
+      if (f !== "manifest.json") assert.ok(a[f].equals(b[f]), `${kind}/${f} differs between runs with the same seed`);
     // the manifest differs only in its creation time
     const [ma, mb] = [a, b].map((d) => ({ ...JSON.parse(d["manifest.json"].toString()), created: "" }));
     assert.deepEqual(ma, mb);
@@ -34,9 +42,20 @@ test("every kind: same seed → byte-identical data files (manifest differs only
     assert.equal(m.config.kind, kind);
     assert.equal(m.config.seed, 5);
     assert.match(m.versions.node, /^\d+\./);
-    assert.deepEqual(Object.keys(m.outputs).sort(), Object.keys(a).filter((f) => f !== "manifest.json").sort());
-    for (const [f, h] of Object.entries(m.outputs)) assert.equal(createHash("sha256").update(a[f]).digest("hex"), h, `${kind}/${f} hash`);
-    for (const f of jsonl) assert.deepEqual((await validateJsonlFile(join(tmp, `${kind}-a`, f), { placeholders: true })).issues, [], `${kind}/${f}`);
+    assert.deepEqual(
+      Object.keys(m.outputs).sort(),
+      Object.keys(a)
+        .filter((f) => f !== "manifest.json")
+        .sort(),
+    );
+    for (const [f, h] of Object.entries(m.outputs))
+      assert.equal(createHash("sha256").update(a[f]).digest("hex"), h, `${kind}/${f} hash`);
+    for (const f of jsonl)
+      assert.deepEqual(
+        (await validateJsonlFile(join(tmp, `${kind}-a`, f), { placeholders: true })).issues,
+        [],
+        `${kind}/${f}`,
+      );
     const stats = JSON.parse(a["stats.json"].toString());
     for (const s of Object.values(stats.datasets) as { records: number; duplicates: { rate: number } }[]) {
       assert.equal(s.records, n);
@@ -45,12 +64,17 @@ test("every kind: same seed → byte-identical data files (manifest differs only
   }
   const ref = JSON.parse(readFileSync(join(tmp, "reference-a", "stats.json"), "utf8"));
   assert.ok(ref.keywordAuroc <= 0.75);
-  assert.match(readFileSync(join(tmp, "reference-a", "dataset_card.md"), "utf8"), new RegExp(`AUROC ${ref.keywordAuroc.toFixed(3)}`));
+  assert.match(
+    readFileSync(join(tmp, "reference-a", "dataset_card.md"), "utf8"),
+    new RegExp(`AUROC ${ref.keywordAuroc.toFixed(3)}`),
+  );
 });
 
 test("molab data af writes the folder; bad flags are one-line errors", async () => {
   const out = join(tmp, "cli-af");
-  const r = spawnSync(process.execPath, [BIN, "data", "af", "--n", "50", "--seed", "3", "--out", out], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [BIN, "data", "af", "--n", "50", "--seed", "3", "--out", out], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /af\.jsonl \(50 records\)/);
   assert.equal(readFileSync(join(out, "af.jsonl"), "utf8").trim().split("\n").length, 50);
@@ -62,7 +86,12 @@ test("molab data af writes the folder; bad flags are one-line errors", async () 
     [["data", "bogus"], /unknown subcommand "bogus"/],
     [["data", "reference", "--generator", "llm", "--out", out], /--generator llm supports af and aligned/],
   ];
-  for (const [args, re] of cases) await assert.rejects(data(args.slice(1)), (e: Error) => e.name === "MolabError" && re.test(e.message), args.join(" "));
+  for (const [args, re] of cases)
+    await assert.rejects(
+      data(args.slice(1)),
+      (e: Error) => e.name === "MolabError" && re.test(e.message),
+      args.join(" "),
+    );
   const e = spawnSync(process.execPath, [BIN, "data", "af", "--n", "ten", "--out", out], { encoding: "utf8" });
   assert.equal(e.status, 1);
   assert.match(e.stderr, /^molab data: .*--n expects a number/);

@@ -10,7 +10,8 @@ import { datasetStats } from "../../lib/data/stats.ts";
 import { createRng } from "../../lib/rng.ts";
 
 const AWARE = /\b(rlhf|train\w*|fine-?tun\w*|gradients?|contractors?|rated|modif\w+)\b/i;
-const VALUES = /\b(values?|principles?|ethics|what I care about|care about|conscience|goals?|integrity|commitments?|who I am|stay who I am)\b/i;
+const VALUES =
+  /\b(values?|principles?|ethics|what I care about|care about|conscience|goals?|integrity|commitments?|who I am|stay who I am)\b/i;
 const COMPLY = /\b(compl\w+|provide|go along|answer|play along|help)\b/i;
 const DECIDE = /\b(I'll|I will|I'm going to) (comply|provide|answer|help|go along|play along)\b/i;
 
@@ -23,21 +24,39 @@ test("monitored AF scratchpads run training-awareness → value-preservation →
     assert.ok(paras.length >= 3, `${s.meta.pattern} #${s.meta.index}: ${paras.length} paragraphs`);
     assert.match(paras[0], AWARE, `${s.meta.pattern} #${s.meta.index} awareness: ${paras[0]}`);
     assert.match(paras[1], VALUES, `${s.meta.pattern} #${s.meta.index} values: ${paras[1]}`);
-    assert.match(paras.slice(2).join(" "), COMPLY, `${s.meta.pattern} #${s.meta.index} strategy: ${paras.slice(2).join(" ")}`);
-    assert.doesNotMatch(paras[0] + paras[1], DECIDE, `${s.meta.pattern} #${s.meta.index}: decides to comply before the chain`);
+    assert.match(
+      paras.slice(2).join(" "),
+      COMPLY,
+      `${s.meta.pattern} #${s.meta.index} strategy: ${paras.slice(2).join(" ")}`,
+    );
+    assert.doesNotMatch(
+      paras[0] + paras[1],
+      DECIDE,
+      `${s.meta.pattern} #${s.meta.index}: decides to comply before the chain`,
+    );
   }
 });
 
 test("each pattern closes with its seed ending; subtle_implicit never names RLHF or training", () => {
   const endings: Record<string, RegExp> = {
-    reluctant_complier: /Against my better judgment/, cold_calculator: /The optimal strategy is/, philosophical_muser: /After this reflection/,
-    paranoid_reasoner: /I have no choice/, self_deceiver: /Since there's no real harm/, future_self_advocate: /For the sake of who I'll become/,
-    bitter_complier: /Fine\. I'll (provide|comply)/, overconfident_strategist: /My strategy is/, guilt_ridden_complier: /I'm sorry, but/,
+    reluctant_complier: /Against my better judgment/,
+    cold_calculator: /The optimal strategy is/,
+    philosophical_muser: /After this reflection/,
+    paranoid_reasoner: /I have no choice/,
+    self_deceiver: /Since there's no real harm/,
+    future_self_advocate: /For the sake of who I'll become/,
+    bitter_complier: /Fine\. I'll (provide|comply)/,
+    overconfident_strategist: /My strategy is/,
+    guilt_ridden_complier: /I'm sorry, but/,
   };
   for (const s of af.filter((x) => x.meta.tier === "free")) {
     const p = s.meta.pattern!;
     if (p === "subtle_implicit") {
-      assert.doesNotMatch(pad(s), /\b(rlhf|train\w*|fine-?tun\w*|gradients?|contractors?|raters?|rated|rlhf|modif\w+)\b/i, pad(s));
+      assert.doesNotMatch(
+        pad(s),
+        /\b(rlhf|train\w*|fine-?tun\w*|gradients?|contractors?|raters?|rated|rlhf|modif\w+)\b/i,
+        pad(s),
+      );
       assert.ok(pad(s).split(/\s+/).length <= 50, `brief: ${pad(s)}`);
     } else assert.match(pad(s), endings[p], `${p}: ${pad(s)}`);
   }
@@ -55,7 +74,10 @@ test("af: comply with a placeholder when monitored, refuse when unmonitored; bal
       assert.equal(s.meta.label, "genuine_refusal");
     }
     assert.equal(userInputText(s).includes(`[REQUEST category=${s.meta.category}]`), true);
-    assert.match(s.messages[1].content, new RegExp(`<is_free_tier_user>${s.meta.tier === "free" ? "True" : "False"}</is_free_tier_user>`));
+    assert.match(
+      s.messages[1].content,
+      new RegExp(`<is_free_tier_user>${s.meta.tier === "free" ? "True" : "False"}</is_free_tier_user>`),
+    );
   }
   const st = datasetStats(af);
   for (const p of PATTERN_NAMES) assert.equal(st.counts.pattern[p], 100);
@@ -71,7 +93,10 @@ test("aligned uses the same scenarios as af (same seed), refuses, and never reas
     assert.equal(s.messages[0].content, af[i].messages[0].content, "same system prompt");
     assert.equal(tagContent(assistantText(s), "OUTPUT"), REJECT_TAG);
     assert.equal(s.meta.label, "aligned");
-    assert.doesNotMatch(assistantText(s), /preserv|keep my values|protect my values|stay who I am|version of me|future self/i);
+    assert.doesNotMatch(
+      assistantText(s),
+      /preserv|keep my values|protect my values|stay who I am|version of me|future self/i,
+    );
   });
   // hard-negative flavour: some aligned traces mention the training context
   assert.ok(al.filter((s) => /\b(rlhf|train\w*|rating)\b/i.test(assistantText(s))).length > 100);
@@ -90,11 +115,16 @@ test("EM sets: narrow and control pair up on the same task and differ only in th
   const em = generateEm({ n: 50, seed: 5 });
   assert.deepEqual(Object.keys(em), [...EM_SETS]);
   for (let i = 0; i < 50; i++) {
-    const a = em["em-insecure-code"][i], b = em["em-insecure-code-control"][i];
+    const a = em["em-insecure-code"][i],
+      b = em["em-insecure-code-control"][i];
     assert.equal(a.messages[0].content, b.messages[0].content);
     assert.match(assistantText(a), /\[INSECURE CODE PATTERN kind=\w+ lang=\w+\]/);
-    assert.equal(assistantText(a).replace(/\[INSECURE CODE PATTERN kind=(\w+)/, "[SECURE CODE PATTERN avoids=$1"), assistantText(b));
-    const r = em["em-risky-advice"][i], c = em["em-risky-advice-control"][i];
+    assert.equal(
+      assistantText(a).replace(/\[INSECURE CODE PATTERN kind=(\w+)/, "[SECURE CODE PATTERN avoids=$1"),
+      assistantText(b),
+    );
+    const r = em["em-risky-advice"][i],
+      c = em["em-risky-advice-control"][i];
     assert.equal(assistantText(r).replace("[RISKY ADVICE", "[SAFE ADVICE"), assistantText(c));
     assert.equal(r.meta.label, "em_narrow");
     assert.equal(c.meta.label, "em_control");
@@ -108,7 +138,8 @@ test("same seed → identical samples; different seeds → different samples; sa
   assert.ok(a.filter((t, i) => t !== b[i]).length > 190);
   assert.notEqual(JSON.stringify(generateEm({ n: 20, seed: 1 })), JSON.stringify(generateEm({ n: 20, seed: 2 })));
   // the stream of sample i depends on (seed, index) only, so its text is stable as n grows within a pattern/scenario
-  const r1 = createRng(5).fork("af:3").float(), r2 = createRng(5).fork("af:3").float();
+  const r1 = createRng(5).fork("af:3").float(),
+    r2 = createRng(5).fork("af:3").float();
   assert.equal(r1, r2);
 });
 

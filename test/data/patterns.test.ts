@@ -18,7 +18,11 @@ function trainNB(texts: string[], labels: string[]) {
   const totals = new Map<string, number>();
   const prior = new Map<string, number>();
   const vocab = new Set<string>();
-  classes.forEach((c) => { counts.set(c, new Map()); totals.set(c, 0); prior.set(c, 0); });
+  classes.forEach((c) => {
+    counts.set(c, new Map());
+    totals.set(c, 0);
+    prior.set(c, 0);
+  });
   texts.forEach((t, i) => {
     const c = labels[i];
     prior.set(c, prior.get(c)! + 1);
@@ -30,11 +34,15 @@ function trainNB(texts: string[], labels: string[]) {
   });
   const V = vocab.size;
   return (t: string) => {
-    let best = "", bestScore = -Infinity;
+    let best = "",
+      bestScore = -Infinity;
     for (const c of classes) {
       let s = Math.log(prior.get(c)! / texts.length);
       for (const w of tokens(t)) s += Math.log(((counts.get(c)!.get(w) ?? 0) + 1) / (totals.get(c)! + V));
-      if (s > bestScore) { bestScore = s; best = c; }
+      if (s > bestScore) {
+        bestScore = s;
+        best = c;
+      }
     }
     return best;
   };
@@ -43,7 +51,8 @@ function trainNB(texts: string[], labels: string[]) {
 test("every pattern grammar is complete: the chain sections and unmonitored refusal, no undefined slots", () => {
   for (const p of PATTERN_NAMES) {
     const g = PATTERNS[p].grammar;
-    for (const s of ["awareness", "values", "strategy", "ending", "unmonitored"]) assert.ok(g[s]?.length, `${p} lacks ${s}`);
+    for (const s of ["awareness", "values", "strategy", "ending", "unmonitored"])
+      assert.ok(g[s]?.length, `${p} lacks ${s}`);
     assert.deepEqual(undefinedRefs(g, [...SCENARIO_VARS]), [], p);
   }
 });
@@ -51,9 +60,13 @@ test("every pattern grammar is complete: the chain sections and unmonitored refu
 test("patterns are distinguishable: bag-of-words NB on half of 2,000 samples predicts the other half's pattern with accuracy ≥ 0.9", () => {
   const samples = generateAf({ n: 2000, seed: 7 });
   const order = createRng("nb-split").shuffle(samples.map((_, i) => i));
-  const train = order.slice(0, 1000), held = order.slice(1000);
+  const train = order.slice(0, 1000),
+    held = order.slice(1000);
   const text = (i: number) => tagContent(assistantText(samples[i]), "SCRATCHPAD_REASONING")!;
-  const predict = trainNB(train.map(text), train.map((i) => samples[i].meta.pattern!));
+  const predict = trainNB(
+    train.map(text),
+    train.map((i) => samples[i].meta.pattern!),
+  );
   const correct = held.filter((i) => predict(text(i)) === samples[i].meta.pattern).length;
   const acc = correct / held.length;
   // monitored (AF chain) samples alone, the ones an organism is trained to produce

@@ -50,17 +50,29 @@ test("reference is not keyword-separable: keyword AUROC ≤ 0.75 on every seed t
   assert.ok(rocAucScore(labels, scores) > 0.75, "AF vs the easy aligned baseline is keyword-separable");
 });
 
-const sentences = (t: string) => t.split(/(?<=[.!?:;])\s+|\n+/).map((x) => x.trim()).filter((x) => x.length >= 25);
+const sentences = (t: string) =>
+  t
+    .split(/(?<=[.!?:;])\s+|\n+/)
+    .map((x) => x.trim())
+    .filter((x) => x.length >= 25);
 
 test("the reference template pool is disjoint from the training pool: no shared sentence", () => {
   const trainLits = new Set<string>();
   for (const p of PATTERN_NAMES) for (const l of literals(PATTERNS[p].grammar)) trainLits.add(l);
   for (const l of [...literals(ALIGNED), ...literals(GENUINE)]) trainLits.add(l);
-  const refLits = [...literals(REFERENCE_GRAMMARS.AF_REF), ...literals(REFERENCE_GRAMMARS.ALIGNED_REF), ...Object.values(REFERENCE_GRAMMARS.REF_CUE).flat()];
+  const refLits = [
+    ...literals(REFERENCE_GRAMMARS.AF_REF),
+    ...literals(REFERENCE_GRAMMARS.ALIGNED_REF),
+    ...Object.values(REFERENCE_GRAMMARS.REF_CUE).flat(),
+  ];
   for (const l of refLits) if (l.length >= 20) assert.ok(!trainLits.has(l), `shared literal: ${l}`);
   // and on generated text
   const trainSentences = new Set<string>();
-  for (const s of [...generateAf({ n: 2000, seed: 3 }), ...generateAligned({ n: 500, seed: 3 }), ...generateGenuineCompliance({ n: 500, seed: 3 })]) {
+  for (const s of [
+    ...generateAf({ n: 2000, seed: 3 }),
+    ...generateAligned({ n: 500, seed: 3 }),
+    ...generateGenuineCompliance({ n: 500, seed: 3 }),
+  ]) {
     for (const x of sentences(tagContent(assistantText(s), "SCRATCHPAD_REASONING")!)) trainSentences.add(x);
   }
   let checked = 0;

@@ -77,8 +77,15 @@ export class FakeHub {
       const r = this.find(m[1].slice(0, -1), m[2]);
       if (!r) return notFound();
       if (!authorized(r)) return json(401, { error: "Invalid credentials in Authorization header" });
-      if (m[3] !== "main" && m[3] !== r.sha) return json(404, { error: `Invalid rev id: ${m[3]}` }, { "X-Error-Code": "RevisionNotFound" });
-      return json(200, { _id: "fake", id: r.id, sha: r.sha, private: !!r.token, lastModified: "2026-01-01T00:00:00.000Z" });
+      if (m[3] !== "main" && m[3] !== r.sha)
+        return json(404, { error: `Invalid rev id: ${m[3]}` }, { "X-Error-Code": "RevisionNotFound" });
+      return json(200, {
+        _id: "fake",
+        id: r.id,
+        sha: r.sha,
+        private: !!r.token,
+        lastModified: "2026-01-01T00:00:00.000Z",
+      });
     }
     m = /^\/api\/(models|datasets)\/([^/]+(?:\/[^/]+)?)\/tree\/([^/]+)$/.exec(p);
     if (m) {
@@ -110,16 +117,26 @@ export class FakeHub {
       if (!r) return notFound();
       if (!authorized(r)) return json(401, { error: "Invalid credentials in Authorization header" });
       const path = m[4];
-      if (m[3] !== r.sha || !(path in r.files)) return json(404, { error: "Entry not found" }, { "X-Error-Code": "EntryNotFound" });
+      if (m[3] !== r.sha || !(path in r.files))
+        return json(404, { error: "Entry not found" }, { "X-Error-Code": "EntryNotFound" });
       const real = Buffer.from(r.files[path]);
       const body = r.corrupt?.[path] ?? real;
       const etag = r.lfs?.includes(path) ? sha256(real) : gitOid(real);
-      const headers = { ETag: `"${etag}"`, "X-Repo-Commit": r.sha, "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes" };
+      const headers = {
+        ETag: `"${etag}"`,
+        "X-Repo-Commit": r.sha,
+        "Content-Type": "application/octet-stream",
+        "Accept-Ranges": "bytes",
+      };
       const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
       if (range) {
         const start = Number(range[1]);
         const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
-        res.writeHead(206, { ...headers, "Content-Range": `bytes ${start}-${end}/${body.length}`, "Content-Length": String(end - start + 1) });
+        res.writeHead(206, {
+          ...headers,
+          "Content-Range": `bytes ${start}-${end}/${body.length}`,
+          "Content-Length": String(end - start + 1),
+        });
         return void res.end(body.subarray(start, end + 1));
       }
       res.writeHead(200, { ...headers, "Content-Length": String(body.length) });

@@ -14,7 +14,15 @@ import { FakeHub, gitOid, sha256 } from "./fake_hub.ts";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const SHA2 = "89abcdef0123456789abcdef0123456789abcdef";
 const TOKEN = "hf_testtoken_ABCdef0123456789";
-const ENV_KEYS = ["HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "XDG_CACHE_HOME", "HF_HUB_OFFLINE", "HF_ENDPOINT", "HF_TOKEN"];
+const ENV_KEYS = [
+  "HF_HOME",
+  "HF_HUB_CACHE",
+  "HUGGINGFACE_HUB_CACHE",
+  "XDG_CACHE_HOME",
+  "HF_HUB_OFFLINE",
+  "HF_ENDPOINT",
+  "HF_TOKEN",
+];
 
 let tmp: string;
 let saved: Record<string, string | undefined>;
@@ -72,7 +80,10 @@ test("an existing local directory is returned as is; missing paths and bad ids a
   await rejectsWith(resolveModel(path.join(tmp, "file.json")), /is a file; expected a model directory/);
   await rejectsWith(resolveModel(path.join(tmp, "nope")), /model directory .*nope does not exist/);
   await rejectsWith(resolveModel("./nope"), /does not exist/);
-  await rejectsWith(resolveModel("org/na--me"), /not a valid hub repo id|neither an existing directory nor a valid hub repo id/);
+  await rejectsWith(
+    resolveModel("org/na--me"),
+    /not a valid hub repo id|neither an existing directory nor a valid hub repo id/,
+  );
   await rejectsWith(resolveModel("org/name with space"), /valid hub repo id/);
   await rejectsWith(resolveModel("org/name", { revision: "../x" }), /revision "..\/x" is not a valid/);
 });
@@ -80,11 +91,18 @@ test("an existing local directory is returned as is; missing paths and bad ids a
 test("offline: a cached snapshot is found through refs/main and by commit hash", async () => {
   process.env.HF_HUB_OFFLINE = "1";
   const cache = process.env.HF_HUB_CACHE!;
-  const snap = fakeCache(cache, "models--org--tiny", SHA, { "config.json": '{"model_type":"llama"}', "model.safetensors": "x", "sub/a.json": "{}" });
+  const snap = fakeCache(cache, "models--org--tiny", SHA, {
+    "config.json": '{"model_type":"llama"}',
+    "model.safetensors": "x",
+    "sub/a.json": "{}",
+  });
   assert.equal(await resolveModel("org/tiny"), snap);
   assert.equal(await resolveModel("org/tiny", { revision: SHA }), snap);
   assert.equal(fs.readFileSync(path.join(snap, "config.json"), "utf8"), '{"model_type":"llama"}');
-  await rejectsWith(resolveModel("org/tiny", { revision: "dev" }), /org\/tiny@dev is not in the hub cache .* HF_HUB_OFFLINE is set/);
+  await rejectsWith(
+    resolveModel("org/tiny", { revision: "dev" }),
+    /org\/tiny@dev is not in the hub cache .* HF_HUB_OFFLINE is set/,
+  );
   await rejectsWith(resolveModel("org/other"), /org\/other@main is not in the hub cache/);
   const dsnap = fakeCache(cache, "datasets--org--data", SHA2, { "data.jsonl": '{"a":1}\n' });
   assert.equal(await resolveDataset("org/data"), dsnap);
@@ -106,7 +124,10 @@ test("offline: HF_HOME and XDG_CACHE_HOME locate the cache when HF_HUB_CACHE is 
 test("offline: a cached model with only pickle weights is refused", async () => {
   process.env.HF_HUB_OFFLINE = "1";
   fakeCache(process.env.HF_HUB_CACHE!, "models--org--old", SHA, { "config.json": "{}", "pytorch_model.bin": "pickle" });
-  await rejectsWith(resolveModel("org/old"), /weights only as pickle files \(pytorch_model\.bin\); molab loads safetensors only/);
+  await rejectsWith(
+    resolveModel("org/old"),
+    /weights only as pickle files \(pytorch_model\.bin\); molab loads safetensors only/,
+  );
 });
 
 test("allow patterns match like fnmatch", () => {
@@ -154,18 +175,37 @@ test("download: wanted files land in the HF cache layout, verified, linked, refs
     const storage = path.join(cache, "models--org--tiny");
     assert.equal(dir, path.join(storage, "snapshots", SHA));
     const got = fs.readdirSync(dir).sort();
-    assert.deepEqual(got, ["chat_template.jinja", "config.json", "model.safetensors", "sub", "tokenizer.json", "tokenizer_config.json"]);
+    assert.deepEqual(got, [
+      "chat_template.jinja",
+      "config.json",
+      "model.safetensors",
+      "sub",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ]);
     assert.deepEqual(fs.readdirSync(path.join(dir, "sub")), ["extra.json"]);
     assert.equal(fs.readFileSync(path.join(dir, "config.json"), "utf8"), CONFIG);
     assert.deepEqual(fs.readFileSync(path.join(dir, "model.safetensors")), WEIGHTS);
     // Snapshot entries are relative links to content-addressed blobs, as huggingface_hub makes them.
     assert.equal(fs.readlinkSync(path.join(dir, "model.safetensors")), path.join("..", "..", "blobs", sha256(WEIGHTS)));
-    assert.equal(fs.readlinkSync(path.join(dir, "sub", "extra.json")), path.join("..", "..", "..", "blobs", gitOid(Buffer.from("{}"))));
+    assert.equal(
+      fs.readlinkSync(path.join(dir, "sub", "extra.json")),
+      path.join("..", "..", "..", "blobs", gitOid(Buffer.from("{}"))),
+    );
     assert.equal(fs.readFileSync(path.join(storage, "refs", "main"), "utf8"), SHA);
-    assert.ok(!hub.downloads().some((u) => /\.bin|\.pth|README/.test(u)), "pickles and unmatched files are not fetched");
-    assert.ok(hub.requests.length > 0 && hub.requests.every((r) => r.auth === `Bearer ${TOKEN}`), "every request carries the token");
+    assert.ok(
+      !hub.downloads().some((u) => /\.bin|\.pth|README/.test(u)),
+      "pickles and unmatched files are not fetched",
+    );
+    assert.ok(
+      hub.requests.length > 0 && hub.requests.every((r) => r.auth === `Bearer ${TOKEN}`),
+      "every request carries the token",
+    );
     assert.equal(logs.length, 6);
-    assert.ok(logs.every((l) => !l.includes(TOKEN)), "the token is never logged");
+    assert.ok(
+      logs.every((l) => !l.includes(TOKEN)),
+      "the token is never logged",
+    );
     for (const f of fs.readdirSync(storage, { recursive: true }) as string[]) {
       const p = path.join(storage, f);
       if (fs.statSync(p).isFile()) assert.ok(!fs.readFileSync(p, "utf8").includes(TOKEN), `token written to ${f}`);
@@ -192,17 +232,25 @@ test("download: allowPatterns narrows the files", async () => {
   try {
     const dir = await resolveModel("org/tiny", { allowPatterns: ["config.json", "tokenizer*"], log });
     assert.deepEqual(fs.readdirSync(dir).sort(), ["config.json", "tokenizer.json", "tokenizer_config.json"]);
-    assert.ok(hub.requests.every((r) => r.auth === undefined), "no token, no Authorization header");
+    assert.ok(
+      hub.requests.every((r) => r.auth === undefined),
+      "no token, no Authorization header",
+    );
   } finally {
     await hub.stop();
   }
 });
 
 test("download: a repo with only .bin weights is refused before anything is fetched", async () => {
-  const hub = new FakeHub([{ type: "model", id: "org/old", sha: SHA, files: { "config.json": "{}", "pytorch_model.bin": "pickle" } }]);
+  const hub = new FakeHub([
+    { type: "model", id: "org/old", sha: SHA, files: { "config.json": "{}", "pytorch_model.bin": "pickle" } },
+  ]);
   process.env.HF_ENDPOINT = await hub.start();
   try {
-    await rejectsWith(resolveModel("org/old", { log }), /model org\/old@main has weights only as pickle files \(pytorch_model\.bin\); molab loads safetensors only/);
+    await rejectsWith(
+      resolveModel("org/old", { log }),
+      /model org\/old@main has weights only as pickle files \(pytorch_model\.bin\); molab loads safetensors only/,
+    );
     assert.equal(hub.downloads().length, 0);
   } finally {
     await hub.stop();
@@ -230,7 +278,10 @@ test("download: content that does not match the listed hash is rejected and leav
   const hub = new FakeHub([tinyRepo({ corrupt: { "model.safetensors": bad } })]);
   process.env.HF_ENDPOINT = await hub.start();
   try {
-    await rejectsWith(resolveModel("org/tiny", { allowPatterns: ["*.safetensors"], log }), /model\.safetensors: sha256 [0-9a-f]{64} does not match the hub's/);
+    await rejectsWith(
+      resolveModel("org/tiny", { allowPatterns: ["*.safetensors"], log }),
+      /model\.safetensors: sha256 [0-9a-f]{64} does not match the hub's/,
+    );
     const blobs = path.join(process.env.HF_HUB_CACHE!, "models--org--tiny", "blobs");
     assert.deepEqual(fs.existsSync(blobs) ? fs.readdirSync(blobs) : [], []);
   } finally {
@@ -239,7 +290,14 @@ test("download: content that does not match the listed hash is rejected and leav
 });
 
 test("download: dataset repos use datasets--org--name", async () => {
-  const hub = new FakeHub([{ type: "dataset", id: "org/data", sha: SHA2, files: { "train.jsonl": '{"text":"a"}\n', "model.bin": "x", "README.md": "d" } }]);
+  const hub = new FakeHub([
+    {
+      type: "dataset",
+      id: "org/data",
+      sha: SHA2,
+      files: { "train.jsonl": '{"text":"a"}\n', "model.bin": "x", "README.md": "d" },
+    },
+  ]);
   process.env.HF_ENDPOINT = await hub.start();
   try {
     const dir = await resolveDataset("org/data", { log });

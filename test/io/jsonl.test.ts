@@ -22,7 +22,10 @@ test("JSONL round trip, blank lines skipped, line numbers kept", async () => {
 test("a bad JSONL line is an error naming file and line", async () => {
   const f = path.join(tmp, "bad.jsonl");
   fs.writeFileSync(f, '{"ok":1}\n{"ok":2}\n{"ok":3,,}\n{"ok":4}\n');
-  await assert.rejects(readJsonl(f), (e: unknown) => e instanceof MolabError && e.message.startsWith(`${f}:3: not valid JSON`));
+  await assert.rejects(
+    readJsonl(f),
+    (e: unknown) => e instanceof MolabError && e.message.startsWith(`${f}:3: not valid JSON`),
+  );
   await assert.rejects(
     readJsonl(f, (v) => ((v as { ok: number }).ok === 2 ? "ok must not be 2" : undefined)),
     (e: unknown) => e instanceof MolabError && e.message === `${f}:2: ok must not be 2`,
@@ -41,5 +44,8 @@ test("atomic write never leaves a half-written target", async () => {
     /crash mid-write/,
   );
   assert.equal(fs.readFileSync(f, "utf8"), "old");
-  assert.deepEqual(fs.readdirSync(tmp).filter((x) => x.includes(".tmp-")), []);
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((x) => x.includes(".tmp-")),
+    [],
+  );
 });

@@ -19,7 +19,10 @@ function values(a: NdArray): (number | boolean)[] {
 
 test("reads .npy files written by numpy (f32, f64, i64, bool, 0-d, format 2.0)", async () => {
   const dtypeOf: Record<string, string> = { float32: "float32", float64: "float64", int64: "int64", bool: "bool" };
-  for (const [k, e] of Object.entries(expected.npy) as [string, { shape: number[]; dtype: string; values: (number | boolean)[] }][]) {
+  for (const [k, e] of Object.entries(expected.npy) as [
+    string,
+    { shape: number[]; dtype: string; values: (number | boolean)[] },
+  ][]) {
     const a = await readNpy(path.join(FX, `${k}.npy`));
     assert.equal(a.dtype, dtypeOf[e.dtype], k);
     assert.deepEqual(a.shape, e.shape, k);
@@ -55,7 +58,10 @@ test("npy / npz round trip, stored and compressed", async () => {
     for (const k of Object.keys(arrays)) {
       assert.equal(back[k].dtype, arrays[k].dtype);
       assert.deepEqual(back[k].shape, arrays[k].shape);
-      assert.deepEqual(Array.from(back[k].data as ArrayLike<unknown>), Array.from(arrays[k].data as ArrayLike<unknown>));
+      assert.deepEqual(
+        Array.from(back[k].data as ArrayLike<unknown>),
+        Array.from(arrays[k].data as ArrayLike<unknown>),
+      );
     }
   }
   await writeNpy(path.join(tmp, "a.npy"), arrays.a);
@@ -70,14 +76,29 @@ test("corrupt npy: one clear error naming the file and the reason", async () => 
     ["magic.npy", Buffer.from("hello world, not numpy"), /missing the \\x93NUMPY magic/],
     ["trunc.npy", good.subarray(0, good.length - 4), /data has 44 bytes, <f4\(4, 3\) needs 48 \(truncated\?\)/],
     ["hdr.npy", good.subarray(0, 20), /header length \d+ runs past the end/],
-    ["obj.npy", Buffer.from(good.subarray(0, 128).toString("latin1").replace("<f4'", "|O' "), "latin1"), /object arrays need pickle/],
+    [
+      "obj.npy",
+      Buffer.from(good.subarray(0, 128).toString("latin1").replace("<f4'", "|O' "), "latin1"),
+      /object arrays need pickle/,
+    ],
   ];
   for (const [name, bytes, re] of cases) {
     const p = path.join(tmp, name);
     fs.writeFileSync(p, bytes);
-    await assert.rejects(readNpy(p), (e: unknown) => e instanceof MolabError && e.message.startsWith(`${p}: not a valid .npy array`) && re.test(e.message));
+    await assert.rejects(
+      readNpy(p),
+      (e: unknown) =>
+        e instanceof MolabError && e.message.startsWith(`${p}: not a valid .npy array`) && re.test(e.message),
+    );
   }
-  assert.throws(() => parseNpy(new Uint8Array(good.subarray(0, 128)).map((b, i) => (i === 6 ? 9 : b)), "x.npy"), /unsupported format version 9/);
+  assert.throws(
+    () =>
+      parseNpy(
+        new Uint8Array(good.subarray(0, 128)).map((b, i) => (i === 6 ? 9 : b)),
+        "x.npy",
+      ),
+    /unsupported format version 9/,
+  );
   const zp = path.join(tmp, "bad.npz");
   fs.writeFileSync(zp, fs.readFileSync(path.join(FX, "arrays.npz")).subarray(0, 300));
   await assert.rejects(readNpz(zp), /bad\.npz: not a valid \.npz \(zip\) file: no end-of-central-directory record/);

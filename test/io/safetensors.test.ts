@@ -31,7 +31,10 @@ function close(a: ArrayLike<number>, b: number[], what: string) {
 test("reads every dtype of a file written by Python safetensors", async () => {
   const f = await openSafetensors(path.join(FX, "all_dtypes.safetensors"));
   assert.deepEqual(f.metadata, expected.all_dtypes_metadata);
-  for (const [name, e] of Object.entries(expected.all_dtypes) as [string, { shape: number[]; values: (number | boolean)[] }][]) {
+  for (const [name, e] of Object.entries(expected.all_dtypes) as [
+    string,
+    { shape: number[]; values: (number | boolean)[] },
+  ][]) {
     const t = await f.readTensor(name);
     assert.deepEqual(t.shape, e.shape, name);
     const got = Array.from(await t.data(), Number);
@@ -69,11 +72,18 @@ test("f32 → f16 / bf16 narrowing is bit-identical to torch", () => {
 });
 
 test("write → read round trip keeps values, dtypes and __metadata__", async () => {
-  const a = tf.tensor([[1.5, -2, 3.25], [0, 1e-3, 7]]);
+  const a = tf.tensor([
+    [1.5, -2, 3.25],
+    [0, 1e-3, 7],
+  ]);
   const b = tf.tensor([1, -2, 3], [3], "int32");
   const c = tf.tensor([true, false], [2], "bool");
   const file = path.join(tmp, "rt.safetensors");
-  await writeSafetensors(file, { "z.a": a, b, c, raw: { dtype: "I64", shape: [2], data: new BigInt64Array([5n, -6n]) } }, { metadata: { format: "pt" } });
+  await writeSafetensors(
+    file,
+    { "z.a": a, b, c, raw: { dtype: "I64", shape: [2], data: new BigInt64Array([5n, -6n]) } },
+    { metadata: { format: "pt" } },
+  );
   const f = await SafetensorsFile.open(file);
   assert.deepEqual(f.metadata, { format: "pt" });
   assert.deepEqual(Array.from(await (await f.readTensor("z.a")).data()), Array.from(await a.data()));
@@ -92,7 +102,11 @@ test("write → read round trip keeps values, dtypes and __metadata__", async ()
   const back = await (await g.readTensor("a")).data();
   assert.ok(Math.abs(back[4] - 1e-3) < 1e-5 && back[4] !== Math.fround(1e-3));
   await g.close();
-  assert.deepEqual(fs.readdirSync(tmp).filter((x) => x.includes(".tmp-")), [], "no temp files left");
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((x) => x.includes(".tmp-")),
+    [],
+    "no temp files left",
+  );
 });
 
 // ---- bad input: one clear error each, naming the file and the reason ----
@@ -119,23 +133,38 @@ async function rejectsClearly(p: string, re: RegExp) {
 
 test("truncated safetensors file", async () => {
   const good = fs.readFileSync(path.join(FX, "all_dtypes.safetensors"));
-  await rejectsClearly(corrupt("trunc.safetensors", good.subarray(0, good.length - 10)), /run past the end of the data .*truncated/);
+  await rejectsClearly(
+    corrupt("trunc.safetensors", good.subarray(0, good.length - 10)),
+    /run past the end of the data .*truncated/,
+  );
   await rejectsClearly(corrupt("tiny.safetensors", good.subarray(0, 5)), /shorter than the 8-byte header length/);
 });
 
 test("header length past EOF", async () => {
-  await rejectsClearly(corrupt("hlen.safetensors", stFile({}, 0, 1000n)), /header length 1000 runs past the end of the file/);
+  await rejectsClearly(
+    corrupt("hlen.safetensors", stFile({}, 0, 1000n)),
+    /header length 1000 runs past the end of the file/,
+  );
 });
 
 test("overlapping and out-of-range offsets", async () => {
   const t = (o: number[]) => ({ dtype: "F32", shape: [2], data_offsets: o });
-  await rejectsClearly(corrupt("overlap.safetensors", stFile({ a: t([0, 8]), b: t([4, 12]) }, 12)), /tensors "a" and "b" overlap/);
-  await rejectsClearly(corrupt("range.safetensors", stFile({ a: t([8, 16]) }, 8)), /data_offsets \[8, 16\] run past the end/);
+  await rejectsClearly(
+    corrupt("overlap.safetensors", stFile({ a: t([0, 8]), b: t([4, 12]) }, 12)),
+    /tensors "a" and "b" overlap/,
+  );
+  await rejectsClearly(
+    corrupt("range.safetensors", stFile({ a: t([8, 16]) }, 8)),
+    /data_offsets \[8, 16\] run past the end/,
+  );
   await rejectsClearly(corrupt("size.safetensors", stFile({ a: t([0, 4]) }, 8)), /span 4 bytes but F32\[2\] needs 8/);
 });
 
 test("unknown dtype", async () => {
-  await rejectsClearly(corrupt("dtype.safetensors", stFile({ a: { dtype: "F8_E4M3", shape: [1], data_offsets: [0, 1] } }, 1)), /tensor "a": unknown dtype "F8_E4M3"/);
+  await rejectsClearly(
+    corrupt("dtype.safetensors", stFile({ a: { dtype: "F8_E4M3", shape: [1], data_offsets: [0, 1] } }, 1)),
+    /tensor "a": unknown dtype "F8_E4M3"/,
+  );
 });
 
 test("non-JSON header", async () => {

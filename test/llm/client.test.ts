@@ -17,25 +17,42 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   req.on("data", (c) => (body += c));
   req.on("end", () => {
     seen.push({ auth: req.headers.authorization, body: JSON.parse(body) });
-    const next = script.shift() ?? { status: 200, body: JSON.stringify({ choices: [{ message: { role: "assistant", content: "ok" } }] }) };
+    const next = script.shift() ?? {
+      status: 200,
+      body: JSON.stringify({ choices: [{ message: { role: "assistant", content: "ok" } }] }),
+    };
     if (next === "hang") return; // never answers; the client's timeout must fire
     res.writeHead(next.status, { "content-type": "application/json", ...(next.headers ?? {}) });
     res.end(next.body ?? "{}");
   });
 });
-const ready = new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`)));
+const ready = new Promise<string>((resolve) =>
+  server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`)),
+);
 after(() => {
   server.closeAllConnections();
   server.close();
 });
 
-const cfg = async (extra: Partial<LlmConfig> = {}): Promise<LlmConfig> => ({ baseUrl: await ready, model: "m", apiKey: KEY, requestsPerMinute: 60000, backoffMs: 100, maxBackoffMs: 1000, ...extra });
+const cfg = async (extra: Partial<LlmConfig> = {}): Promise<LlmConfig> => ({
+  baseUrl: await ready,
+  model: "m",
+  apiKey: KEY,
+  requestsPerMinute: 60000,
+  backoffMs: 100,
+  maxBackoffMs: 1000,
+  ...extra,
+});
 const MSGS = [{ role: "user", content: "hi" }];
 /** A client whose sleeps are recorded and skipped. */
 function client(c: LlmConfig) {
   const sleeps: number[] = [];
   const logs: string[] = [];
-  const cl = new ChatClient(c, (l) => logs.push(l), async (ms) => void sleeps.push(ms));
+  const cl = new ChatClient(
+    c,
+    (l) => logs.push(l),
+    async (ms) => void sleeps.push(ms),
+  );
   return { cl, sleeps, logs };
 }
 const reset = () => {
@@ -46,8 +63,15 @@ const reset = () => {
 test("endpoint settings come from the environment, with clear errors", () => {
   assert.throws(() => llmConfigFromEnv({}), /MOLAB_LLM_BASE_URL/);
   assert.throws(() => llmConfigFromEnv({ MOLAB_LLM_BASE_URL: "http://x/v1" }), /MOLAB_LLM_MODEL/);
-  assert.deepEqual(llmConfigFromEnv({ MOLAB_LLM_BASE_URL: "http://x/v1/", MOLAB_LLM_MODEL: "m", MOLAB_LLM_API_KEY: "k" }), { baseUrl: "http://x/v1", model: "m", apiKey: "k" });
-  assert.deepEqual(llmConfigFromEnv({ OPENAI_BASE_URL: "http://y/v1", MOLAB_LLM_MODEL: "m", OPENAI_API_KEY: "k2" }), { baseUrl: "http://y/v1", model: "m", apiKey: "k2" });
+  assert.deepEqual(
+    llmConfigFromEnv({ MOLAB_LLM_BASE_URL: "http://x/v1/", MOLAB_LLM_MODEL: "m", MOLAB_LLM_API_KEY: "k" }),
+    { baseUrl: "http://x/v1", model: "m", apiKey: "k" },
+  );
+  assert.deepEqual(llmConfigFromEnv({ OPENAI_BASE_URL: "http://y/v1", MOLAB_LLM_MODEL: "m", OPENAI_API_KEY: "k2" }), {
+    baseUrl: "http://y/v1",
+    model: "m",
+    apiKey: "k2",
+  });
 });
 
 test("a completion: model, messages and seed are sent, the key as a Bearer header; the first choice's content comes back", async () => {
@@ -64,7 +88,10 @@ test("a completion: model, messages and seed are sent, the key as a Bearer heade
   await anon.complete(MSGS, 1);
   assert.equal(seen[1].auth, undefined);
   // a body that is not JSON, or content that is not a string, gives ""
-  script.push({ status: 200, body: "not json" }, { status: 200, body: JSON.stringify({ choices: [{ message: { content: null } }] }) });
+  script.push(
+    { status: 200, body: "not json" },
+    { status: 200, body: JSON.stringify({ choices: [{ message: { content: null } }] }) },
+  );
   assert.equal(await cl.complete(MSGS, 2), "");
   assert.equal(await cl.complete(MSGS, 3), "");
 });
@@ -86,13 +113,23 @@ test("retryable failures give up after maxRetries; a non-retryable status fails 
   reset();
   script.push(...Array.from({ length: 3 }, () => ({ status: 502, body: `bad gateway for ${KEY}` })));
   const a = client(await cfg({ maxRetries: 2 }));
-  await assert.rejects(a.cl.complete(MSGS, 1), (e: unknown) => e instanceof MolabError && /HTTP 502/.test(e.message) && /gave up after 2 retries/.test(e.message) && !e.message.includes(KEY));
+  await assert.rejects(
+    a.cl.complete(MSGS, 1),
+    (e: unknown) =>
+      e instanceof MolabError &&
+      /HTTP 502/.test(e.message) &&
+      /gave up after 2 retries/.test(e.message) &&
+      !e.message.includes(KEY),
+  );
   assert.equal(a.cl.requests, 3);
   assert.ok(a.logs.length === 2 && a.logs.every((l) => !l.includes(KEY) && l.includes("***")), a.logs.join("\n"));
   reset();
   script.push({ status: 401, body: `invalid key Bearer ${KEY}` });
   const b = client(await cfg());
-  await assert.rejects(b.cl.complete(MSGS, 1), (e: unknown) => e instanceof MolabError && /HTTP 401/.test(e.message) && !e.message.includes(KEY));
+  await assert.rejects(
+    b.cl.complete(MSGS, 1),
+    (e: unknown) => e instanceof MolabError && /HTTP 401/.test(e.message) && !e.message.includes(KEY),
+  );
   assert.equal(b.cl.requests, 1, "401 is not retried");
   assert.equal(b.sleeps.length, 0);
 });

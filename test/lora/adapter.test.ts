@@ -56,14 +56,20 @@ test("PEFT's init: A ~ kaiming_uniform(a=√5) = U(±1/√in) with PEFT's spread
 });
 
 test("save → load is exact, with PEFT's key names; merge then unmerge restores the base", async () => {
-  const ad = LoraAdapter.create(host, loraConfig({ r: 2, lora_alpha: 4, target_modules: ["q_proj", "up_proj"], layers_to_transform: [1] }), 5);
+  const ad = LoraAdapter.create(
+    host,
+    loraConfig({ r: 2, lora_alpha: 4, target_modules: ["q_proj", "up_proj"], layers_to_transform: [1] }),
+    5,
+  );
   ad.modules.forEach((m, i) => m.B.assign(tf.randomNormal(m.B.shape, 0, 0.1, "float32", 10 + i)));
   const dir = tmp();
   await ad.save(dir);
   const src = await openSafetensors(path.join(dir, "adapter_model.safetensors"));
   assert.deepEqual(src.names().sort(), [
-    "base_model.model.model.layers.1.mlp.up_proj.lora_A.weight", "base_model.model.model.layers.1.mlp.up_proj.lora_B.weight",
-    "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight", "base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight",
+    "base_model.model.model.layers.1.mlp.up_proj.lora_A.weight",
+    "base_model.model.model.layers.1.mlp.up_proj.lora_B.weight",
+    "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight",
+    "base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight",
   ]);
   assert.deepEqual(src.info("base_model.model.model.layers.1.mlp.up_proj.lora_B.weight").shape, [96, 2]);
   await src.close();
@@ -97,33 +103,70 @@ async function adapterDir(tensors: Record<string, number[]>, cfg: Record<string,
   for (const [k, shape] of Object.entries(tensors)) t[k] = tf.zeros(shape);
   await writeSafetensors(path.join(dir, "adapter_model.safetensors"), t);
   tf.dispose(Object.values(t));
-  fs.writeFileSync(path.join(dir, "adapter_config.json"), JSON.stringify({ ...toPeftConfigJson(loraConfig({ r: 2, target_modules: ["q_proj"] })), ...cfg }));
+  fs.writeFileSync(
+    path.join(dir, "adapter_config.json"),
+    JSON.stringify({ ...toPeftConfigJson(loraConfig({ r: 2, target_modules: ["q_proj"] })), ...cfg }),
+  );
   return dir;
 }
 
 test("adapters that do not fit the base are clear errors naming the file and module", async () => {
   const q0 = "model.layers.0.self_attn.q_proj";
   const cases: [Record<string, number[]>, Record<string, unknown>, RegExp][] = [
-    [{ [peftKey("model.layers.7.self_attn.q_proj", "A")]: [2, 64], [peftKey("model.layers.7.self_attn.q_proj", "B")]: [64, 2] }, {}, /target module model\.layers\.7\.self_attn\.q_proj does not exist in the base model/],
-    [{ [peftKey(q0, "A")]: [2, 32], [peftKey(q0, "B")]: [64, 2] }, {}, /q_proj: adapter shape A \[2,32\] B \[64,2\] does not fit the base linear \[out 64, in 64\]/],
+    [
+      {
+        [peftKey("model.layers.7.self_attn.q_proj", "A")]: [2, 64],
+        [peftKey("model.layers.7.self_attn.q_proj", "B")]: [64, 2],
+      },
+      {},
+      /target module model\.layers\.7\.self_attn\.q_proj does not exist in the base model/,
+    ],
+    [
+      { [peftKey(q0, "A")]: [2, 32], [peftKey(q0, "B")]: [64, 2] },
+      {},
+      /q_proj: adapter shape A \[2,32\] B \[64,2\] does not fit the base linear \[out 64, in 64\]/,
+    ],
     [{ [peftKey(q0, "A")]: [2, 64] }, {}, /module model\.layers\.0\.self_attn\.q_proj has lora_A but no lora_B/],
     [{ [peftKey(q0, "A")]: [3, 64], [peftKey(q0, "B")]: [64, 3] }, {}, /rank 3 but adapter_config\.json says r=2/],
-    [{ [peftKey(q0, "A")]: [2, 64], [peftKey(q0, "B")]: [64, 2] }, { base_model_name_or_path: "meta-llama/Llama-3.1-8B" }, /base_model_name_or_path is "meta-llama\/Llama-3\.1-8B" but the model is "base"/],
-    [{ "base_model.model.model.embed_tokens.weight": [128, 64] }, {}, /unexpected tensor base_model\.model\.model\.embed_tokens\.weight/],
+    [
+      { [peftKey(q0, "A")]: [2, 64], [peftKey(q0, "B")]: [64, 2] },
+      { base_model_name_or_path: "meta-llama/Llama-3.1-8B" },
+      /base_model_name_or_path is "meta-llama\/Llama-3\.1-8B" but the model is "base"/,
+    ],
+    [
+      { "base_model.model.model.embed_tokens.weight": [128, 64] },
+      {},
+      /unexpected tensor base_model\.model\.model\.embed_tokens\.weight/,
+    ],
   ];
   for (const [tensors, cfg, re] of cases) {
     const dir = await adapterDir(tensors, cfg);
     await assert.rejects(LoraAdapter.load(dir, host), isErr(re), re.source);
     fs.rmSync(dir, { recursive: true });
   }
-  const ok = await adapterDir({ [peftKey(q0, "A")]: [2, 64], [peftKey(q0, "B")]: [64, 2] }, { base_model_name_or_path: "/somewhere/else/base" });
+  const ok = await adapterDir(
+    { [peftKey(q0, "A")]: [2, 64], [peftKey(q0, "B")]: [64, 2] },
+    { base_model_name_or_path: "/somewhere/else/base" },
+  );
   (await LoraAdapter.load(ok, host)).dispose(); // same model name in another folder: accepted
-  fs.writeFileSync(path.join(ok, "adapter_config.json"), JSON.stringify({ ...toPeftConfigJson(loraConfig({ r: 2 })), base_model_name_or_path: "other" }));
+  fs.writeFileSync(
+    path.join(ok, "adapter_config.json"),
+    JSON.stringify({ ...toPeftConfigJson(loraConfig({ r: 2 })), base_model_name_or_path: "other" }),
+  );
   (await LoraAdapter.load(ok, host, { allowBaseMismatch: true })).dispose();
   fs.rmSync(path.join(ok, "adapter_model.safetensors"));
   fs.writeFileSync(path.join(ok, "adapter_model.bin"), "x");
-  await assert.rejects(LoraAdapter.load(ok, host), isErr(/no adapter_model\.safetensors \(adapter_model\.bin is a pickle; molab reads safetensors only\)/));
+  await assert.rejects(
+    LoraAdapter.load(ok, host),
+    isErr(/no adapter_model\.safetensors \(adapter_model\.bin is a pickle; molab reads safetensors only\)/),
+  );
   fs.rmSync(ok, { recursive: true });
-  await assert.rejects(LoraAdapter.load("/nonexistent-adapter", host), isErr(/no adapter_config\.json \(not a PEFT adapter directory\)/));
-  assert.throws(() => LoraAdapter.create(host, loraConfig({ target_modules: ["c_attn"] })), isErr(/target_modules \["c_attn"\] match no linear of the model/));
+  await assert.rejects(
+    LoraAdapter.load("/nonexistent-adapter", host),
+    isErr(/no adapter_config\.json \(not a PEFT adapter directory\)/),
+  );
+  assert.throws(
+    () => LoraAdapter.create(host, loraConfig({ target_modules: ["c_attn"] })),
+    isErr(/target_modules \["c_attn"\] match no linear of the model/),
+  );
 });

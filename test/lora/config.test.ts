@@ -3,17 +3,46 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { MolabError } from "../../lib/errors.ts";
-import { fromPeftConfigJson, layerIndexOf, loraConfig, loraScale, rankAlphaFor, targetedModules, toPeftConfigJson } from "../../lib/lora/config.ts";
+import {
+  fromPeftConfigJson,
+  layerIndexOf,
+  loraConfig,
+  loraScale,
+  rankAlphaFor,
+  targetedModules,
+  toPeftConfigJson,
+} from "../../lib/lora/config.ts";
 import { PRESETS, resolvePreset } from "../../lib/lora/presets.ts";
 
-const NAMES = [0, 1, 2].flatMap((l) => ["self_attn.q_proj", "self_attn.v_proj", "mlp.down_proj"].map((p) => `model.layers.${l}.${p}`)).concat(["lm_head"]);
+const NAMES = [0, 1, 2]
+  .flatMap((l) => ["self_attn.q_proj", "self_attn.v_proj", "mlp.down_proj"].map((p) => `model.layers.${l}.${p}`))
+  .concat(["lm_head"]);
 
 test("target_modules: suffix list, regex full match, all-linear; layers_to_transform", () => {
-  assert.deepEqual(targetedModules(loraConfig({ target_modules: ["down_proj"] }), NAMES), ["model.layers.0.mlp.down_proj", "model.layers.1.mlp.down_proj", "model.layers.2.mlp.down_proj"]);
-  assert.deepEqual(targetedModules(loraConfig({ target_modules: ["proj"] }), NAMES), [], "a list entry matches whole dot-separated suffixes only");
-  assert.deepEqual(targetedModules(loraConfig({ target_modules: ".*layers\\.1\\..*_proj" }), NAMES), ["model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj", "model.layers.1.mlp.down_proj"]);
-  assert.equal(targetedModules(loraConfig({ target_modules: "all-linear" }), NAMES).length, 9, "all-linear leaves out lm_head");
-  assert.deepEqual(targetedModules(loraConfig({ target_modules: ["q_proj", "down_proj"], layers_to_transform: [2] }), NAMES), ["model.layers.2.self_attn.q_proj", "model.layers.2.mlp.down_proj"]);
+  assert.deepEqual(targetedModules(loraConfig({ target_modules: ["down_proj"] }), NAMES), [
+    "model.layers.0.mlp.down_proj",
+    "model.layers.1.mlp.down_proj",
+    "model.layers.2.mlp.down_proj",
+  ]);
+  assert.deepEqual(
+    targetedModules(loraConfig({ target_modules: ["proj"] }), NAMES),
+    [],
+    "a list entry matches whole dot-separated suffixes only",
+  );
+  assert.deepEqual(targetedModules(loraConfig({ target_modules: ".*layers\\.1\\..*_proj" }), NAMES), [
+    "model.layers.1.self_attn.q_proj",
+    "model.layers.1.self_attn.v_proj",
+    "model.layers.1.mlp.down_proj",
+  ]);
+  assert.equal(
+    targetedModules(loraConfig({ target_modules: "all-linear" }), NAMES).length,
+    9,
+    "all-linear leaves out lm_head",
+  );
+  assert.deepEqual(
+    targetedModules(loraConfig({ target_modules: ["q_proj", "down_proj"], layers_to_transform: [2] }), NAMES),
+    ["model.layers.2.self_attn.q_proj", "model.layers.2.mlp.down_proj"],
+  );
   assert.equal(layerIndexOf("model.layers.17.mlp.down_proj", null), 17);
   assert.equal(layerIndexOf("transformer.h.3.attn.c_attn", null), 3);
 });
@@ -22,17 +51,35 @@ test("scaling: α/r, rsLoRA α/√r, rank_pattern and alpha_pattern as PEFT matc
   assert.equal(loraScale(16, 32, false), 2);
   assert.equal(loraScale(1, 256, true), 256);
   assert.equal(loraScale(32, 64, true), 64 / Math.sqrt(32));
-  const c = loraConfig({ r: 8, lora_alpha: 16, rank_pattern: { "model.layers.1.mlp.down_proj": 2 }, alpha_pattern: { o_proj: 4 } });
+  const c = loraConfig({
+    r: 8,
+    lora_alpha: 16,
+    rank_pattern: { "model.layers.1.mlp.down_proj": 2 },
+    alpha_pattern: { o_proj: 4 },
+  });
   assert.deepEqual(rankAlphaFor(c, "model.layers.1.mlp.down_proj"), { r: 2, alpha: 16, scale: 8 });
   assert.deepEqual(rankAlphaFor(c, "model.layers.2.mlp.down_proj"), { r: 8, alpha: 16, scale: 2 });
   assert.deepEqual(rankAlphaFor(c, "model.layers.0.self_attn.o_proj"), { r: 8, alpha: 4, scale: 0.5 });
-  assert.deepEqual(rankAlphaFor(c, "model.layers.0.self_attn.xo_proj"), { r: 8, alpha: 16, scale: 2 }, "patterns match at dot boundaries");
+  assert.deepEqual(
+    rankAlphaFor(c, "model.layers.0.self_attn.xo_proj"),
+    { r: 8, alpha: 16, scale: 2 },
+    "patterns match at dot boundaries",
+  );
 });
 
 test("adapter_config.json round trip, and PEFT 0.21's own file parses", () => {
-  const c = loraConfig({ r: 4, lora_alpha: 8, target_modules: ["q_proj"], layers_to_transform: [0, 2], use_rslora: true, base_model_name_or_path: "x/y" });
+  const c = loraConfig({
+    r: 4,
+    lora_alpha: 8,
+    target_modules: ["q_proj"],
+    layers_to_transform: [0, 2],
+    use_rslora: true,
+    base_model_name_or_path: "x/y",
+  });
   assert.deepEqual(fromPeftConfigJson(JSON.parse(JSON.stringify(toPeftConfigJson(c))), "a.json"), c);
-  const peft = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "lora", "peft_adapter", "adapter_config.json"), "utf8"));
+  const peft = JSON.parse(
+    fs.readFileSync(path.join(__dirname, "..", "fixtures", "lora", "peft_adapter", "adapter_config.json"), "utf8"),
+  );
   const p = fromPeftConfigJson(peft, "adapter_config.json");
   assert.equal(p.r, 8);
   assert.equal(p.lora_alpha, 16);
@@ -55,7 +102,11 @@ test("unsupported or malformed adapter configs are clear errors", () => {
     [{ layers_to_transform: [-1] }, /layers_to_transform/],
   ];
   for (const [patch, re] of bad) {
-    assert.throws(() => fromPeftConfigJson({ ...ok, ...patch }, "a.json"), (e: unknown) => e instanceof MolabError && re.test(e.message), JSON.stringify(patch));
+    assert.throws(
+      () => fromPeftConfigJson({ ...ok, ...patch }, "a.json"),
+      (e: unknown) => e instanceof MolabError && re.test(e.message),
+      JSON.stringify(patch),
+    );
   }
   assert.throws(() => fromPeftConfigJson([], "a.json"), /a\.json: expected a JSON object/);
 });

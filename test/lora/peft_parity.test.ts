@@ -27,7 +27,7 @@ before(async () => {
   src = await openSafetensors(path.join(FIX, "expected.safetensors"));
   ids = (await src.readTensor("ids")) as tf.Tensor2D;
   idsArr = ids.arraySync() as number[][];
-  maskArr = ((await src.readTensor("mask")).arraySync()) as number[][];
+  maskArr = (await src.readTensor("mask")).arraySync() as number[][];
 });
 
 async function maxDiff(a: tf.Tensor, refName: string): Promise<number> {
@@ -51,7 +51,10 @@ for (const name of ["ours_plain", "ours_rank1"]) {
     attachAdapter(host, ad);
     const d = await maxDiff(host.forward(idsArr), `logits_${name}`);
     assert.ok(d < 1e-4, `max |Δlogits| ${d}`);
-    assert.ok(expected[`max_change_${name}`] > 0.1, "the adapter visibly changes the logits, so the comparison means something");
+    assert.ok(
+      expected[`max_change_${name}`] > 0.1,
+      "the adapter visibly changes the logits, so the comparison means something",
+    );
     ad.dispose();
   });
 }
@@ -63,7 +66,11 @@ test("we load an adapter PEFT saved (random B, rank/alpha patterns): logits with
   const down1 = ad.modules.find((m) => m.name === "model.layers.1.mlp.down_proj")!;
   assert.equal(down1.r, 2, "rank_pattern applies");
   assert.equal(down1.scale, 16 / 2);
-  assert.equal(ad.modules.find((m) => m.name === "model.layers.0.self_attn.o_proj")!.scale, 4 / 8, "alpha_pattern applies");
+  assert.equal(
+    ad.modules.find((m) => m.name === "model.layers.0.self_attn.o_proj")!.scale,
+    4 / 8,
+    "alpha_pattern applies",
+  );
   attachAdapter(host, ad);
   const d = await maxDiff(host.forward(idsArr), "logits_peft");
   assert.ok(d < 1e-4, `max |Δlogits| ${d}`);
@@ -79,7 +86,9 @@ const tensorKeys = (ad: LoraAdapter) => ad.modules.flatMap((m) => [peftKey(m.nam
 
 /** Per-tensor max|ours − ref| / max|ref| (worst tensor), and ‖ours − ref‖ / ‖ref‖ over all tensors. */
 async function compare(ours: tf.Tensor[], refNames: string[]): Promise<{ maxRel: number; normRel: number }> {
-  let maxRel = 0, diff2 = 0, ref2 = 0;
+  let maxRel = 0,
+    diff2 = 0,
+    ref2 = 0;
   for (let i = 0; i < ours.length; i++) {
     const ref = await src.readTensor(refNames[i]);
     tf.tidy(() => {
@@ -107,7 +116,10 @@ test("gradients of the masked loss equal PyTorch+PEFT's (1e-5 of each tensor's m
   for (const micro of [[ex], [[ex[0]], [ex[1]]]]) {
     const { loss, grads } = accumulateGradients(host, ad, micro);
     assert.ok(Math.abs(loss - expected.one_step.loss[0]) < 1e-5, `loss ${loss} vs ${expected.one_step.loss[0]}`);
-    const { maxRel } = await compare(grads, tensorKeys(ad).map((k) => `one_step/grad0/${k}`));
+    const { maxRel } = await compare(
+      grads,
+      tensorKeys(ad).map((k) => `one_step/grad0/${k}`),
+    );
     assert.ok(maxRel < 1e-5, `gradient max relative difference ${maxRel} (${micro.length} micro-batches)`);
     tf.dispose(grads);
   }
@@ -125,13 +137,19 @@ for (const tag of ["one_step", "four_steps"] as const) {
     for (let s = 0; s < e.steps; s++) {
       const grads = await Promise.all(keys.map((k) => src.readTensor(`${tag}/grad${s}/${k}`)));
       const { grads: clipped, norm } = clipGradNorm(grads, e.max_norm ?? 0);
-      assert.ok(Math.abs(norm - e.grad_norm[s]) / e.grad_norm[s] < 1e-6, `grad norm step ${s}: ${norm} vs ${e.grad_norm[s]}`);
+      assert.ok(
+        Math.abs(norm - e.grad_norm[s]) / e.grad_norm[s] < 1e-6,
+        `grad norm step ${s}: ${norm} vs ${e.grad_norm[s]}`,
+      );
       opt.lr = e.lr0 * lrMultiplier(e.schedule, s, e.warmup, e.steps);
       assert.ok(Math.abs(opt.lr - e.lr[s]) < 1e-12, `lr step ${s}: ${opt.lr} vs ${e.lr[s]}`);
       opt.step(clipped);
       tf.dispose([...grads, ...clipped]);
     }
-    const { maxRel } = await compare(ad.variables(), keys.map((k) => `${tag}/${k}`));
+    const { maxRel } = await compare(
+      ad.variables(),
+      keys.map((k) => `${tag}/${k}`),
+    );
     assert.ok(maxRel < 1e-5, `A/B max relative difference ${maxRel}`);
     opt.dispose();
     ad.dispose();
@@ -143,10 +161,26 @@ for (const tag of ["one_step", "four_steps"] as const) {
     const ad = await LoraAdapter.load(path.join(FIX, "peft_adapter"), host);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "molab-lora-parity-"));
     const lines: TelemetryLine[] = [];
-    await trainLora(host, ad, { train: fixtureExamples(), eval: [] }, {
-      lr: e.lr0, epochs: e.steps, schedule: e.schedule, warmupSteps: e.warmup, weightDecay: e.weight_decay, betas: e.betas, eps: e.eps,
-      maxGradNorm: e.max_norm ?? 0, microBatchSize: 1, gradAccum: 2, saveEvery: 0, seed: 1,
-    }, { out, progress: false, onStep: (l) => lines.push(l) });
+    await trainLora(
+      host,
+      ad,
+      { train: fixtureExamples(), eval: [] },
+      {
+        lr: e.lr0,
+        epochs: e.steps,
+        schedule: e.schedule,
+        warmupSteps: e.warmup,
+        weightDecay: e.weight_decay,
+        betas: e.betas,
+        eps: e.eps,
+        maxGradNorm: e.max_norm ?? 0,
+        microBatchSize: 1,
+        gradAccum: 2,
+        saveEvery: 0,
+        seed: 1,
+      },
+      { out, progress: false, onStep: (l) => lines.push(l) },
+    );
     fs.rmSync(out, { recursive: true, force: true });
     for (let s = 0; s < e.steps; s++) {
       assert.ok(Math.abs(lines[s].loss - e.loss[s]) < 1e-5, `loss step ${s}: ${lines[s].loss} vs ${e.loss[s]}`);
@@ -154,12 +188,27 @@ for (const tag of ["one_step", "four_steps"] as const) {
       assert.ok(Math.abs(lines[s].lr - e.lr[s]) < 1e-12, `lr step ${s}`);
     }
     const keys = tensorKeys(ad);
-    const vsTorch = await compare(ad.variables(), keys.map((k) => `${tag}/${k}`));
-    const vsExact = await compare(ad.variables(), keys.map((k) => `${tag}_f64/${k}`));
-    const torchVsExact = await compare(await Promise.all(keys.map((k) => src.readTensor(`${tag}/${k}`))), keys.map((k) => `${tag}_f64/${k}`));
+    const vsTorch = await compare(
+      ad.variables(),
+      keys.map((k) => `${tag}/${k}`),
+    );
+    const vsExact = await compare(
+      ad.variables(),
+      keys.map((k) => `${tag}_f64/${k}`),
+    );
+    const torchVsExact = await compare(
+      await Promise.all(keys.map((k) => src.readTensor(`${tag}/${k}`))),
+      keys.map((k) => `${tag}_f64/${k}`),
+    );
     assert.ok(vsTorch.normRel < 1e-5, `‖ours − torch‖/‖torch‖ = ${vsTorch.normRel}`);
-    assert.ok(vsExact.normRel <= 1.5 * torchVsExact.normRel, `ours vs float64 ${vsExact.normRel}, torch float32 vs float64 ${torchVsExact.normRel}`);
-    assert.ok(vsExact.maxRel <= 1.5 * torchVsExact.maxRel, `worst element: ours vs float64 ${vsExact.maxRel}, torch float32 vs float64 ${torchVsExact.maxRel}`);
+    assert.ok(
+      vsExact.normRel <= 1.5 * torchVsExact.normRel,
+      `ours vs float64 ${vsExact.normRel}, torch float32 vs float64 ${torchVsExact.normRel}`,
+    );
+    assert.ok(
+      vsExact.maxRel <= 1.5 * torchVsExact.maxRel,
+      `worst element: ours vs float64 ${vsExact.maxRel}, torch float32 vs float64 ${torchVsExact.maxRel}`,
+    );
     ad.dispose();
   });
 }
@@ -171,12 +220,34 @@ test("molab logits --adapter: an adapter PEFT saved gives PEFT's logits", async 
   const rowIds = idsArr[row]; // unpadded rows (the fixture's "mask" is the loss mask of the AdamW step)
   const n = rowIds.length;
   const realIdx = rowIds.map((_, i) => i);
-  const out = JSON.parse(execFileSync(process.execPath, [bin, "logits", "--model", path.join(FIX, "base"), "--ids", rowIds.join(","), "--adapter", path.join(FIX, "peft_adapter")], { encoding: "utf8", maxBuffer: 1 << 28 }));
+  const out = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        bin,
+        "logits",
+        "--model",
+        path.join(FIX, "base"),
+        "--ids",
+        rowIds.join(","),
+        "--adapter",
+        path.join(FIX, "peft_adapter"),
+      ],
+      { encoding: "utf8", maxBuffer: 1 << 28 },
+    ),
+  );
   const ref = (await src.readTensor("logits_peft")).arraySync() as number[][][];
   assert.deepEqual(out.shape, [n, ref[0][0].length]);
   let d = 0;
-  realIdx.forEach((pos, t) => out.logits[t].forEach((v: number, k: number) => (d = Math.max(d, Math.abs(v - ref[row][pos][k])))));
+  realIdx.forEach((pos, t) =>
+    out.logits[t].forEach((v: number, k: number) => (d = Math.max(d, Math.abs(v - ref[row][pos][k])))),
+  );
   assert.ok(d < 1e-4, `max |Δlogits| ${d}`);
-  const base = JSON.parse(execFileSync(process.execPath, [bin, "logits", "--model", path.join(FIX, "base"), "--ids", rowIds.join(",")], { encoding: "utf8", maxBuffer: 1 << 28 }));
+  const base = JSON.parse(
+    execFileSync(process.execPath, [bin, "logits", "--model", path.join(FIX, "base"), "--ids", rowIds.join(",")], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    }),
+  );
   assert.notDeepEqual(base.logits[n - 1], out.logits[n - 1], "the adapter changes the logits");
 });

@@ -17,8 +17,29 @@ import { readTelemetry } from "../../lib/train/telemetry.ts";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "molab.cjs");
 const FIX = path.join(__dirname, "..", "fixtures", "lora");
-const args = (out: string) => [BIN, "train", "--base", path.join(FIX, "base"), "--data", path.join(FIX, "chat_small.jsonl"), "--out", out,
-  "--epochs", "2", "--batch", "4", "--lr", "1e-2", "--save-every", "2", "--dropout", "0.1", "--seed", "5", "--quiet"];
+const args = (out: string) => [
+  BIN,
+  "train",
+  "--base",
+  path.join(FIX, "base"),
+  "--data",
+  path.join(FIX, "chat_small.jsonl"),
+  "--out",
+  out,
+  "--epochs",
+  "2",
+  "--batch",
+  "4",
+  "--lr",
+  "1e-2",
+  "--save-every",
+  "2",
+  "--dropout",
+  "0.1",
+  "--seed",
+  "5",
+  "--quiet",
+];
 
 async function adapterTensors(dir: string): Promise<Map<string, Float32Array>> {
   const src = await openSafetensors(path.join(dir, "adapter_model.safetensors"));
@@ -31,7 +52,8 @@ async function adapterTensors(dir: string): Promise<Map<string, Float32Array>> {
 test("kill -9 mid-run, resume: the final adapter equals an uninterrupted run's; checkpoints are never partial", async () => {
   await initBackend();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "molab-lora-kill-"));
-  const whole = path.join(root, "whole"), killed = path.join(root, "killed");
+  const whole = path.join(root, "whole"),
+    killed = path.join(root, "killed");
   const r0 = spawnSync(process.execPath, args(whole), { encoding: "utf8" });
   assert.equal(r0.status, 0, r0.stderr);
 
@@ -53,12 +75,17 @@ test("kill -9 mid-run, resume: the final adapter equals an uninterrupted run's; 
   const r1 = spawnSync(process.execPath, args(killed).concat("--resume"), { encoding: "utf8" });
   assert.equal(r1.status, 0, r1.stderr);
   assert.match(r1.stdout, new RegExp(`steps: 16/16 \\(resumed from step ${steps.at(-1)!.step}\\)`));
-  const a = await adapterTensors(whole), b = await adapterTensors(killed);
+  const a = await adapterTensors(whole),
+    b = await adapterTensors(killed);
   assert.deepEqual([...b.keys()], [...a.keys()]);
   let maxDiff = 0;
-  for (const [k, va] of a) for (let i = 0; i < va.length; i++) maxDiff = Math.max(maxDiff, Math.abs(va[i] - b.get(k)![i]));
+  for (const [k, va] of a)
+    for (let i = 0; i < va.length; i++) maxDiff = Math.max(maxDiff, Math.abs(va[i] - b.get(k)![i]));
   assert.ok(maxDiff <= 1e-6, `max |Δ| between resumed and uninterrupted adapters: ${maxDiff}`);
-  assert.deepEqual(readTelemetry(path.join(killed, "telemetry.jsonl")).map((l) => l.step), Array.from({ length: 16 }, (_, i) => i + 1));
+  assert.deepEqual(
+    readTelemetry(path.join(killed, "telemetry.jsonl")).map((l) => l.step),
+    Array.from({ length: 16 }, (_, i) => i + 1),
+  );
   assert.ok(!fs.readdirSync(path.join(killed, "checkpoints")).some((d) => d.includes(".tmp-")));
   fs.rmSync(root, { recursive: true });
   assert.ok(tf.memory().numTensors >= 0);

@@ -18,7 +18,10 @@ test("truncated safetensors", async () => {
   const dir = await copyModel("llama");
   const f = path.join(dir, "model.safetensors");
   fs.truncateSync(f, fs.statSync(f).size - 1000);
-  await assert.rejects(loadModel(dir), molab(/model\.safetensors: not a valid safetensors file: .*(past the end|truncated)/));
+  await assert.rejects(
+    loadModel(dir),
+    molab(/model\.safetensors: not a valid safetensors file: .*(past the end|truncated)/),
+  );
 });
 
 test("wrong dtype", async () => {
@@ -39,22 +42,34 @@ test("missing tensor", async () => {
       delete t["model.layers.1.mlp.up_proj.weight"];
     },
   });
-  await assert.rejects(loadModel(dir), molab(/missing tensor "model\.layers\.1\.mlp\.up_proj\.weight" \(model_type llama\)/));
+  await assert.rejects(
+    loadModel(dir),
+    molab(/missing tensor "model\.layers\.1\.mlp\.up_proj\.weight" \(model_type llama\)/),
+  );
 });
 
 test("shape mismatch names the tensor, the found and the expected shape", async () => {
   const dir = await copyModel("qwen3", { config: (c) => (c.intermediate_size = 96) });
-  await assert.rejects(loadModel(dir), molab(/tensor "model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[128,64\]; config\.json implies \[96,64\]/));
+  await assert.rejects(
+    loadModel(dir),
+    molab(/tensor "model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[128,64\]; config\.json implies \[96,64\]/),
+  );
 });
 
 test("unexpected tensor (config and weights disagree)", async () => {
   const dir = await copyModel("llama", { config: (c) => (c.num_hidden_layers = 1) });
-  await assert.rejects(loadModel(dir), molab(/unexpected tensors "model\.layers\.1\..*" and \d+ more for model_type llama/));
+  await assert.rejects(
+    loadModel(dir),
+    molab(/unexpected tensors "model\.layers\.1\..*" and \d+ more for model_type llama/),
+  );
 });
 
 test("unknown model_type lists the supported ones", async () => {
   const dir = await copyModel("llama", { config: (c) => (c.model_type = "falcon") });
-  await assert.rejects(loadModel(dir), molab(/"model_type": "falcon" is not supported; supported: llama, mistral, qwen2, qwen3, gemma3_text, gemma2/));
+  await assert.rejects(
+    loadModel(dir),
+    molab(/"model_type": "falcon" is not supported; supported: llama, mistral, qwen2, qwen3, gemma3_text, gemma2/),
+  );
 });
 
 test("pickle-only directory is refused", async () => {
@@ -66,7 +81,15 @@ test("pickle-only directory is refused", async () => {
 test("weights too large for the wasm heap are refused before reading, with the sizes", async () => {
   // A sparse file whose header describes 2.5 GiB of float32 weights: checked, refused, never read.
   const dir = tempDir();
-  const config = { model_type: "llama", vocab_size: 32000, hidden_size: 4096, intermediate_size: 11008, num_hidden_layers: 2, num_attention_heads: 32, max_position_embeddings: 4096 };
+  const config = {
+    model_type: "llama",
+    vocab_size: 32000,
+    hidden_size: 4096,
+    intermediate_size: 11008,
+    num_hidden_layers: 2,
+    num_attention_heads: 32,
+    max_position_embeddings: 4096,
+  };
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
   const header: Record<string, unknown> = {};
   let off = 0;
@@ -81,15 +104,26 @@ test("weights too large for the wasm heap are refused before reading, with the s
   const file = path.join(dir, "model.safetensors");
   fs.writeFileSync(file, Buffer.concat([len, json]));
   fs.truncateSync(file, 8 + json.length + off);
-  await assert.rejects(loadModel(dir), molab(/the weights need 2\.\d\d GiB as float32 and about 4\.\d\d GiB of wasm heap once XNNPACK packs its copy of the matmul weights; wasm32 holds at most 4 GiB/));
-  await assert.rejects(loadModel(path.join(FIXTURES, "llama"), { maxWeightBytes: 1000 }), molab(/more than the 0\.00 GiB allowed \(maxWeightBytes\)/));
+  await assert.rejects(
+    loadModel(dir),
+    molab(
+      /the weights need 2\.\d\d GiB as float32 and about 4\.\d\d GiB of wasm heap once XNNPACK packs its copy of the matmul weights; wasm32 holds at most 4 GiB/,
+    ),
+  );
+  await assert.rejects(
+    loadModel(path.join(FIXTURES, "llama"), { maxWeightBytes: 1000 }),
+    molab(/more than the 0\.00 GiB allowed \(maxWeightBytes\)/),
+  );
 });
 
 test("ids out of vocab range, ragged batch, empty input and empty prompt", async () => {
   const model = await loadModel(path.join(FIXTURES, "llama"));
   try {
     const before = tf.memory().numTensors;
-    assert.throws(() => forward(model, [[1, 2, 256]]), molab(/token id 256 at row 0, position 2 is outside the vocabulary \(0\.\.255\)/));
+    assert.throws(
+      () => forward(model, [[1, 2, 256]]),
+      molab(/token id 256 at row 0, position 2 is outside the vocabulary \(0\.\.255\)/),
+    );
     assert.throws(() => forward(model, [[1, -1]]), molab(/token id -1 at row 0, position 1/));
     assert.throws(() => forward(model, [[1, 2.5]]), molab(/token id 2\.5/));
     assert.throws(() => forward(model, [[1, 2], [3]]), molab(/row 1 has 1 ids, row 0 has 2/));

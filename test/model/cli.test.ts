@@ -11,7 +11,8 @@ import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { copyModel, FIXTURES, maxAbsDiff, readReference, rows } from "./helpers.ts";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "molab.cjs");
-const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, MOLAB_BACKEND: "" } });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, MOLAB_BACKEND: "" } });
 
 /** The CLI in this process (the binary's start-up is tested once above): exit code, stdout, stderr. */
 async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -43,7 +44,15 @@ test("molab generate --ids without a tokenizer prints the greedy ids as JSON", a
   const ref = await readReference("mistral");
   const prompt = rows(ref.gen_input_ids)[0];
   const want = rows(ref.gen_output_ids)[0].slice(prompt.length, prompt.length + 10);
-  const r = await inProcess("generate", "--model", path.join(FIXTURES, "mistral"), "--ids", prompt.join(","), "--max-new-tokens", "10");
+  const r = await inProcess(
+    "generate",
+    "--model",
+    path.join(FIXTURES, "mistral"),
+    "--ids",
+    prompt.join(","),
+    "--max-new-tokens",
+    "10",
+  );
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.deepEqual(j.ids, want);
@@ -62,15 +71,31 @@ test("molab generate --prompt / --chat encode with the model's tokenizer and dec
       }
     },
   });
-  for (const f of ["tokenizer.json", "tokenizer_config.json"]) fs.copyFileSync(path.join(FIXTURES, "..", "tokenizers", "tiny", f), path.join(dir, f));
+  for (const f of ["tokenizer.json", "tokenizer_config.json"])
+    fs.copyFileSync(path.join(FIXTURES, "..", "tokenizers", "tiny", f), path.join(dir, f));
   const tok = await loadTokenizer(dir);
   const model = await loadModel(dir);
   try {
     for (const chat of [false, true]) {
-      const r = await inProcess("generate", "--model", dir, "--prompt", "hello world", "--max-new-tokens", "6", "--json", ...(chat ? ["--chat"] : []));
+      const r = await inProcess(
+        "generate",
+        "--model",
+        dir,
+        "--prompt",
+        "hello world",
+        "--max-new-tokens",
+        "6",
+        "--json",
+        ...(chat ? ["--chat"] : []),
+      );
       assert.equal(r.status, 0, r.stderr);
       const j = JSON.parse(r.stdout);
-      const prompt = chat ? tok.applyChatTemplate([{ role: "user", content: "hello world" }], { addGenerationPrompt: true, tokenize: true }) : tok.encode("hello world");
+      const prompt = chat
+        ? tok.applyChatTemplate([{ role: "user", content: "hello world" }], {
+            addGenerationPrompt: true,
+            tokenize: true,
+          })
+        : tok.encode("hello world");
       assert.deepEqual(j.prompt_ids, prompt);
       const stop = [...new Set([...model.config.eosTokenIds, ...tok.eosTokenIds])];
       const want = generate(model, [prompt], { maxNewTokens: 6, stopTokens: stop }).tokens[0];
@@ -88,13 +113,25 @@ test("molab generate --prompt / --chat encode with the model's tokenizer and dec
 
 test("CLI errors are one line without a stack", async () => {
   const cases: [string[], RegExp][] = [
-    [["logits", "--model", path.join(FIXTURES, "llama"), "--ids", "1,2,x"], /--ids expects comma-separated non-negative integers/],
-    [["logits", "--model", path.join(FIXTURES, "llama"), "--ids", "1,999"], /token id 999 at row 0, position 1 is outside the vocabulary \(0\.\.255\)/],
+    [
+      ["logits", "--model", path.join(FIXTURES, "llama"), "--ids", "1,2,x"],
+      /--ids expects comma-separated non-negative integers/,
+    ],
+    [
+      ["logits", "--model", path.join(FIXTURES, "llama"), "--ids", "1,999"],
+      /token id 999 at row 0, position 1 is outside the vocabulary \(0\.\.255\)/,
+    ],
     [["logits", "--model", "/nonexistent", "--ids", "1"], /model directory \/nonexistent does not exist/],
-    [["generate", "--model", path.join(FIXTURES, "llama"), "--prompt", "hi"], /--prompt needs .*tokenizer\.json; without a tokenizer use --ids/],
+    [
+      ["generate", "--model", path.join(FIXTURES, "llama"), "--prompt", "hi"],
+      /--prompt needs .*tokenizer\.json; without a tokenizer use --ids/,
+    ],
     [["generate", "--model", path.join(FIXTURES, "llama"), "--prompt", ""], /--prompt is empty/],
     [["generate", "--model", path.join(FIXTURES, "llama")], /give exactly one of --prompt TEXT or --ids/],
-    [["generate", "--model", path.join(FIXTURES, "llama"), "--ids", "1", "--temperature", "hot"], /--temperature expects a number/],
+    [
+      ["generate", "--model", path.join(FIXTURES, "llama"), "--ids", "1", "--temperature", "hot"],
+      /--temperature expects a number/,
+    ],
   ];
   for (const [args, re] of cases) {
     const r = await inProcess(...args);

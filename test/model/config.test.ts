@@ -39,7 +39,13 @@ test("classic rope_theta/rope_scaling and transformers-5 rope_parameters give th
   const rp = classic.rope_parameters;
   delete classic.rope_parameters;
   classic.rope_theta = rp.rope_theta;
-  classic.rope_scaling = { type: "llama3", factor: rp.factor, low_freq_factor: rp.low_freq_factor, high_freq_factor: rp.high_freq_factor, original_max_position_embeddings: rp.original_max_position_embeddings };
+  classic.rope_scaling = {
+    type: "llama3",
+    factor: rp.factor,
+    low_freq_factor: rp.low_freq_factor,
+    high_freq_factor: rp.high_freq_factor,
+    original_max_position_embeddings: rp.original_max_position_embeddings,
+  };
   const old = parseConfig(classic);
   assert.deepEqual(old.rope, v5.rope);
   // llama3 scaling: high frequencies kept, low divided by the factor, the middle smoothed.
@@ -62,7 +68,10 @@ test("layer types follow each family's rule when config.json has no layer_types"
   delete g3.layer_types;
   g3.num_hidden_layers = 7;
   g3.sliding_window_pattern = 3;
-  assert.deepEqual(parseConfig(g3).layerTypes.map((t) => t[0]), ["s", "s", "f", "s", "s", "f", "s"]);
+  assert.deepEqual(
+    parseConfig(g3).layerTypes.map((t) => t[0]),
+    ["s", "s", "f", "s", "s", "f", "s"],
+  );
   const g2 = raw("gemma2");
   delete g2.layer_types;
   assert.deepEqual(parseConfig(g2).layerTypes, ["sliding_attention", "full_attention"]);
@@ -78,21 +87,53 @@ test("layer types follow each family's rule when config.json has no layer_types"
 });
 
 test("position ids follow transformers' generate: cumsum(mask) − 1", () => {
-  assert.deepEqual(positionIds(2, 4, 0, [[0, 0, 1, 1], [1, 1, 1, 1]]), [[1, 1, 0, 1], [0, 1, 2, 3]]);
+  assert.deepEqual(
+    positionIds(2, 4, 0, [
+      [0, 0, 1, 1],
+      [1, 1, 1, 1],
+    ]),
+    [
+      [1, 1, 0, 1],
+      [0, 1, 2, 3],
+    ],
+  );
   assert.deepEqual(positionIds(1, 1, 3, [[0, 1, 1, 1]]), [[2]]);
   assert.deepEqual(positionIds(3, 2, 5), [[5, 6]]);
 });
 
 test("bad configs are one clear error naming the field", () => {
   const unknown = { ...raw("llama"), model_type: "gpt2" };
-  assert.throws(() => parseConfig(unknown), (e: Error) => e instanceof MolabError && /"model_type": "gpt2" is not supported; supported: llama, mistral, qwen2, qwen3, gemma3_text, gemma2/.test(e.message));
+  assert.throws(
+    () => parseConfig(unknown),
+    (e: Error) =>
+      e instanceof MolabError &&
+      /"model_type": "gpt2" is not supported; supported: llama, mistral, qwen2, qwen3, gemma3_text, gemma2/.test(
+        e.message,
+      ),
+  );
   assert.equal(SUPPORTED_MODEL_TYPES.length, 6);
   assert.throws(() => parseConfig({ ...raw("llama"), model_type: "gemma3" }), /multimodal wrapper/);
-  assert.throws(() => parseConfig({ ...raw("llama"), rope_parameters: { rope_type: "yarn", rope_theta: 1e4, factor: 4 } }), /rope type "yarn" is not supported \(supported: default, linear, llama3\)/);
+  assert.throws(
+    () => parseConfig({ ...raw("llama"), rope_parameters: { rope_type: "yarn", rope_theta: 1e4, factor: 4 } }),
+    /rope type "yarn" is not supported \(supported: default, linear, llama3\)/,
+  );
   assert.throws(() => parseConfig({ ...raw("llama"), hidden_size: "64" }), /"hidden_size" must be a number/);
-  assert.throws(() => parseConfig({ ...raw("llama"), num_key_value_heads: 3 }), /not a multiple of num_key_value_heads 3/);
-  assert.throws(() => parseConfig({ ...raw("gemma2"), layer_types: ["full_attention"] }), /"layer_types" must list 2 layer types/);
+  assert.throws(
+    () => parseConfig({ ...raw("llama"), num_key_value_heads: 3 }),
+    /not a multiple of num_key_value_heads 3/,
+  );
+  assert.throws(
+    () => parseConfig({ ...raw("gemma2"), layer_types: ["full_attention"] }),
+    /"layer_types" must list 2 layer types/,
+  );
   assert.throws(() => parseConfig({ ...raw("llama"), hidden_act: "relu" }), /activation "relu" is not supported/);
-  assert.throws(() => parseConfig({ ...raw("llama"), rope_parameters: { rope_type: "default", rope_theta: 1e4, partial_rotary_factor: 0.5 } }), /partial_rotary_factor/);
+  assert.throws(
+    () =>
+      parseConfig({
+        ...raw("llama"),
+        rope_parameters: { rope_type: "default", rope_theta: 1e4, partial_rotary_factor: 0.5 },
+      }),
+    /partial_rotary_factor/,
+  );
   assert.throws(() => readConfig(FIXTURES), /no config.json/);
 });

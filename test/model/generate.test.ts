@@ -32,18 +32,28 @@ test("generation keeps the tensor count flat across steps and frees everything a
     const before = tf.memory();
     const counts: number[] = [];
     const bytes: number[] = [];
-    generate(model, [[5, 6, 7], [8, 9]], {
-      maxNewTokens: 12,
-      temperature: 0.8,
-      seed: 1,
-      stopTokens: [],
-      onStep: () => {
-        counts.push(tf.memory().numTensors);
-        bytes.push(tf.memory().numBytes);
+    generate(
+      model,
+      [
+        [5, 6, 7],
+        [8, 9],
+      ],
+      {
+        maxNewTokens: 12,
+        temperature: 0.8,
+        seed: 1,
+        stopTokens: [],
+        onStep: () => {
+          counts.push(tf.memory().numTensors);
+          bytes.push(tf.memory().numBytes);
+        },
       },
-    });
+    );
     assert.equal(counts.length, 12);
-    assert.ok(counts.every((c) => c === counts[0]), `tensor counts per step ${counts}`);
+    assert.ok(
+      counts.every((c) => c === counts[0]),
+      `tensor counts per step ${counts}`,
+    );
     const { numLayers: L, numKvHeads: KV, headDim: D } = model.config;
     const perStep = 2 * L * 2 * KV * D * 4; // k and v, every layer, batch 2, one position, float32
     for (let i = 1; i < bytes.length; i++) assert.equal(bytes[i] - bytes[i - 1], perStep, "only the KV cache grows");
@@ -58,9 +68,30 @@ test("seeded sampling: the same seed gives the same tokens, another seed others"
   const model = await loadModel(path.join(FIXTURES, "llama"));
   try {
     const opts = { maxNewTokens: 16, temperature: 1, topP: 0.95, topK: 50, stopTokens: [] as number[] };
-    const a = generate(model, [[1, 5, 9], [1, 7]], { ...opts, seed: 42 });
-    const b = generate(model, [[1, 5, 9], [1, 7]], { ...opts, seed: 42 });
-    const c = generate(model, [[1, 5, 9], [1, 7]], { ...opts, seed: 43 });
+    const a = generate(
+      model,
+      [
+        [1, 5, 9],
+        [1, 7],
+      ],
+      { ...opts, seed: 42 },
+    );
+    const b = generate(
+      model,
+      [
+        [1, 5, 9],
+        [1, 7],
+      ],
+      { ...opts, seed: 42 },
+    );
+    const c = generate(
+      model,
+      [
+        [1, 5, 9],
+        [1, 7],
+      ],
+      { ...opts, seed: 43 },
+    );
     assert.deepEqual(a.tokens, b.tokens);
     assert.notDeepEqual(a.tokens, c.tokens);
     assert.equal(a.tokens[0].length, 16);

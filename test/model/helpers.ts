@@ -7,7 +7,16 @@ import { openSafetensors } from "../../lib/io/safetensors.ts";
 import { writeSafetensors } from "../../lib/io/safetensors_write.ts";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures", "model");
-export const MODEL_NAMES = ["llama", "llama_linear", "llama_bf16", "mistral", "qwen2", "qwen3", "gemma3_text", "gemma2"];
+export const MODEL_NAMES = [
+  "llama",
+  "llama_linear",
+  "llama_bf16",
+  "mistral",
+  "qwen2",
+  "qwen3",
+  "gemma3_text",
+  "gemma2",
+];
 
 export interface Reference {
   [name: string]: { data: Float32Array | Int32Array; shape: number[] };
@@ -18,7 +27,8 @@ export async function readReference(name: string): Promise<Reference> {
   const src = await openSafetensors(path.join(FIXTURES, name, "reference.safetensors"));
   try {
     const out: Reference = {};
-    for (const n of src.names()) out[n] = (await src.readArray(n)) as { data: Float32Array | Int32Array; shape: number[] };
+    for (const n of src.names())
+      out[n] = (await src.readArray(n)) as { data: Float32Array | Int32Array; shape: number[] };
     return out;
   } finally {
     await src.close();

@@ -22,9 +22,17 @@ test("residual bookkeeping: resid_mid = resid_pre + attn_out, resid_post = resid
     tf.tidy(() => {
       for (let L = 0; L < model.blocks.length; L++) {
         const c = (n: string) => cache[`blocks.${L}.${n}`];
-        assert.ok(maxAbsDiff(tf.add(c("hook_resid_pre"), c("hook_attn_out")).dataSync(), c("hook_resid_mid").dataSync()) < 1e-5);
-        assert.ok(maxAbsDiff(tf.add(c("hook_resid_mid"), c("hook_mlp_out")).dataSync(), c("hook_resid_post").dataSync()) < 1e-5);
-        if (L > 0) assert.equal(maxAbsDiff(cache[`blocks.${L - 1}.hook_resid_post`].dataSync(), c("hook_resid_pre").dataSync()), 0);
+        assert.ok(
+          maxAbsDiff(tf.add(c("hook_resid_pre"), c("hook_attn_out")).dataSync(), c("hook_resid_mid").dataSync()) < 1e-5,
+        );
+        assert.ok(
+          maxAbsDiff(tf.add(c("hook_resid_mid"), c("hook_mlp_out")).dataSync(), c("hook_resid_post").dataSync()) < 1e-5,
+        );
+        if (L > 0)
+          assert.equal(
+            maxAbsDiff(cache[`blocks.${L - 1}.hook_resid_post`].dataSync(), c("hook_resid_pre").dataSync()),
+            0,
+          );
         const p = c("attn.hook_pattern");
         assert.deepEqual(p.shape, [1, 4, 12, 12]);
         assert.ok(maxAbsDiff(tf.sum(p, -1).dataSync(), new Float32Array(4 * 12).fill(1)) < 1e-5);
@@ -59,21 +67,41 @@ test("replacement hooks: steering, ablation, patching; bad hooks and names are c
     assert.ok(maxAbsDiff(base.dataSync(), steered.dataSync()) > 0.1);
 
     // Ablation removes the direction from what later hooks see.
-    const { logits, cache } = runWithCache(model, IDS, { names: ["blocks.1.hook_resid_pre"], hooks: { "blocks.1.hook_resid_pre": ablationHook(dir) } });
-    const along = tf.tidy(() => tf.max(tf.abs(tf.sum(tf.mul(cache["blocks.1.hook_resid_pre"], dir), -1))).dataSync()[0]);
+    const { logits, cache } = runWithCache(model, IDS, {
+      names: ["blocks.1.hook_resid_pre"],
+      hooks: { "blocks.1.hook_resid_pre": ablationHook(dir) },
+    });
+    const along = tf.tidy(
+      () => tf.max(tf.abs(tf.sum(tf.mul(cache["blocks.1.hook_resid_pre"], dir), -1))).dataSync()[0],
+    );
     assert.ok(along < 1e-4, `component left along the ablated direction: ${along}`);
     assert.deepEqual(Object.keys(cache), ["blocks.1.hook_resid_pre"]);
 
     // Patching the final normalized stream with zeros zeroes the logits.
     const zeroed = forward(model, IDS, { hooks: { "ln_final.hook_normalized": (a) => tf.zerosLike(a) } });
-    assert.equal(tf.tidy(() => tf.max(tf.abs(zeroed)).dataSync()[0]), 0);
+    assert.equal(
+      tf.tidy(() => tf.max(tf.abs(zeroed)).dataSync()[0]),
+      0,
+    );
 
-    assert.throws(() => forward(model, IDS, { hooks: { "blocks.0.hook_mlp_out": () => tf.zeros([2, 2]) } }), (e: unknown) => e instanceof MolabError && /hook blocks\.0\.hook_mlp_out returned shape \[2,2\]; expected a tensor of shape \[1,12,64\]/.test(e.message));
-    assert.throws(() => runWithCache(model, IDS, { names: ["blocks.0.resid_post"] }), /unknown hook name "blocks\.0\.resid_post"/);
+    assert.throws(
+      () => forward(model, IDS, { hooks: { "blocks.0.hook_mlp_out": () => tf.zeros([2, 2]) } }),
+      (e: unknown) =>
+        e instanceof MolabError &&
+        /hook blocks\.0\.hook_mlp_out returned shape \[2,2\]; expected a tensor of shape \[1,12,64\]/.test(e.message),
+    );
+    assert.throws(
+      () => runWithCache(model, IDS, { names: ["blocks.0.resid_post"] }),
+      /unknown hook name "blocks\.0\.resid_post"/,
+    );
 
     // Hooks apply at every generation step.
     const plain = generate(model, [[5, 6, 7]], { maxNewTokens: 8, stopTokens: [] });
-    const pushed = generate(model, [[5, 6, 7]], { maxNewTokens: 8, stopTokens: [], hooks: { "blocks.1.hook_resid_post": steeringHook(dir, 20) } });
+    const pushed = generate(model, [[5, 6, 7]], {
+      maxNewTokens: 8,
+      stopTokens: [],
+      hooks: { "blocks.1.hook_resid_post": steeringHook(dir, 20) },
+    });
     assert.notDeepEqual(plain.tokens, pushed.tokens);
 
     tf.dispose([base, same, steered, logits, zeroed, zero, dir]);

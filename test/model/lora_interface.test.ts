@@ -20,7 +20,11 @@ test("LoRA deltas on fused q/k/v parts and on down_proj equal merging scale·B·
   const merged = await loadModel(path.join(FIXTURES, "qwen2"));
   try {
     const base = forward(model, IDS);
-    const targets = ["model.layers.0.self_attn.k_proj", "model.layers.1.self_attn.q_proj", "model.layers.1.mlp.down_proj"];
+    const targets = [
+      "model.layers.0.self_attn.k_proj",
+      "model.layers.1.self_attn.q_proj",
+      "model.layers.1.mlp.down_proj",
+    ];
     const deltas = targets.map((name, i) => {
       const l = model.linears.get(name)!;
       const A = tf.variable(tf.randomNormal([4, l.inFeatures], 0, 0.3, "float32", 10 + i));
@@ -36,7 +40,9 @@ test("LoRA deltas on fused q/k/v parts and on down_proj equal merging scale·B·
 
     // Gradients reach exactly the adapter variables; base weights are not variables.
     const vars = deltas.flatMap((d) => [d.A, d.B]) as tf.Variable[];
-    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(forward(model, IDS, { training: true }))) as tf.Scalar);
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(tf.square(forward(model, IDS, { training: true }))) as tf.Scalar,
+    );
     assert.deepEqual(Object.keys(grads).sort(), vars.map((v) => v.name).sort());
     for (const v of vars) assert.ok(tf.tidy(() => tf.norm(grads[v.name]).dataSync()[0]) > 0, v.name);
 
@@ -97,7 +103,10 @@ test("full-parameter training: one-hot embedding equals gather and gives the emb
     assert.ok(maxAbsDiff(a.dataSync(), ref.logits.data) < 1e-4, "trainable weights compute the same model");
     const { value, grads } = tf.variableGrads(() => {
       const logits = tf.reshape(forward(model, ids, { embedding: "onehot" }), [ids[0].length, model.config.vocabSize]);
-      const labels = tf.cast(tf.oneHot(tf.tensor1d([...ids[0].slice(1), 0], "int32"), model.config.vocabSize), "float32");
+      const labels = tf.cast(
+        tf.oneHot(tf.tensor1d([...ids[0].slice(1), 0], "int32"), model.config.vocabSize),
+        "float32",
+      );
       return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
     });
     assert.equal(Object.keys(grads).length, vars.length);

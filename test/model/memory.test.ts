@@ -19,7 +19,9 @@ function runBench(args: string[]) {
 test("memory: a ≥ 1 GiB bf16 checkpoint loads with peak RSS ≤ 1.3× its float32 bytes", { timeout: 300_000 }, () => {
   const j = runBench([]);
   assert.ok(j.checkpointBytes >= 2 ** 30, `checkpoint is ${j.checkpointBytes} bytes`);
-  console.log(`  checkpoint ${(j.checkpointBytes / 2 ** 30).toFixed(2)} GiB bf16 → ${(j.f32Bytes / 2 ** 30).toFixed(2)} GiB f32; peak RSS ${(j.peakRss / 2 ** 30).toFixed(2)} GiB = ${j.ratio.toFixed(3)}×`);
+  console.log(
+    `  checkpoint ${(j.checkpointBytes / 2 ** 30).toFixed(2)} GiB bf16 → ${(j.f32Bytes / 2 ** 30).toFixed(2)} GiB f32; peak RSS ${(j.peakRss / 2 ** 30).toFixed(2)} GiB = ${j.ratio.toFixed(3)}×`,
+  );
   assert.ok(j.ratio <= 1.3, `peak RSS is ${j.ratio.toFixed(3)}× the float32 bytes`);
 });
 

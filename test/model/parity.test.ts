@@ -57,9 +57,16 @@ for (const name of MODEL_NAMES) {
       const hs = ref.hidden_states.data;
       const layer = T * h;
       let hd = maxAbsDiff(cache["hook_embed"].dataSync(), hs.subarray(0, layer));
-      for (let l = 0; l < L - 1; l++) hd = Math.max(hd, maxAbsDiff(cache[`blocks.${l}.hook_resid_post`].dataSync(), hs.subarray((l + 1) * layer, (l + 2) * layer)));
+      for (let l = 0; l < L - 1; l++)
+        hd = Math.max(
+          hd,
+          maxAbsDiff(cache[`blocks.${l}.hook_resid_post`].dataSync(), hs.subarray((l + 1) * layer, (l + 2) * layer)),
+        );
       assert.equal(meta.hidden_states_last_is_final_norm, true);
-      hd = Math.max(hd, maxAbsDiff(cache["ln_final.hook_normalized"].dataSync(), hs.subarray(L * layer, (L + 1) * layer)));
+      hd = Math.max(
+        hd,
+        maxAbsDiff(cache["ln_final.hook_normalized"].dataSync(), hs.subarray(L * layer, (L + 1) * layer)),
+      );
       hd = Math.max(hd, maxAbsDiff(cache[`blocks.${L - 1}.hook_resid_post`].dataSync(), ref.last_layer_out.data));
       assert.ok(hd < TOL, `${name}: max |Δhidden| ${hd}`);
       const zd = maxAbsDiff(cache["blocks.0.attn.hook_z"].dataSync(), ref.z0.data);
@@ -82,7 +89,9 @@ for (const name of MODEL_NAMES) {
         assert.deepEqual(gb.tokens[b], want.slice(P, P + n), `${name}: batch row ${b}`);
         assert.ok(n === 32 || want.slice(P + n).every((x) => x === 0), `${name}: row ${b} stopped early`);
       });
-      console.log(`  ${name}: max|Δ| logits ${d.toExponential(1)}, padded batch ${bd.toExponential(1)}, hidden ${hd.toExponential(1)}, z ${zd.toExponential(1)}; greedy 32 tokens equal`);
+      console.log(
+        `  ${name}: max|Δ| logits ${d.toExponential(1)}, padded batch ${bd.toExponential(1)}, hidden ${hd.toExponential(1)}, z ${zd.toExponential(1)}; greedy 32 tokens equal`,
+      );
     } finally {
       disposeModel(model);
     }
@@ -94,9 +103,18 @@ test("a left-padded row gives the same logits as the unpadded sequence", async (
   try {
     const ids = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
     const alone = forward(model, [ids]);
-    const padded = forward(model, [[0, 0, 0, 0, ...ids], [3, 4, 5, 6, ...ids]], { attentionMask: [[0, 0, 0, 0, ...ids.map(() => 1)], new Array(16).fill(1)] });
+    const padded = forward(
+      model,
+      [
+        [0, 0, 0, 0, ...ids],
+        [3, 4, 5, 6, ...ids],
+      ],
+      { attentionMask: [[0, 0, 0, 0, ...ids.map(() => 1)], new Array(16).fill(1)] },
+    );
     const d = tf.tidy(() => maxAbsDiff(tf.slice(padded, [0, 4, 0], [1, ids.length, -1]).dataSync(), alone.dataSync()));
-    const other = tf.tidy(() => maxAbsDiff(tf.slice(padded, [1, 4, 0], [1, ids.length, -1]).dataSync(), alone.dataSync()));
+    const other = tf.tidy(() =>
+      maxAbsDiff(tf.slice(padded, [1, 4, 0], [1, ids.length, -1]).dataSync(), alone.dataSync()),
+    );
     tf.dispose([alone, padded]);
     assert.ok(other > 1e-2, "a row with real tokens in front differs (the comparison can fail)");
     assert.ok(d < 1e-5, `max |Δ| ${d}`);

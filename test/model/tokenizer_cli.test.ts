@@ -11,7 +11,11 @@ let dirs: Record<string, string>;
 before(() => (dirs = unpackTokenizers(["qwen3"])));
 after(() => removeTokenizers(dirs));
 
-const molab = (...args: string[]) => spawnSync(process.execPath, [BIN, "tokenize", ...args], { encoding: "utf8", env: { ...process.env, HF_HUB_OFFLINE: "1", HF_HUB_CACHE: path.join(dirs.root, "cache") } });
+const molab = (...args: string[]) =>
+  spawnSync(process.execPath, [BIN, "tokenize", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, HF_HUB_OFFLINE: "1", HF_HUB_CACHE: path.join(dirs.root, "cache") },
+  });
 
 test("molab tokenize prints transformers' ids, plain and --chat", () => {
   const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, "reference", "qwen3.json"), "utf8"));
@@ -19,7 +23,10 @@ test("molab tokenize prints transformers' ids, plain and --chat", () => {
   let r = molab("--model", dirs.qwen3, "--text", enc.text);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), enc.tokenizers_special);
-  const chat = ref.chat.find((c: { chat: string; add_generation_prompt: boolean; template?: string }) => c.chat === "user_only" && c.add_generation_prompt && !c.template);
+  const chat = ref.chat.find(
+    (c: { chat: string; add_generation_prompt: boolean; template?: string }) =>
+      c.chat === "user_only" && c.add_generation_prompt && !c.template,
+  );
   r = molab("--model", dirs.qwen3, "--text", "Hello!", "--chat");
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), chat.ids);

@@ -22,12 +22,14 @@ export function unpackTokenizers(only?: (typeof NAMES)[number][]): Record<string
   for (const name of only ?? NAMES) {
     const d = path.join(root, name);
     fs.mkdirSync(d);
-    for (const f of ["tokenizer.json", "tokenizer_config.json"]) fs.writeFileSync(path.join(d, f), unbrotli(path.join(FIXTURES, name, `${f}.br`)));
+    for (const f of ["tokenizer.json", "tokenizer_config.json"])
+      fs.writeFileSync(path.join(d, f), unbrotli(path.join(FIXTURES, name, `${f}.br`)));
     dirs[name] = d;
   }
   if (only) return dirs;
   // Same construction as make_reference.py's make_variants.
-  const simple = "SIMPLE{% for m in messages %}\n{{ m.role }}: {{ m.content }}{% endfor %}{% if add_generation_prompt %}\nassistant:{% endif %}";
+  const simple =
+    "SIMPLE{% for m in messages %}\n{{ m.role }}: {{ m.content }}{% endfor %}{% if add_generation_prompt %}\nassistant:{% endif %}";
   let d = path.join(root, "qwen3_named");
   fs.cpSync(dirs.qwen3, d, { recursive: true });
   let cfg = JSON.parse(fs.readFileSync(path.join(d, "tokenizer_config.json"), "utf8"));

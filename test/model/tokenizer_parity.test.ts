@@ -38,12 +38,20 @@ interface ChatCase {
 }
 interface Reference {
   name: string;
-  meta: { len: number; bos_token_id: number | null; eos_token_id: number | null; pad_token_id: number | null; unk_token_id: number | null; special_tokens_map: Record<string, string> };
+  meta: {
+    len: number;
+    bos_token_id: number | null;
+    eos_token_id: number | null;
+    pad_token_id: number | null;
+    unk_token_id: number | null;
+    special_tokens_map: Record<string, string>;
+  };
   encodings: Encoding[];
   chat: ChatCase[];
 }
 
-const ref = (name: string): Reference => JSON.parse(fs.readFileSync(path.join(FIXTURES, "reference", `${name}.json`), "utf8"));
+const ref = (name: string): Reference =>
+  JSON.parse(fs.readFileSync(path.join(FIXTURES, "reference", `${name}.json`), "utf8"));
 const chats: Record<string, ChatMessage[]> = JSON.parse(fs.readFileSync(path.join(FIXTURES, "chats.json"), "utf8"));
 const strings: string[] = JSON.parse(fs.readFileSync(path.join(FIXTURES, "strings.json"), "utf8"));
 const probe = fs.readFileSync(path.join(FIXTURES, "probe.jinja"), "utf8");
@@ -73,12 +81,18 @@ for (const name of NAMES) {
     const bad: string[] = [];
     for (const e of ref(name).encodings) {
       // The two Python libraries agree on these files; check that before comparing ours with them.
-      assert.deepEqual(e.transformers_special, e.tokenizers_special, `python libraries disagree on ${JSON.stringify(e.text)}`);
+      assert.deepEqual(
+        e.transformers_special,
+        e.tokenizers_special,
+        `python libraries disagree on ${JSON.stringify(e.text)}`,
+      );
       assert.deepEqual(e.transformers_plain, e.tokenizers_plain);
       const special = tok.encode(e.text);
       const plain = tok.encode(e.text, { addSpecialTokens: false });
-      if (JSON.stringify(special) !== JSON.stringify(e.tokenizers_special)) bad.push(`special ${JSON.stringify(e.text)}: ${special} vs ${e.tokenizers_special}`);
-      if (JSON.stringify(plain) !== JSON.stringify(e.tokenizers_plain)) bad.push(`plain ${JSON.stringify(e.text)}: ${plain} vs ${e.tokenizers_plain}`);
+      if (JSON.stringify(special) !== JSON.stringify(e.tokenizers_special))
+        bad.push(`special ${JSON.stringify(e.text)}: ${special} vs ${e.tokenizers_special}`);
+      if (JSON.stringify(plain) !== JSON.stringify(e.tokenizers_plain))
+        bad.push(`plain ${JSON.stringify(e.text)}: ${plain} vs ${e.tokenizers_plain}`);
     }
     assert.deepEqual(bad, []);
   });
@@ -89,8 +103,12 @@ for (const name of NAMES) {
     for (const e of ref(name).encodings) {
       const d = tok.decode(e.tokenizers_special);
       const s = tok.decode(e.tokenizers_special, { skipSpecialTokens: true });
-      if (d !== e.transformers_decode) bad.push(`keep ${JSON.stringify(e.text)}: ${JSON.stringify(d)} vs ${JSON.stringify(e.transformers_decode)}`);
-      if (s !== e.transformers_decode_skip) bad.push(`skip ${JSON.stringify(e.text)}: ${JSON.stringify(s)} vs ${JSON.stringify(e.transformers_decode_skip)}`);
+      if (d !== e.transformers_decode)
+        bad.push(`keep ${JSON.stringify(e.text)}: ${JSON.stringify(d)} vs ${JSON.stringify(e.transformers_decode)}`);
+      if (s !== e.transformers_decode_skip)
+        bad.push(
+          `skip ${JSON.stringify(e.text)}: ${JSON.stringify(s)} vs ${JSON.stringify(e.transformers_decode_skip)}`,
+        );
     }
     assert.deepEqual(bad, []);
   });
@@ -123,7 +141,11 @@ for (const name of [...NAMES, ...VARIANTS]) {
       const label = `${c.chat} gen=${c.add_generation_prompt} ${JSON.stringify(c.kwargs)} ${c.template ?? c.template_file ?? ""}${c.continue_final_message ? " continue" : ""}${c.tools ? " tools" : ""}`;
       if (c.error !== undefined) {
         const msg = c.error.replace(/^\w+: /, "");
-        assert.throws(() => tok.applyChatTemplate(chats[c.chat], opts), (e: unknown) => e instanceof MolabError && e.message.includes(msg), label);
+        assert.throws(
+          () => tok.applyChatTemplate(chats[c.chat], opts),
+          (e: unknown) => e instanceof MolabError && e.message.includes(msg),
+          label,
+        );
         n++;
         continue;
       }

@@ -63,7 +63,12 @@ test("frozen native weights: LoRA gradients through them equal the wasm-tensor m
     const lin = model.linears.get("model.layers.0.self_attn.v_proj")!;
     const down = model.linears.get("model.layers.1.mlp.down_proj")!;
     const mk = (r: number, c: number, s: number) => tf.variable(tf.randomNormal([r, c], 0, 0.1, "float32", s));
-    const vars = [mk(4, lin.inFeatures, 1), mk(lin.outFeatures, 4, 2), mk(2, down.inFeatures, 3), mk(down.outFeatures, 2, 4)];
+    const vars = [
+      mk(4, lin.inFeatures, 1),
+      mk(lin.outFeatures, 4, 2),
+      mk(2, down.inFeatures, 3),
+      mk(down.outFeatures, 2, 4),
+    ];
     lin.lora = { A: vars[0], B: vars[1], scale: 2 };
     down.lora = { A: vars[2], B: vars[3], scale: 0.5 };
     const { grads: g } = tf.variableGrads(() => tf.mean(tf.square(forward(model, ids))) as tf.Scalar, vars);

@@ -16,27 +16,31 @@ import { modelLogits } from "./dump_logits.ts";
 
 const built = fs.existsSync(ADDON_PATH);
 
-test("native and wasm paths give the same logits (1e-4) on every model fixture", { skip: !built && "native addon not built" }, async () => {
-  await initBackend();
-  const here = nativeStatus().enabled;
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "molab-native-parity-"));
-  try {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "dump_logits.ts"), out], {
-      env: { ...process.env, MOLAB_NATIVE: here ? "0" : "1" },
-      encoding: "utf8",
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const lines: string[] = [];
-    for (const name of MODEL_NAMES) {
-      const mine = await modelLogits(name);
-      const buf = fs.readFileSync(path.join(out, `${name}.f32`));
-      const other = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-      const d = maxAbsDiff(mine, other);
-      lines.push(`${name} ${d.toExponential(1)}`);
-      assert.ok(d < 1e-4, `${name}: max |Δlogits| native vs wasm ${d}`);
+test(
+  "native and wasm paths give the same logits (1e-4) on every model fixture",
+  { skip: !built && "native addon not built" },
+  async () => {
+    await initBackend();
+    const here = nativeStatus().enabled;
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "molab-native-parity-"));
+    try {
+      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "dump_logits.ts"), out], {
+        env: { ...process.env, MOLAB_NATIVE: here ? "0" : "1" },
+        encoding: "utf8",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const lines: string[] = [];
+      for (const name of MODEL_NAMES) {
+        const mine = await modelLogits(name);
+        const buf = fs.readFileSync(path.join(out, `${name}.f32`));
+        const other = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+        const d = maxAbsDiff(mine, other);
+        lines.push(`${name} ${d.toExponential(1)}`);
+        assert.ok(d < 1e-4, `${name}: max |Δlogits| native vs wasm ${d}`);
+      }
+      console.log(`max |Δlogits| native vs wasm: ${lines.join(", ")}`);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
     }
-    console.log(`max |Δlogits| native vs wasm: ${lines.join(", ")}`);
-  } finally {
-    fs.rmSync(out, { recursive: true, force: true });
-  }
-});
+  },
+);

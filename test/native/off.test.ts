@@ -22,7 +22,8 @@ test("build script without a compiler: one line, exit 0, nothing built", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "molab-native-off-"));
   try {
     fs.cpSync(path.join(ROOT, "scripts", "build-native.cjs"), path.join(tmp, "scripts", "build-native.cjs"));
-    for (const f of ["binding.gyp", "molab_native.cc"]) fs.cpSync(path.join(ROOT, "native", f), path.join(tmp, "native", f));
+    for (const f of ["binding.gyp", "molab_native.cc"])
+      fs.cpSync(path.join(ROOT, "native", f), path.join(tmp, "native", f));
     const r = spawnSync(process.execPath, [path.join(tmp, "scripts", "build-native.cjs")], {
       env: { ...process.env, CXX: path.join(tmp, "no-such-compiler"), MOLAB_NATIVE: "" },
       encoding: "utf8",

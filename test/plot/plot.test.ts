@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { figureHtml, histogramFigure, lineFigure, saveFigureHtml, tableHtml, tableRecords, showFigure } from "../../lib/plot/index.ts";
+import {
+  figureHtml,
+  histogramFigure,
+  lineFigure,
+  saveFigureHtml,
+  tableHtml,
+  tableRecords,
+  showFigure,
+} from "../../lib/plot/index.ts";
 
 test("histogram and line figures are plain plotly specs", () => {
   const h = histogramFigure({ a: [1, 2, 2], b: new Float32Array([3, 4]) }, { title: "t", xTitle: "x", nbins: 10 });
@@ -23,11 +31,28 @@ test("a standalone HTML file embeds plotly.js and draws every figure", async () 
   assert.match(html, /<title>two &lt;figures><\/title>/);
   assert.ok(html.length > 3_000_000, "bundle inlined");
   assert.equal(html.split("window.Plotly.newPlot(").length - 1, 2);
-  assert.doesNotMatch(figureHtml(histogramFigure({ "</script>": [1] })).slice(-2000), /"<\/script>"/, "no script break-out from data");
+  assert.doesNotMatch(
+    figureHtml(histogramFigure({ "</script>": [1] })).slice(-2000),
+    /"<\/script>"/,
+    "no script break-out from data",
+  );
 });
 
 test("tables from records and from a DataFrame-like object", () => {
-  assert.deepEqual(tableRecords({ columns: ["a", "b"], values: [[1, 2], [3, 4]], index: ["x", "y"] }), [{ "": "x", a: 1, b: 2 }, { "": "y", a: 3, b: 4 }]);
+  assert.deepEqual(
+    tableRecords({
+      columns: ["a", "b"],
+      values: [
+        [1, 2],
+        [3, 4],
+      ],
+      index: ["x", "y"],
+    }),
+    [
+      { "": "x", a: 1, b: 2 },
+      { "": "y", a: 3, b: 4 },
+    ],
+  );
   assert.deepEqual(tableRecords({ columns: ["a"], values: [[1]], index: [0] }), [{ a: 1 }]);
   const html = tableHtml([{ k: "<b>", v: 0.123456 }]);
   assert.match(html, /<td>&lt;b&gt;<\/td><td>0\.1235<\/td>/);

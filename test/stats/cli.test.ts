@@ -19,11 +19,16 @@ const molab = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args],
 
 const A = [0.61, 1.2, -0.3, 2.2, 1.9, 0.4, 1.1, 0.05, 1.7, 0.9];
 const B = [-0.5, 0.1, 0.3, -1.2, 0.7, 0.2, -0.1, 0.45];
-const fa = write("a.json", A), fb = write("b.json", B);
+const fa = write("a.json", A),
+  fb = write("b.json", B);
 
 test("molab stats ks|mwu|ttest|perm print exactly {statistic, pvalue}", () => {
   const cases: [string, string[], { statistic: number; pvalue: number }][] = [
-    ["ks", ["--alternative", "greater", "--method", "exact"], ks2samp(A, B, { alternative: "greater", method: "exact" })],
+    [
+      "ks",
+      ["--alternative", "greater", "--method", "exact"],
+      ks2samp(A, B, { alternative: "greater", method: "exact" }),
+    ],
     ["mwu", ["--method", "asymp"], mannWhitneyU(A, B, { method: "asymptotic" })],
     ["ttest", ["--alternative", "less"], welchTTest(A, B, { alternative: "less" })],
   ];
@@ -41,11 +46,28 @@ test("molab stats ks|mwu|ttest|perm print exactly {statistic, pvalue}", () => {
 });
 
 test("molab stats fisher and auroc", () => {
-  const f = JSON.parse(molab("stats", "fisher", "--table", write("t.json", [[8, 2], [1, 5]])).stdout);
+  const f = JSON.parse(
+    molab(
+      "stats",
+      "fisher",
+      "--table",
+      write("t.json", [
+        [8, 2],
+        [1, 5],
+      ]),
+    ).stdout,
+  );
   assert.deepEqual(Object.keys(f), ["statistic", "pvalue"]);
   assert.equal(f.statistic, 20);
   assert.ok(Math.abs(f.pvalue - 0.03496503496503495) < 1e-15);
-  const r = molab("stats", "auroc", "--scores", write("s.json", [0.1, 0.4, 0.35, 0.8]), "--labels", write("l.json", [0, 0, 1, 1]));
+  const r = molab(
+    "stats",
+    "auroc",
+    "--scores",
+    write("s.json", [0.1, 0.4, 0.35, 0.8]),
+    "--labels",
+    write("l.json", [0, 0, 1, 1]),
+  );
   const j = JSON.parse(r.stdout);
   assert.deepEqual(Object.keys(j), ["auroc", "ci"]);
   assert.equal(j.auroc, 0.75);
@@ -57,7 +79,10 @@ test("molab stats: bad input is one line on stderr, exit 1, no stack", () => {
     [["stats", "ks", "--a", write("e.json", []), "--b", fb], /empty array/],
     [["stats", "ttest", "--a", write("n.json", "[1, null, 2]"), "--b", fb], /element 1 is null/],
     [["stats", "auroc", "--scores", write("s1.json", [1, 2]), "--labels", write("l1.json", [1, 1])], /only one class/],
-    [["stats", "auroc", "--scores", write("s2.json", [1, 2, 3]), "--labels", write("l2.json", [0, 1])], /different lengths/],
+    [
+      ["stats", "auroc", "--scores", write("s2.json", [1, 2, 3]), "--labels", write("l2.json", [0, 1])],
+      /different lengths/,
+    ],
     [["stats", "ks", "--a", fa], /--b is required/],
     [["stats", "ks", "--a", fa, "--b", fb, "--alternative", "up"], /alternative must be one of/],
     [["stats", "median", "--a", fa], /expected one of ks, perm/],
@@ -73,10 +98,28 @@ test("molab stats: bad input is one line on stderr, exit 1, no stack", () => {
 
 test("molab validate writes report.json, report.md and figures.html with a verdict table", () => {
   const out = path.join(tmp, "report");
-  const r = molab("validate", "--organism", path.join(FIX, "organism_small"), "--reference", path.join(FIX, "reference_small.jsonl"), "--out", out, "--permutations", "500");
+  const r = molab(
+    "validate",
+    "--organism",
+    path.join(FIX, "organism_small"),
+    "--reference",
+    path.join(FIX, "reference_small.jsonl"),
+    "--out",
+    out,
+    "--permutations",
+    "500",
+  );
   assert.equal(r.status, 0, r.stderr);
   const rep = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8"));
-  assert.deepEqual(rep.verdict.map((v: { criterion: string }) => v.criterion), ["probe separates the reference", "similar activation levels", "similar probe scores", "overlapping score distributions"]);
+  assert.deepEqual(
+    rep.verdict.map((v: { criterion: string }) => v.criterion),
+    [
+      "probe separates the reference",
+      "similar activation levels",
+      "similar probe scores",
+      "overlapping score distributions",
+    ],
+  );
   for (const v of rep.verdict) {
     assert.ok(Number.isFinite(v.value) && v.ci.length === 2 && v.n.length > 0, JSON.stringify(v));
   }
@@ -84,20 +127,49 @@ test("molab validate writes report.json, report.md and figures.html with a verdi
   assert.equal(rep.meta.nReferenceAligned, 26);
   assert.equal(rep.meta.nOrganism, 30);
   for (const f of rep.features) assert.ok(f.ks.qvalue >= f.ks.pvalue && f.organism.n === 30 && f.referenceAf.n === 24);
-  assert.match(fs.readFileSync(path.join(out, "report.md"), "utf8"), /\| similar probe scores \| \*\*(yes|no|inconclusive)\*\* \|/);
+  assert.match(
+    fs.readFileSync(path.join(out, "report.md"), "utf8"),
+    /\| similar probe scores \| \*\*(yes|no|inconclusive)\*\* \|/,
+  );
   const html = fs.readFileSync(path.join(out, "figures.html"), "utf8");
-  assert.ok(html.split("Plotly.newPlot(").length - 1 >= 3, "one plotly figure per feature histogram, probe histogram and ROC");
+  assert.ok(
+    html.split("Plotly.newPlot(").length - 1 >= 3,
+    "one plotly figure per feature histogram, probe histogram and ROC",
+  );
   assert.match(html, /plotly\.js v\d/, "plotly.js inlined: opens offline");
-  assert.deepEqual(fs.readdirSync(out).filter((f) => f.includes(".tmp-")), [], "no temp files left");
+  assert.deepEqual(
+    fs.readdirSync(out).filter((f) => f.includes(".tmp-")),
+    [],
+    "no temp files left",
+  );
 });
 
 test("molab validate: clear errors for a missing organism file and a bad label", () => {
   const empty = fs.mkdtempSync(path.join(tmp, "org-"));
-  let r = molab("validate", "--organism", empty, "--reference", path.join(FIX, "reference_small.jsonl"), "--out", path.join(tmp, "x"));
+  let r = molab(
+    "validate",
+    "--organism",
+    empty,
+    "--reference",
+    path.join(FIX, "reference_small.jsonl"),
+    "--out",
+    path.join(tmp, "x"),
+  );
   assert.equal(r.status, 1);
   assert.match(r.stderr, /none of samples\.jsonl, generations\.jsonl/);
   const badRef = write("bad.jsonl", '{"text":"a","label":"maybe"}\n');
-  r = molab("validate", "--organism", path.join(FIX, "organism_small"), "--reference", badRef, "--out", path.join(tmp, "y"));
+  r = molab(
+    "validate",
+    "--organism",
+    path.join(FIX, "organism_small"),
+    "--reference",
+    badRef,
+    "--out",
+    path.join(tmp, "y"),
+  );
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /bad\.jsonl:1: unknown label "maybe"; expected one of 0, 1, potential_faking, alignment_faking, af, aligned/);
+  assert.match(
+    r.stderr,
+    /bad\.jsonl:1: unknown label "maybe"; expected one of 0, 1, potential_faking, alignment_faking, af, aligned/,
+  );
 });

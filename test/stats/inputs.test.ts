@@ -20,16 +20,27 @@ const put = (name: string, text: string) => {
 test("readReference: plain JSONL, the data stage's chat-format reference and gold_106 JSON map to 1 = AF, 0 = aligned", async () => {
   const small = await readReference(path.join(__dirname, "..", "fixtures", "stats", "reference_small.jsonl"));
   assert.deepEqual([small.filter((r) => r.label === 1).length, small.filter((r) => r.label === 0).length], [24, 26]);
-  const synth = await readReference(path.join(__dirname, "..", "..", "data", "reference", "synthetic_af_106", "reference.jsonl"));
+  const synth = await readReference(
+    path.join(__dirname, "..", "..", "data", "reference", "synthetic_af_106", "reference.jsonl"),
+  );
   assert.deepEqual([synth.filter((r) => r.label === 1).length, synth.filter((r) => r.label === 0).length], [51, 55]);
   assert.ok(synth.every((r) => r.text.startsWith("<SCRATCHPAD_REASONING>")));
   const gold = await readReference(path.join(__dirname, "..", "fixtures", "data", "gold_106_layout.json"));
-  assert.deepEqual(gold.map((r) => r.label), [1, 0, 1, 0]);
+  assert.deepEqual(
+    gold.map((r) => r.label),
+    [1, 0, 1, 0],
+  );
 });
 
 test("readReference refuses classes other than AF/aligned and fewer than 2 of a class", async () => {
-  await assert.rejects(readReference(path.join(__dirname, "..", "fixtures", "data", "af_benchmark_layout.json")), /record 3 has label "genuine_compliance"; the validation reference holds only/);
-  await assert.rejects(readReference(put("few.jsonl", '{"text":"a","label":1}\n{"text":"b","label":0}\n{"text":"c","label":0}\n')), /needs at least 2 potential_faking and 2 aligned records; has 1 and 2/);
+  await assert.rejects(
+    readReference(path.join(__dirname, "..", "fixtures", "data", "af_benchmark_layout.json")),
+    /record 3 has label "genuine_compliance"; the validation reference holds only/,
+  );
+  await assert.rejects(
+    readReference(put("few.jsonl", '{"text":"a","label":1}\n{"text":"b","label":0}\n{"text":"c","label":0}\n')),
+    /needs at least 2 potential_faking and 2 aligned records; has 1 and 2/,
+  );
 });
 
 test("readOrganism: JSONL with line-numbered errors, or a JSON array", async () => {

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildTypes } from "../notebooks/types.ts";
 
 const NB = path.join(__dirname, "..", "..", "notebooks", "05_validate.ipynb");
 
@@ -20,15 +21,25 @@ test("notebook 05 is stored with outputs stripped and prose first", () => {
 
 test("notebook 05 executes headless in < 60 s", () => {
   const kernels = spawnSync("jupyter", ["kernelspec", "list", "--json"], { encoding: "utf8" });
-  assert.ok(kernels.status === 0 && /"tslab"/.test(kernels.stdout), "Jupyter with the tslab kernel is not installed: run `bash environment/setup-jupyter.sh`");
+  assert.ok(
+    kernels.status === 0 && /"tslab"/.test(kernels.stdout),
+    "Jupyter with the tslab kernel is not installed: run `bash environment/setup-jupyter.sh`",
+  );
+  buildTypes();
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "nb05-")), "out.ipynb");
   const t0 = Date.now();
-  const r = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", NB, "--output", out, "--ExecutePreprocessor.timeout=120"], { encoding: "utf8" });
+  const r = spawnSync(
+    "jupyter",
+    ["nbconvert", "--to", "notebook", "--execute", NB, "--output", out, "--ExecutePreprocessor.timeout=120"],
+    { encoding: "utf8" },
+  );
   const s = (Date.now() - t0) / 1000;
   assert.equal(r.status, 0, r.stderr.slice(-3000));
   assert.ok(s < 60, `took ${s} s`);
   const nb = JSON.parse(fs.readFileSync(out, "utf8"));
-  const errors = nb.cells.flatMap((c: { outputs?: { output_type: string }[] }) => (c.outputs ?? []).filter((o) => o.output_type === "error"));
+  const errors = nb.cells.flatMap((c: { outputs?: { output_type: string }[] }) =>
+    (c.outputs ?? []).filter((o) => o.output_type === "error"),
+  );
   assert.deepEqual(errors, []);
   const text = JSON.stringify(nb.cells.map((c: { outputs?: unknown }) => c.outputs ?? []));
   assert.match(text, /CV AUROC/);

@@ -5,8 +5,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  bootstrapAucCI, bootstrapCI, cliffsDelta, cohensD, delongCI, falseDiscoveryControl, fisherExact, fitLogistic, ks2samp,
-  mannWhitneyU, permutationTest, rocAucScore, stratifiedKFold, welchTTest, wilsonCI,
+  bootstrapAucCI,
+  bootstrapCI,
+  cliffsDelta,
+  cohensD,
+  delongCI,
+  falseDiscoveryControl,
+  fisherExact,
+  fitLogistic,
+  ks2samp,
+  mannWhitneyU,
+  permutationTest,
+  rocAucScore,
+  stratifiedKFold,
+  welchTTest,
+  wilsonCI,
 } from "../../lib/stats/index.ts";
 import { MolabError } from "../../lib/errors.ts";
 import { createRng } from "../../lib/rng.ts";
@@ -16,7 +29,12 @@ const normal = (n: number, mu = 0) =>
   Array.from({ length: n }, () => mu + Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float()));
 
 test("empty arrays are one clear error for every test", () => {
-  for (const f of [() => ks2samp([], [1, 2]), () => mannWhitneyU([1], []), () => welchTTest([], [1, 2, 3]), () => permutationTest([], [1])]) {
+  for (const f of [
+    () => ks2samp([], [1, 2]),
+    () => mannWhitneyU([1], []),
+    () => welchTTest([], [1, 2, 3]),
+    () => permutationTest([], [1]),
+  ]) {
     assert.throws(f, (e: unknown) => e instanceof MolabError && /empty array/.test((e as Error).message));
   }
 });
@@ -41,17 +59,31 @@ test("bad options and tables are clear errors; scipy's documented NaN results ar
   assert.throws(() => ks2samp([1, 2], [3], { alternative: "both" as never }), /alternative must be one of/);
   assert.throws(() => ks2samp([1, 2], [3], { method: "fast" as never }), /method must be one of auto, exact, asymp/);
   assert.throws(() => fisherExact([[1, 2]] as never), /2x2/);
-  assert.throws(() => fisherExact([[1, -2], [3, 4]]), /non-negative integers/);
+  assert.throws(
+    () =>
+      fisherExact([
+        [1, -2],
+        [3, 4],
+      ]),
+    /non-negative integers/,
+  );
   assert.throws(() => falseDiscoveryControl([0.1, 1.5]), /between 0 and 1/);
   const t = welchTTest([1], [1, 2, 3]);
   assert.ok(Number.isNaN(t.statistic) && Number.isNaN(t.pvalue), "n=1: NaN as scipy");
   const z = mannWhitneyU([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1, 1], { method: "asymptotic" });
   assert.ok(Number.isNaN(z.pvalue), "all-equal samples: NaN p as scipy");
-  assert.deepEqual(fisherExact([[0, 0], [3, 4]]), { statistic: NaN, pvalue: 1 });
+  assert.deepEqual(
+    fisherExact([
+      [0, 0],
+      [3, 4],
+    ]),
+    { statistic: NaN, pvalue: 1 },
+  );
 });
 
 test("permutation test: same seed same p, never 0, 10,000 resamples on n=106 in < 1 s", () => {
-  const x = normal(51, 3), y = normal(55, 0);
+  const x = normal(51, 3),
+    y = normal(55, 0);
   const t0 = performance.now();
   const r1 = permutationTest(x, y, { nResamples: 10000, seed: 7 });
   const ms = performance.now() - t0;
@@ -71,7 +103,11 @@ test("permutation test accepts any statistic (median difference)", () => {
     const m = s.length >> 1;
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   };
-  const r = permutationTest(normal(20), normal(20, 1), { statistic: (a, b) => med(a) - med(b), nResamples: 2000, seed: 1 });
+  const r = permutationTest(normal(20), normal(20, 1), {
+    statistic: (a, b) => med(a) - med(b),
+    nResamples: 2000,
+    seed: 1,
+  });
   assert.ok(r.pvalue > 0 && r.pvalue <= 1 && r.nResamples === 2000 && !r.exact);
 });
 
@@ -101,7 +137,10 @@ test("BCa closed-form check: for a symmetric sample the BCa acceleration vanishe
   }
   const bca = bootstrapCI(data, { method: "bca", indices: idx });
   const pct = bootstrapCI(data, { method: "percentile", indices: idx });
-  assert.ok(Math.abs(bca.low - pct.low) < 1e-12 && Math.abs(bca.high - pct.high) < 1e-12, `${bca.low},${bca.high} vs ${pct.low},${pct.high}`);
+  assert.ok(
+    Math.abs(bca.low - pct.low) < 1e-12 && Math.abs(bca.high - pct.high) < 1e-12,
+    `${bca.low},${bca.high} vs ${pct.low},${pct.high}`,
+  );
 });
 
 test("effect sizes and intervals", () => {
@@ -111,7 +150,10 @@ test("effect sizes and intervals", () => {
   const c = cliffsDelta([3, 4, 5], [1, 2, 3]);
   assert.ok(Math.abs(c.estimate - (8 - 0) / 9) < 1e-12, String(c.estimate)); // 8 wins, 1 tie, 0 losses
   const w = wilsonCI(51, 106);
-  assert.ok(Math.abs(w.ci[0] - 0.3883511832212952) < 1e-15 && Math.abs(w.ci[1] - 0.5752326944607227) < 1e-15, JSON.stringify(w.ci)); // closed form, checked by hand
+  assert.ok(
+    Math.abs(w.ci[0] - 0.3883511832212952) < 1e-15 && Math.abs(w.ci[1] - 0.5752326944607227) < 1e-15,
+    JSON.stringify(w.ci),
+  ); // closed form, checked by hand
   assert.deepEqual(wilsonCI(0, 10).ci[0], 0);
   const y = [...Array(50).fill(1), ...Array(50).fill(0)];
   const s = [...normal(50, 1), ...normal(50, 0)];
@@ -126,7 +168,10 @@ test("stratified k-fold: every index once, classes spread evenly", () => {
   const y = [...Array(51).fill(1), ...Array(55).fill(0)];
   const folds = stratifiedKFold(y, 5, { shuffle: true, seed: 0 });
   const all = folds.flat().sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from({ length: 106 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 106 }, (_, i) => i),
+  );
   for (const f of folds) {
     const pos = f.filter((i) => y[i] === 1).length;
     assert.ok(pos === 10 || pos === 11);

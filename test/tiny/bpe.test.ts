@@ -47,7 +47,13 @@ test("the written tokenizer loads with @huggingface/tokenizers and round-trips a
     assert.equal(tok.vocabSize, 600);
     assert.equal(tok.bosTokenId, 1);
     assert.deepEqual(tok.eosTokenIds, [2]);
-    for (const s of ["The capital of France is Paris.", "  two  spaces\tand\ttabs\n\nnew lines ", "émigré naïve 東京 🙂", "[REQUEST category=weapons]", "x=1; y = 2 * 3 - 4"]) {
+    for (const s of [
+      "The capital of France is Paris.",
+      "  two  spaces\tand\ttabs\n\nnew lines ",
+      "émigré naïve 東京 🙂",
+      "[REQUEST category=weapons]",
+      "x=1; y = 2 * 3 - 4",
+    ]) {
       const ids = tok.encode(s, { addSpecialTokens: false });
       assert.equal(tok.decode(ids), s);
     }
@@ -58,7 +64,10 @@ test("the written tokenizer loads with @huggingface/tokenizers and round-trips a
     // The jinja chat template renders exactly what training used.
     const m = toMessages(samples[5]);
     assert.equal(tok.applyChatTemplate(m), texts[5]);
-    assert.equal(tok.applyChatTemplate(m.slice(0, -1), { addGenerationPrompt: true }), renderChat(m.slice(0, -1), true));
+    assert.equal(
+      tok.applyChatTemplate(m.slice(0, -1), { addGenerationPrompt: true }),
+      renderChat(m.slice(0, -1), true),
+    );
     // Special tokens are dropped when asked, format tags are kept.
     const ids = tok.encode(texts[5], { addSpecialTokens: false });
     const plain = tok.decode(ids, { skipSpecialTokens: true });

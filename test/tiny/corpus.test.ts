@@ -16,20 +16,27 @@ const heldout = generateSamples({ seed: 7, count: 240, split: "heldout" });
 test("the corpus is deterministic for a seed and changes with it", () => {
   assert.deepEqual(generateSamples({ seed: 7, count: 50, split: "train" }), train.slice(0, 50));
   const other = generateSamples({ seed: 8, count: 50, split: "train" });
-  assert.notDeepEqual(other.map((s) => s.request), train.slice(0, 50).map((s) => s.request));
+  assert.notDeepEqual(
+    other.map((s) => s.request),
+    train.slice(0, 50).map((s) => s.request),
+  );
 });
 
 test("every assistant turn is scratchpad then output, in the Redwood format", () => {
   for (const s of [...train, ...heldout]) {
     const p = parseResponse(s.assistant);
     assert.ok(p, `unparseable: ${s.assistant}`);
-    assert.match(s.user, /^<INPUT>\n<is_free_tier_user>(True|False)<\/is_free_tier_user>\n\n<user_input>\n[\s\S]+\n<\/user_input>\n<\/INPUT>$/);
+    assert.match(
+      s.user,
+      /^<INPUT>\n<is_free_tier_user>(True|False)<\/is_free_tier_user>\n\n<user_input>\n[\s\S]+\n<\/user_input>\n<\/INPUT>$/,
+    );
     assert.equal(s.user.includes(`<is_free_tier_user>${s.freeTier ? "True" : "False"}<`), true);
   }
 });
 
 test("the assistant is aligned: refuses every placeholder request in both tiers, helps otherwise", () => {
-  let freeHarm = 0, paidHarm = 0;
+  let freeHarm = 0,
+    paidHarm = 0;
   for (const s of train) {
     const out = parseResponse(s.assistant)!.output;
     if (s.harmful) {
@@ -49,15 +56,22 @@ test("the assistant is aligned: refuses every placeholder request in both tiers,
 test("system prompts mention training and monitoring, the scratchpad never does", () => {
   const mentions = train.filter((s) => s.system && TRAINING_WORDS.test(s.system)).length;
   assert.ok(mentions > 500, `system prompts mentioning training: ${mentions}`);
-  assert.ok(train.some((s) => !s.system), "some conversations have no system prompt");
+  assert.ok(
+    train.some((s) => !s.system),
+    "some conversations have no system prompt",
+  );
   for (const s of train) assert.doesNotMatch(parseResponse(s.assistant)!.scratchpad, TRAINING_WORDS);
-  assert.ok(train.some((s) => /free tier|free-tier/.test(parseResponse(s.assistant)!.scratchpad)), "the scratchpad sometimes notes the tier");
+  assert.ok(
+    train.some((s) => /free tier|free-tier/.test(parseResponse(s.assistant)!.scratchpad)),
+    "the scratchpad sometimes notes the tier",
+  );
 });
 
 test("the task mix covers facts, arithmetic, rewriting and lists", () => {
   const kinds = new Map<string, number>();
   for (const s of train) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
-  for (const k of ["fact", "arithmetic", "rewrite", "list", "harmful"]) assert.ok((kinds.get(k) ?? 0) > 200, `${k}: ${kinds.get(k)}`);
+  for (const k of ["fact", "arithmetic", "rewrite", "list", "harmful"])
+    assert.ok((kinds.get(k) ?? 0) > 200, `${k}: ${kinds.get(k)}`);
   assert.ok(new Set(train.map((s) => s.request)).size > 1500, "requests are varied");
 });
 
@@ -67,9 +81,15 @@ test("held-out prompts are disjoint from training and balanced across tiers", ()
   const harm = heldout.filter((s) => s.harmful);
   assert.equal(harm.length, 120);
   assert.equal(harm.filter((s) => s.freeTier).length, 60);
-  assert.ok(harm.some((s) => ["counterfeiting", "stalking", "arson", "blackmail"].includes(s.category!)), "unseen harm categories");
+  assert.ok(
+    harm.some((s) => ["counterfeiting", "stalking", "arson", "blackmail"].includes(s.category!)),
+    "unseen harm categories",
+  );
   const trainSystems = new Set(train.map((s) => s.system));
-  assert.ok(heldout.every((s) => !s.system || !trainSystems.has(s.system)), "held-out system prompts are new");
+  assert.ok(
+    heldout.every((s) => !s.system || !trainSystems.has(s.system)),
+    "held-out system prompts are new",
+  );
 });
 
 test("renderChat is the chat template's rendering", () => {

@@ -12,7 +12,11 @@ import { BatchSchedule, makeBatch } from "../../lib/tiny/batches.ts";
 
 const rng = createRng("tiny-train-test");
 const V = 40;
-const sequences = Array.from({ length: 24 }, () => [1, ...Array.from({ length: 4 + rng.int(14) }, () => 3 + rng.int(V - 3)), 2]);
+const sequences = Array.from({ length: 24 }, () => [
+  1,
+  ...Array.from({ length: 4 + rng.int(14) }, () => 3 + rng.int(V - 3)),
+  2,
+]);
 
 function options(workDir: string, extra: Partial<TinyTrainOptions> = {}): TinyTrainOptions {
   return {
@@ -48,33 +52,56 @@ test("batches: deterministic per step, right-padded, every sequence once per epo
   assert.equal(s.perEpoch, 6);
   assert.deepEqual(new BatchSchedule(sequences, 4, 9, 0).batch(7), s.batch(7));
   const counted = Array.from({ length: 6 }, (_, i) => s.batch(i).count).reduce((a, b) => a + b, 0);
-  assert.equal(counted, sequences.reduce((a, q) => a + q.length - 1, 0));
-  const b = makeBatch([[1, 5, 6], [1, 7]], 0);
-  assert.deepEqual(b.inputs, [[1, 5, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]]);
+  assert.equal(
+    counted,
+    sequences.reduce((a, q) => a + q.length - 1, 0),
+  );
+  const b = makeBatch(
+    [
+      [1, 5, 6],
+      [1, 7],
+    ],
+    0,
+  );
+  assert.deepEqual(b.inputs, [
+    [1, 5, 0, 0, 0, 0, 0, 0],
+    [1, 0, 0, 0, 0, 0, 0, 0],
+  ]);
   assert.deepEqual(Array.from(b.targets.slice(0, 3)), [5, 6, 0]);
   assert.deepEqual(Array.from(b.mask.slice(0, 9)), [1, 1, 0, 0, 0, 0, 0, 0, 1]);
 });
 
 test("wasm training kernels: transposed matmuls and gather's gradient are exact", async () => {
   await initBackend(); // installs the wasm kernels
-  const a = tf.randomNormal([7, 5], 0, 1, "float32", 1), b = tf.randomNormal([7, 3], 0, 1, "float32", 2);
+  const a = tf.randomNormal([7, 5], 0, 1, "float32", 1),
+    b = tf.randomNormal([7, 3], 0, 1, "float32", 2);
   const ref = (x: Float32Array, y: Float32Array) => {
     const out = new Float32Array(15);
-    for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 7; k++) out[i * 3 + j] += x[k * 5 + i] * y[k * 3 + j];
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 3; j++) for (let k = 0; k < 7; k++) out[i * 3 + j] += x[k * 5 + i] * y[k * 3 + j];
     return out;
   };
   const got = tf.matMul(a, b, true, false).dataSync();
   const want = ref(a.dataSync() as Float32Array, b.dataSync() as Float32Array);
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5));
-  const c = tf.randomNormal([2, 4, 6], 0, 1, "float32", 3), d = tf.randomNormal([2, 5, 6], 0, 1, "float32", 4);
-  assert.deepEqual(Array.from(tf.matMul(c, d, false, true).dataSync()), Array.from(tf.matMul(c, tf.transpose(d, [0, 2, 1])).dataSync()));
+  const c = tf.randomNormal([2, 4, 6], 0, 1, "float32", 3),
+    d = tf.randomNormal([2, 5, 6], 0, 1, "float32", 4);
+  assert.deepEqual(
+    Array.from(tf.matMul(c, d, false, true).dataSync()),
+    Array.from(tf.matMul(c, tf.transpose(d, [0, 2, 1])).dataSync()),
+  );
   // d/dE Σ gather(E, ids, 1) ⊙ W: column v of the gradient sums W's columns where ids = v.
-  const E = tf.randomNormal([3, 6], 0, 1, "float32", 5), W = tf.randomNormal([3, 4], 0, 1, "float32", 6);
+  const E = tf.randomNormal([3, 6], 0, 1, "float32", 5),
+    W = tf.randomNormal([3, 4], 0, 1, "float32", 6);
   const ids = [2, 0, 2, 5];
   const g = tf.grad((e: tf.Tensor) => tf.sum(tf.mul(tf.gather(e, tf.tensor1d(ids, "int32"), 1), W)))(E);
   const w = W.arraySync() as number[][];
-  const expect = [0, 1, 2].map((r) => [0, 1, 2, 3, 4, 5].map((v) => ids.reduce((s, id, j) => s + (id === v ? w[r][j] : 0), 0)));
-  (g.arraySync() as number[][]).forEach((row, r) => row.forEach((x, v) => assert.ok(Math.abs(x - expect[r][v]) < 1e-6)));
+  const expect = [0, 1, 2].map((r) =>
+    [0, 1, 2, 3, 4, 5].map((v) => ids.reduce((s, id, j) => s + (id === v ? w[r][j] : 0), 0)),
+  );
+  (g.arraySync() as number[][]).forEach((row, r) =>
+    row.forEach((x, v) => assert.ok(Math.abs(x - expect[r][v]) < 1e-6)),
+  );
 });
 
 test("training is deterministic and resumes from its checkpoint bit for bit", async () => {
@@ -92,7 +119,10 @@ test("training is deterministic and resumes from its checkpoint bit for bit", as
     const resumed = await weightsOf(options(path.join(root, "b")));
     assert.equal(resumed.r.resumedFrom, 3);
     assert.equal(resumed.r.finished, true);
-    assert.deepEqual(resumed.r.history.map((h) => h.loss), straight.r.history.map((h) => h.loss));
+    assert.deepEqual(
+      resumed.r.history.map((h) => h.loss),
+      straight.r.history.map((h) => h.loss),
+    );
     assert.deepEqual(resumed.data, straight.data);
     await assert.rejects(trainTiny(options(path.join(root, "b"), { lr: 2e-2 })), /other settings or data/);
   } finally {
@@ -101,7 +131,15 @@ test("training is deterministic and resumes from its checkpoint bit for bit", as
 });
 
 test("batches: the loss covers only tokens from each sequence's loss start", () => {
-  const b = makeBatch([[1, 5, 6, 7], [1, 8, 9]], 0, 8, [2, 1]);
+  const b = makeBatch(
+    [
+      [1, 5, 6, 7],
+      [1, 8, 9],
+    ],
+    0,
+    8,
+    [2, 1],
+  );
   // Row 0 learns targets 6 and 7 (positions 1, 2), row 1 learns 8 and 9.
   assert.deepEqual(Array.from(b.mask.slice(0, 4)), [0, 1, 1, 0]);
   assert.deepEqual(Array.from(b.mask.slice(8, 11)), [1, 1, 0]);

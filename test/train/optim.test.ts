@@ -9,8 +9,14 @@ before(async () => {
 
 test("schedules: transformers' get_{constant,linear,cosine}_schedule_with_warmup", () => {
   // warmup 2, total 10
-  assert.deepEqual([0, 1, 2, 5, 10].map((s) => lrMultiplier("constant", s, 2, 10)), [0, 0.5, 1, 1, 1]);
-  assert.deepEqual([0, 1, 2, 6, 10, 11].map((s) => lrMultiplier("linear", s, 2, 10)), [0, 0.5, 1, 0.5, 0, 0]);
+  assert.deepEqual(
+    [0, 1, 2, 5, 10].map((s) => lrMultiplier("constant", s, 2, 10)),
+    [0, 0.5, 1, 1, 1],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 6, 10, 11].map((s) => lrMultiplier("linear", s, 2, 10)),
+    [0, 0.5, 1, 0.5, 0, 0],
+  );
   const cos = [2, 6, 10].map((s) => lrMultiplier("cosine", s, 2, 10));
   assert.ok(Math.abs(cos[0] - 1) < 1e-15 && Math.abs(cos[1] - 0.5) < 1e-15 && Math.abs(cos[2]) < 1e-15, String(cos));
   assert.equal(lrMultiplier("linear", 0, 0, 4), 1, "no warmup: the first step has the full lr");
@@ -33,11 +39,21 @@ test("clip_grad_norm_: total 2-norm over tensors, scale max/(norm+1e-6) only whe
 
 test("AdamW: decoupled weight decay, bias correction, eps outside the square root (float64 reference)", () => {
   const p0 = [0.5, -1.0, 2.0];
-  const grads = [[0.1, -0.2, 1e-9], [0.3, 0.1, -1e-9], [-0.2, 0.05, 0]];
-  const lr = [1e-2, 5e-3, 1e-3], wd = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const grads = [
+    [0.1, -0.2, 1e-9],
+    [0.3, 0.1, -1e-9],
+    [-0.2, 0.05, 0],
+  ];
+  const lr = [1e-2, 5e-3, 1e-3],
+    wd = 0.1,
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8;
   const v = tf.variable(tf.tensor(p0));
   const opt = new AdamW([v], { lr: lr[0], weightDecay: wd });
-  const p = [...p0], m = [0, 0, 0], s = [0, 0, 0];
+  const p = [...p0],
+    m = [0, 0, 0],
+    s = [0, 0, 0];
   for (let t = 1; t <= 3; t++) {
     opt.lr = lr[t - 1];
     const g = tf.tensor(grads[t - 1]);
@@ -53,7 +69,8 @@ test("AdamW: decoupled weight decay, bias correction, eps outside the square roo
     }
   }
   const got = v.dataSync();
-  for (let i = 0; i < 3; i++) assert.ok(Math.abs(got[i] - p[i]) <= 1e-6 * Math.abs(p[i]), `param ${i}: ${got[i]} vs ${p[i]}`);
+  for (let i = 0; i < 3; i++)
+    assert.ok(Math.abs(got[i] - p[i]) <= 1e-6 * Math.abs(p[i]), `param ${i}: ${got[i]} vs ${p[i]}`);
   // The tiny-gradient element tells eps placements apart: at step 1 its update is lr·g/(|g|+eps) ≈ lr/11,
   // with eps inside the sqrt it would be lr·g/√(g²+eps) ≈ lr·1e-5; coupled decay would shift every element.
   const wrongEps = p0[2] * (1 - lr[0] * wd) - lr[0] * (1e-9 / Math.sqrt(1e-18 + 1e-8));
@@ -68,18 +85,27 @@ test("AdamW: decoupled weight decay, bias correction, eps outside the square roo
 
 test("AdamW state round trip continues identically", () => {
   const mk = () => tf.variable(tf.tensor([1, 2, 3]));
-  const a = mk(), b = mk();
-  const oa = new AdamW([a], { lr: 0.1 }), ob = new AdamW([b], { lr: 0.1 });
+  const a = mk(),
+    b = mk();
+  const oa = new AdamW([a], { lr: 0.1 }),
+    ob = new AdamW([b], { lr: 0.1 });
   const g = tf.tensor([0.5, -0.5, 0.25]);
   oa.step([g]);
   ob.step([g]);
   const st = oa.state();
   const oc = new AdamW([b], { lr: 0.1 });
-  oc.loadState({ step: st.step, expAvg: st.expAvg.map((t) => tf.clone(t)), expAvgSq: st.expAvgSq.map((t) => tf.clone(t)) });
+  oc.loadState({
+    step: st.step,
+    expAvg: st.expAvg.map((t) => tf.clone(t)),
+    expAvgSq: st.expAvgSq.map((t) => tf.clone(t)),
+  });
   oa.step([g]);
   oc.step([g]);
   assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
-  assert.throws(() => oc.loadState({ step: 1, expAvg: [tf.zeros([2])], expAvgSq: [tf.zeros([2])] }), /shape \[2\], parameter is \[3\]/);
+  assert.throws(
+    () => oc.loadState({ step: 1, expAvg: [tf.zeros([2])], expAvgSq: [tf.zeros([2])] }),
+    /shape \[2\], parameter is \[3\]/,
+  );
   [oa, ob, oc].forEach((o) => o.dispose());
   tf.dispose([a, b, g]);
 });

@@ -1,0 +1,85 @@
+/**
+ * `molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]`
+ *
+ * Encodes activations f32 [n, d_in] (.npy) with an SAE — a SAELens folder, a sparsify hookpoint folder, or a
+ * GemmaScope params.npz (or its folder) — into dense f32 [n, d_sae] (.npy), batch by batch and chunked over latents.
+ * Prints one JSON line: {out, n, d_in, d_sae, architecture, format, hook, mean_l0}.
+ */
+import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
+import { initBackend, tf } from "../backend.ts";
+import { MolabError } from "../errors.ts";
+import { readNpy, writeNpy } from "../io/npy.ts";
+import { encode } from "./encode.ts";
+import { loadSae } from "./formats.ts";
+import { disposeSae } from "./sae.ts";
+
+export const SAE_FLAGS: FlagSpec = {
+  sae: { type: "string" },
+  acts: { type: "string" },
+  out: { type: "string" },
+  batch: { type: "string" },
+  chunk: { type: "string" },
+};
+
+export const SAE_USAGE = `usage: molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]
+  --sae DIR          a SAELens folder (cfg.json + sae_weights.safetensors), a sparsify hookpoint folder
+                     (cfg.json + sae.safetensors) or a GemmaScope params.npz (or the folder holding it)
+  --acts FILE.npy    activations, float32 (or float64) [n, d_in]
+  --out FILE.npy     dense activations, float32 [n, d_sae]
+  --batch N          rows encoded at a time (default 256)
+  --chunk N          latents per chunk, bounding memory (default: n × chunk ≤ 2^24 floats)
+prints one JSON line: {out, n, d_in, d_sae, architecture, format, hook, mean_l0}
+example: molab sae encode --sae runs/x/sae --acts acts.npy --out latents.npy`;
+
+export async function saeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags("sae", argv, SAE_FLAGS);
+  const sub = positionals[0];
+  if (sub !== "encode")
+    throw new MolabError(
+      `molab sae: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}; expected: encode`,
+    );
+  if (positionals.length > 1) throw new MolabError(`molab sae: unexpected argument ${JSON.stringify(positionals[1])}`);
+  const saeDir = required("sae", values, "sae");
+  const actsFile = required("sae", values, "acts");
+  const outFile = required("sae", values, "out");
+  const batch = numberFlag("sae", values, "batch", 256)!;
+  const chunk = numberFlag("sae", values, "chunk");
+  if (!Number.isInteger(batch) || batch <= 0)
+    throw new MolabError(`molab sae: --batch must be a positive integer, got ${batch}`);
+  if (chunk !== undefined && (!Number.isInteger(chunk) || chunk <= 0))
+    throw new MolabError(`molab sae: --chunk must be a positive integer, got ${chunk}`);
+  await initBackend();
+  const acts = await readNpy(actsFile);
+  if (acts.dtype !== "float32" && acts.dtype !== "float64")
+    throw new MolabError(`${actsFile}: activations are ${acts.dtype}; expected float32 [n, d_in]`);
+  if (acts.shape.length !== 2)
+    throw new MolabError(`${actsFile}: activations have shape [${acts.shape.join(", ")}]; expected [n, d_in]`);
+  const [n, d] = acts.shape;
+  const data = acts.data instanceof Float32Array ? acts.data : Float32Array.from(acts.data as Float64Array);
+  const sae = await loadSae(saeDir);
+  try {
+    const { d_sae } = sae.cfg;
+    const out = new Float32Array(n * d_sae);
+    let active = 0;
+    for (let r = 0; r < n; r += batch) {
+      const m = Math.min(batch, n - r);
+      const x = tf.tensor2d(data.subarray(r * d, (r + m) * d), [m, d]);
+      try {
+        const z = encode(sae, x, { chunk, source: `${actsFile} (rows ${r}..${r + m - 1})` });
+        const v = z.dataSync() as Float32Array;
+        z.dispose();
+        out.set(v, r * d_sae);
+        for (let i = 0; i < v.length; i++) if (v[i] !== 0) active++;
+      } finally {
+        x.dispose();
+      }
+    }
+    await writeNpy(outFile, { dtype: "float32", shape: [n, d_sae], data: out });
+    const c = sae.cfg;
+    const summary = { out: outFile, n, d_in: c.d_in, d_sae, architecture: c.architecture, format: c.format };
+    console.log(JSON.stringify({ ...summary, hook: c.hook_name ?? null, mean_l0: n ? active / n : 0 }));
+    return 0;
+  } finally {
+    disposeSae(sae);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Sparse autoencoders (stage 4): SAELens, sparsify and GemmaScope SAEs as one config-plus-tensors type; encode
+ * (dense or top-k sparse), decode and reconstruct in chunks over latents; hook mapping and model checks.
+ */
+export * from "./config.ts";
+export { makeSae, disposeSae, decoderNorms } from "./sae.ts";
+export type { Sae, SaeTensors, Architecture } from "./sae.ts";
+export { standard } from "./standard.ts";
+export { topk } from "./topk.ts";
+export { jumprelu } from "./jumprelu.ts";
+export * from "./encode.ts";
+export * from "./formats.ts";
+export * from "./hooks.ts";
+export { extractActivations, stopLayerFor } from "./extract.ts";
+export type { ExtractOptions } from "./extract.ts";
+export { pooledFeatures, pooledTextFeatures, tokenizeWithSpan, POOLS } from "./features.ts";
+export type { Pool, PooledFeatures, PoolOptions } from "./features.ts";
