@@ -4,7 +4,7 @@
  * and target modules), and the ratio. The model is data/models/tiny-assistant when present, else a
  * random Llama of about its size.
  *
- *   node --import tsx bench/lora.ts [--model DIR] [--batch 8] [--seq 128] [--r 16] [--steps 5] [--threads N]
+ *   node --import tsx bench/lora.ts [--model DIR] [--batch 8] [--seq 128] [--r 16] [--steps 5] [--rounds 2] [--threads N]
  * --stock-kernels measures with tfjs-wasm's own BatchMatMul (slow transposed paths) instead of lib/lora's.
  * --write-inputs DIR only writes the model and batch (to run lora_torch.py --peft where PEFT is installed).
  * MOLAB_PYTHON picks the Python with torch (default: /usr/bin/python3, Debian's python3-torch).
@@ -24,6 +24,7 @@ import { createRng } from "../lib/rng.ts";
 import { accumulateGradients } from "../lib/lora/train.ts";
 import { loadHost } from "../lib/lora/model_host.ts";
 import { keepStockMatMul } from "../lib/wasm_kernels.ts";
+import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
 
 const TINY = path.join(__dirname, "..", "data", "models", "tiny-assistant");
 
@@ -87,6 +88,7 @@ async function main() {
     r: { type: "string" },
     alpha: { type: "string" },
     steps: { type: "string" },
+    rounds: { type: "string" },
     threads: { type: "string" },
     "write-inputs": { type: "string" },
     "stock-kernels": { type: "boolean" },
@@ -96,8 +98,10 @@ async function main() {
   const r = numberFlag("bench", values, "r", 16)!,
     alpha = numberFlag("bench", values, "alpha", 2 * r)!;
   const steps = numberFlag("bench", values, "steps", 5)!;
+  const rounds = numberFlag("bench", values, "rounds", 2)!;
   const threads = numberFlag("bench", values, "threads", os.cpus().length)!;
   const info = await initBackend();
+  setNativeThreads(threads); // the native path's BLAS gets the threads PyTorch gets
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "molab-bench-lora-"));
   let modelDir = values.model as string | undefined;
   if (!modelDir) {
@@ -127,7 +131,9 @@ async function main() {
   // molab
   const kernels = values["stock-kernels"]
     ? "stock tfjs-wasm BatchMatMul"
-    : "transpose-free BatchMatMul (lib/wasm_kernels.ts)";
+    : nativeStatus().enabled
+      ? `native BLAS matmuls (lib/native), ${threads} thread(s)`
+      : "transpose-free BatchMatMul (lib/wasm_kernels.ts)";
   if (values["stock-kernels"]) keepStockMatMul();
   const host = await loadHost(modelDir);
   const adapter = LoraAdapter.create(
@@ -147,37 +153,50 @@ async function main() {
     if (Number.isNaN(loss0)) loss0 = loss;
   };
   step(); // warmup
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const ours = (B * T * steps) / ((performance.now() - t0) / 1000);
+  const measureOurs = () => {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) step();
+    return (B * T * steps) / ((performance.now() - t0) / 1000);
+  };
 
   // PyTorch
   const py = process.env.MOLAB_PYTHON ?? "/usr/bin/python3";
-  const res = spawnSync(
-    py,
-    [
-      path.join(__dirname, "lora_torch.py"),
-      "--model",
-      modelDir,
-      "--batch",
-      batchFile,
-      "--steps",
-      String(steps),
-      "--r",
-      String(r),
-      "--alpha",
-      String(alpha),
-      "--threads",
-      String(threads),
-    ],
-    { encoding: "utf8" },
-  );
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (res.status !== 0) {
-    console.error(`PyTorch side failed (${py}): ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-    process.exit(1);
+  const measureTorch = () => {
+    const res = spawnSync(
+      py,
+      [
+        path.join(__dirname, "lora_torch.py"),
+        "--model",
+        modelDir,
+        "--batch",
+        batchFile,
+        "--steps",
+        String(steps),
+        "--r",
+        String(r),
+        "--alpha",
+        String(alpha),
+        "--threads",
+        String(threads),
+      ],
+      { encoding: "utf8" },
+    );
+    if (res.status !== 0) {
+      console.error(`PyTorch side failed (${py}): ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      process.exit(1);
+    }
+    return JSON.parse(res.stdout.trim().split("\n").pop()!);
+  };
+  // Rounds alternate the two sides and each keeps its best (the machine is shared; load then falls on both alike).
+  let ours = 0;
+  let torch: { torch: string; threads: number; hand: { tokens_per_s: number; loss0: number } } | undefined;
+  for (let round = 0; round < rounds; round++) {
+    ours = Math.max(ours, measureOurs());
+    const t = measureTorch();
+    if (!torch || t.hand.tokens_per_s > torch.hand.tokens_per_s) torch = t;
   }
-  const torch = JSON.parse(res.stdout.trim().split("\n").pop()!);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  torch = torch!;
   const theirs = torch.hand.tokens_per_s as number;
   const blas = (() => {
     try {
@@ -209,6 +228,8 @@ async function main() {
       molab_tokens_per_s: ours,
       torch_tokens_per_s: theirs,
       ratio: ours / theirs,
+      threads,
+      native: nativeStatus().enabled,
       torch_threads: torch.threads,
       blas,
       kernels,

@@ -9,6 +9,7 @@ caller can check both sides compute the same model.
 """
 import json
 import math
+import os
 import struct
 import sys
 import time
@@ -108,6 +109,8 @@ def best_time(repeats, f):
 
 
 def main():
+    if os.environ.get("MOLAB_BENCH_THREADS"):
+        torch.set_num_threads(int(os.environ["MOLAB_BENCH_THREADS"]))
     d, B, S, R, GB, P, N, ids = sys.argv[1:9]
     B, S, R, GB, P, N = map(int, (B, S, R, GB, P, N))
     ids = json.loads(ids)

@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as os from "node:os";
 import { MolabError } from "./errors.ts";
+import { installNativeKernels } from "./native/kernels.ts";
 import { installWasmKernels } from "./wasm_kernels.ts";
 
 export { tf };
@@ -121,6 +122,7 @@ async function tryWasm(): Promise<Attempt> {
   wasm.setWasmPaths(path.join(dir, "dist") + path.sep);
   if (!(await tf.setBackend("wasm"))) return { ok: false, reason: "wasm backend failed to start" };
   installWasmKernels(); // molab's kernel patches (lib/wasm_kernels.ts), once, for every later op on wasm
+  installNativeKernels(tf); // then BLAS matmuls on the wasm heap when the native addon is built (lib/native)
   let threads = 1;
   try {
     threads = wasm.getThreadsCount();

@@ -40,9 +40,18 @@ export interface Linear {
   lora?: LoraDelta;
 }
 
+/** A frozen projection computed elsewhere (lib/native keeps its weight outside the wasm heap): y = x·Wᵀ (+ bias). */
+export interface FrozenWeight {
+  apply(x: tf.Tensor, bias?: tf.Tensor): tf.Tensor;
+  /** Rows of W (an embedding lookup), for a frozen embedding. */
+  gather(ids: tf.Tensor): tf.Tensor;
+}
+
 /** One matmul: weight [in, Σ out] (pre-transposed), the parts it computes side by side (q|k|v, or one). */
 export interface Dense {
   weight: tf.Tensor;
+  /** When set, the product runs on it and `weight` is an empty placeholder. */
+  frozen?: FrozenWeight;
   bias?: tf.Tensor;
   readonly parts: Linear[];
 }
@@ -76,6 +85,9 @@ export interface Model {
   readonly linears: Map<string, Linear>;
   /** rotate_half as a [head_dim, head_dim] ±1 matrix. */
   readonly rotate: tf.Tensor;
+  /** Frozen embedding [vocab, hidden] / output projection held outside tfjs (then `embed`/`lmHead` are placeholders). */
+  frozenEmbed?: FrozenWeight;
+  frozenLmHead?: FrozenWeight;
 }
 
 /** Reads or replaces one activation. Return a tensor of the same shape to replace it, or nothing to keep it. */
@@ -138,9 +150,11 @@ function loraDelta(l: LoraDelta, x: tf.Tensor, training: boolean): tf.Tensor {
 
 /** x [N, in] → [N, Σ out], with any attached LoRA deltas added to their parts' columns. */
 export function dense(d: Dense, x: tf.Tensor, training = false): tf.Tensor {
-  let y = d.bias
-    ? tf.fused.matMul({ a: x as tf.Tensor2D, b: d.weight as tf.Tensor2D, bias: d.bias })
-    : tf.matMul(x, d.weight);
+  let y = d.frozen
+    ? d.frozen.apply(x, d.bias)
+    : d.bias
+      ? tf.fused.matMul({ a: x as tf.Tensor2D, b: d.weight as tf.Tensor2D, bias: d.bias })
+      : tf.matMul(x, d.weight);
   if (d.parts.some((p) => p.lora)) {
     const n = x.shape[0];
     const deltas = d.parts.map((p) => (p.lora ? loraDelta(p.lora, x, training) : tf.zeros([n, p.outFeatures])));
@@ -154,6 +168,9 @@ function bmm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [n, m, k] = a.shape as number[];
   const cols = b.shape[2] as number;
   if (n === 1) return tf.reshape(tf.matMul(tf.reshape(a, [m, k]), tf.reshape(b, [k, cols])), [1, m, cols]);
+  // lib/native's BLAS kernel runs batches itself: one call is always best there.
+  if ((tf.getKernel("BatchMatMul", tf.getBackend()) as { molabNative?: boolean } | undefined)?.molabNative)
+    return tf.matMul(a, b);
   // Naive loop ≈ 1.3 GFLOP/s; XNNPACK ≈ 16 GFLOP/s but ~4 dispatches per item.
   const flops = 2 * n * m * k * cols;
   if (flops / 1.3e9 < flops / 16e9 + n * 4 * 30e-6) return tf.matMul(a, b);
@@ -267,7 +284,8 @@ class Run {
     const { embed, config } = this.model;
     const tied = config.tieWordEmbeddings;
     let x: tf.Tensor;
-    if (this.opts.embedding === "onehot") {
+    if (this.model.frozenEmbed) x = this.model.frozenEmbed.gather(flatIds);
+    else if (this.opts.embedding === "onehot") {
       // oneHot(…, "float32") on wasm (tfjs 4.22) writes int32 bits into the float buffer: cast instead.
       x = tf.matMul(tf.cast(tf.oneHot(flatIds, config.vocabSize), "float32"), embed, false, tied);
     } else x = tied ? tf.transpose(tf.gather(embed, flatIds, 1)) : tf.gather(embed, flatIds, 0);
@@ -338,7 +356,7 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
     const rows = opts.lastOnly ? 1 : T;
     let hf = rmsNorm(x, model.finalNorm, eps);
     if (!opts.lastOnly || T === 1) hf = run.hook("ln_final.hook_normalized", hf, [B, rows, h]);
-    let out = tf.matMul(hf, model.lmHead);
+    let out = model.frozenLmHead ? model.frozenLmHead.apply(hf) : tf.matMul(hf, model.lmHead);
     if (finalSoftcap) out = tf.mul(tf.tanh(tf.div(out, finalSoftcap)), finalSoftcap);
     newKV.forEach((t) => tf.keep(t));
     return tf.reshape(out, [B, rows, V]);

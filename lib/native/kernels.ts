@@ -1,0 +1,161 @@
+/**
+ * tfjs kernels of the native path on the wasm backend: `BatchMatMul` and `_FusedMatMul` run as BLAS sgemm on the
+ * operands where they already are — in the wasm heap, read and written in place through its ArrayBuffer (no
+ * copies). Transposed operands (every matmul gradient) go straight to BLAS too. Gradients are unchanged: tfjs defines
+ * them on the ops, and they run through these same kernels.
+ *
+ * Also: `Exp` vectorised natively (the wasm one is scalar: the softmax over a vocabulary dominated a LoRA step), and
+ * `Identity` without a copy (it shares the input's buffer, as Reshape does; tfjs never writes a tensor in place).
+ *
+ * Anything the native kernel does not cover (non-float32, prelu, broadcasts other than "one side has batch 1") falls
+ * back to the kernel it replaced. `installNativeKernels(tf)` is idempotent and does nothing off wasm or without the addon.
+ */
+import type * as tfc from "@tensorflow/tfjs-core";
+import { nativeAddon, type NativeAddon } from "./addon.ts";
+
+type TF = typeof tfc;
+type Info = tfc.TensorInfo;
+
+/** The parts of the tfjs wasm backend (4.22) these kernels use. */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tfc.DataType): Info;
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  wasm: { HEAPU8: Uint8Array };
+  disposeData(dataId: object): void;
+}
+
+/** Marks a kernel config as ours (so other patches leave it alone, and a second install is a no-op). */
+export const NATIVE_MARK = "molabNative";
+
+const ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 };
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+export const offsetOf = (b: WasmHeapBackend, t: Info): number => b.dataIdMap.get(t.dataId).memoryOffset;
+
+interface MatMulArgs {
+  a: Info;
+  b: Info;
+  transposeA: boolean;
+  transposeB: boolean;
+  bias?: Info;
+  activation?: string;
+  alpha?: number;
+}
+
+/** The product on the native path, or undefined when it is not covered (the caller falls back). */
+function nativeMatMul(tf: TF, m: NativeAddon, backend: WasmHeapBackend, p: MatMulArgs): Info | undefined {
+  const { a, b, transposeA: ta, transposeB: tb } = p;
+  if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = ta ? a.shape[ra - 1] : a.shape[ra - 2];
+  const K = ta ? a.shape[ra - 2] : a.shape[ra - 1];
+  const K2 = tb ? b.shape[rb - 1] : b.shape[rb - 2];
+  const N = tb ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (K !== K2) return undefined;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const batch = size(outer);
+  const batchA = size(outerA);
+  const batchB = size(outerB);
+  // Only "no broadcast" or "one side broadcast whole": then operand i of the batch is i % batchX.
+  if ((batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) return undefined;
+  let biasLen = 0;
+  if (p.bias) {
+    if (p.bias.dtype !== "float32") return undefined;
+    biasLen = size(p.bias.shape);
+    const last = p.bias.shape[p.bias.shape.length - 1] ?? 1;
+    if (!(biasLen === 1 || (biasLen === N && last === N))) return undefined;
+  }
+  const act = ACT[p.activation ?? "linear"];
+  if (act === undefined) return undefined;
+  const out = backend.makeOutput([...outer, M, N], "float32");
+  if (batch * M * N === 0) return out;
+  // The heap after makeOutput (its malloc may have grown, and so replaced, the buffer).
+  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
+  m.matmul(
+    heap,
+    offsetOf(backend, a),
+    offsetOf(backend, b),
+    offsetOf(backend, out),
+    batchA,
+    batchB,
+    M,
+    N,
+    K,
+    ta,
+    tb,
+    p.bias ? offsetOf(backend, p.bias) : -1,
+    biasLen,
+    act,
+    p.alpha ?? 0.2,
+  );
+  return out;
+}
+
+let installed = false;
+
+/** Replace the wasm BatchMatMul and _FusedMatMul kernels by native ones (once per process). Returns whether active. */
+export function installNativeKernels(tf: TF): boolean {
+  if (tf.getBackend() !== "wasm") return false;
+  const m = nativeAddon();
+  if (!m) return false;
+  if (installed) return true;
+  const origMM = tf.getKernel("BatchMatMul", "wasm");
+  const origFused = tf.getKernel("_FusedMatMul", "wasm");
+  if (!origMM || !origFused) return false;
+  installed = true;
+  const register = (orig: tfc.KernelConfig, kernelFunc: tfc.KernelFunc) => {
+    if ((orig as unknown as Record<string, unknown>)[NATIVE_MARK]) return;
+    tf.unregisterKernel(orig.kernelName, "wasm");
+    tf.registerKernel({ ...orig, kernelFunc, [NATIVE_MARK]: true } as tfc.KernelConfig);
+  };
+  register(origMM, (args) => {
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const r = nativeMatMul(tf, m, args.backend as unknown as WasmHeapBackend, {
+      a: args.inputs.a as Info,
+      b: args.inputs.b as Info,
+      transposeA,
+      transposeB,
+    });
+    return r ?? origMM.kernelFunc(args);
+  });
+  register(origFused, (args) => {
+    const at = args.attrs as { transposeA: boolean; transposeB: boolean; activation: string; leakyreluAlpha?: number };
+    const r = args.inputs.preluActivationWeights
+      ? undefined
+      : nativeMatMul(tf, m, args.backend as unknown as WasmHeapBackend, {
+          a: args.inputs.a as Info,
+          b: args.inputs.b as Info,
+          transposeA: at.transposeA,
+          transposeB: at.transposeB,
+          bias: args.inputs.bias as Info | undefined,
+          activation: at.activation,
+          alpha: at.leakyreluAlpha,
+        });
+    return r ?? origFused.kernelFunc(args);
+  });
+  const origExp = tf.getKernel("Exp", "wasm");
+  if (origExp) {
+    register(origExp, (args) => {
+      const x = args.inputs.x as Info;
+      if (x.dtype !== "float32") return origExp.kernelFunc(args);
+      const backend = args.backend as unknown as WasmHeapBackend;
+      const out = backend.makeOutput(x.shape, "float32");
+      const n = size(x.shape);
+      if (n) m.exp(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(backend, x), offsetOf(backend, out), n);
+      return out;
+    });
+  }
+  const origIdentity = tf.getKernel("Identity", "wasm");
+  if (origIdentity) {
+    register(origIdentity, (args) => {
+      const x = args.inputs.x as Info;
+      if (x.dtype === "string") return origIdentity.kernelFunc(args);
+      (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    });
+  }
+  return true;
+}

@@ -1,0 +1,764 @@
+// molab's native CPU path: BLAS matmuls on tensors that live in the tfjs wasm heap (read and written in place through
+// the heap's ArrayBuffer, no copies), and frozen weights held in native memory (f32 or bf16, f32 accumulation),
+// outside the 4 GiB wasm32 heap. Built at install by node-gyp against the system BLAS (OpenBLAS on Linux,
+// Accelerate on macOS); lib/native/addon.ts loads it and lib/native/kernels.ts registers the tfjs kernels.
+//
+// Every function takes byte offsets into the heap and checks them against its length before touching memory.
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#ifdef MOLAB_ACCELERATE
+#include <Accelerate/Accelerate.h>
+#else
+#include <cblas.h>
+#endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+namespace {
+
+// ---- N-API plumbing -------------------------------------------------------------------------------------------
+
+struct Args {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  bool failed = false;
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+  void fail(const char* msg) {
+    if (!failed) napi_throw_error(env, "MOLAB_NATIVE", msg);
+    failed = true;
+  }
+  double num(size_t i) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("expected a number argument");
+    return v;
+  }
+  int64_t i64(size_t i) { return static_cast<int64_t>(num(i)); }
+  bool flag(size_t i) {
+    bool v = false;
+    if (i >= argc || napi_get_value_bool(env, argv[i], &v) != napi_ok) fail("expected a boolean argument");
+    return v;
+  }
+  // The bytes of an ArrayBuffer (the wasm heap) or a typed array.
+  uint8_t* bytes(size_t i, size_t* len) {
+    void* data = nullptr;
+    *len = 0;
+    bool isAb = false;
+    if (i < argc) napi_is_arraybuffer(env, argv[i], &isAb);
+    if (isAb) {
+      if (napi_get_arraybuffer_info(env, argv[i], &data, len) != napi_ok) fail("cannot read the ArrayBuffer");
+      return static_cast<uint8_t*>(data);
+    }
+    bool isTa = false;
+    if (i < argc) napi_is_typedarray(env, argv[i], &isTa);
+    if (!isTa) {
+      fail("expected an ArrayBuffer or a typed array");
+      return nullptr;
+    }
+    napi_typedarray_type t;
+    size_t n = 0, off = 0;
+    napi_value ab;
+    napi_get_typedarray_info(env, argv[i], &t, &n, &data, &ab, &off);
+    size_t item = (t == napi_int8_array || t == napi_uint8_array || t == napi_uint8_clamped_array) ? 1
+                  : (t == napi_int16_array || t == napi_uint16_array)                               ? 2
+                  : (t == napi_float64_array || t == napi_bigint64_array || t == napi_biguint64_array) ? 8
+                                                                                                       : 4;
+    *len = n * item;
+    return static_cast<uint8_t*>(data);
+  }
+  std::string str(size_t i) {
+    size_t n = 0;
+    if (i >= argc || napi_get_value_string_utf8(env, argv[i], nullptr, 0, &n) != napi_ok) {
+      fail("expected a string argument");
+      return "";
+    }
+    std::string s(n, '\0');
+    napi_get_value_string_utf8(env, argv[i], &s[0], n + 1, &n);
+    return s;
+  }
+};
+
+// A float32 region of the heap: [off, off + count·4) must lie inside it and be 4-byte aligned.
+float* region(Args& a, uint8_t* heap, size_t len, int64_t off, int64_t count) {
+  if (off < 0 || count < 0 || (off & 3) || static_cast<uint64_t>(off) + static_cast<uint64_t>(count) * 4 > len) {
+    a.fail("heap region out of bounds");
+    return nullptr;
+  }
+  return reinterpret_cast<float*>(heap + off);
+}
+
+napi_value undefinedValue(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// ---- Threads ---------------------------------------------------------------------------------------------------
+// The configured count is a ceiling: small products (a decoding step's gemv, attention heads) run on one thread —
+// waking BLAS's workers costs more than they save there, and much more when other processes share the cores.
+
+int gThreads = 1;     // configured (setThreads)
+int gBlasNow = -1;    // what BLAS is set to now
+const double PARALLEL_FLOPS = 4e6;
+
+void blasThreads(double flops) {
+  int want = flops >= PARALLEL_FLOPS ? gThreads : 1;
+  if (want == gBlasNow) return;
+  gBlasNow = want;
+#ifndef MOLAB_ACCELERATE
+  openblas_set_num_threads(want);
+#endif
+}
+
+bool parallel(double work) { return gThreads > 1 && work >= PARALLEL_FLOPS; }
+
+// ---- BLAS ------------------------------------------------------------------------------------------------------
+
+void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
+           float* C, int ldc) {
+  if (M == 0 || N == 0) return;
+  blasThreads(2.0 * M * N * K);
+  if (K == 0) {
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0 ? 0.f : beta * C[(size_t)i * ldc + j];
+    return;
+  }
+  if (M == 1 && !ta) {
+    // A row vector times B: gemv on B (BLAS gemm does not special-case it everywhere).
+    if (tb) cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, alpha, B, ldb, A, 1, beta, C, 1);
+    else cblas_sgemv(CblasRowMajor, CblasTrans, K, N, alpha, B, ldb, A, 1, beta, C, 1);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb,
+              beta, C, ldc);
+}
+
+std::vector<float>& scratch(size_t n) {
+  static std::vector<float> s;
+  if (s.size() < n) s.resize(n);
+  return s;
+}
+
+// dst[c, r] = src[r, c] for src [rows, cols], in 32×32 tiles.
+void transposeInto(const float* src, int64_t rows, int64_t cols, float* dst) {
+  const int64_t T = 32;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (parallel(rows * cols / 16.0)) num_threads(gThreads)
+#endif
+  for (int64_t r0 = 0; r0 < rows; r0 += T)
+    for (int64_t c0 = 0; c0 < cols; c0 += T) {
+      int64_t r1 = r0 + T < rows ? r0 + T : rows, c1 = c0 + T < cols ? c0 + T : cols;
+      for (int64_t r = r0; r < r1; r++)
+        for (int64_t c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c];
+    }
+}
+
+enum Act { LINEAR = 0, RELU = 1, RELU6 = 2, SIGMOID = 3, ELU = 4, LEAKYRELU = 5 };
+
+void epilogue(float* c, int64_t rows, int64_t cols, const float* bias, int64_t biasLen, int act, float alpha) {
+  if (!bias && act == LINEAR) return;
+  for (int64_t i = 0; i < rows; i++) {
+    float* r = c + i * cols;
+    if (bias) {
+      if (biasLen == 1)
+        for (int64_t j = 0; j < cols; j++) r[j] += bias[0];
+      else
+        for (int64_t j = 0; j < cols; j++) r[j] += bias[j];
+    }
+    switch (act) {
+      case RELU:
+        for (int64_t j = 0; j < cols; j++) r[j] = r[j] > 0 ? r[j] : 0;
+        break;
+      case RELU6:
+        for (int64_t j = 0; j < cols; j++) r[j] = r[j] < 0 ? 0 : (r[j] > 6 ? 6 : r[j]);
+        break;
+      case SIGMOID:
+        for (int64_t j = 0; j < cols; j++) r[j] = 1.f / (1.f + std::exp(-r[j]));
+        break;
+      case ELU:
+        for (int64_t j = 0; j < cols; j++) r[j] = r[j] > 0 ? r[j] : std::expm1(r[j]);
+        break;
+      case LEAKYRELU:
+        for (int64_t j = 0; j < cols; j++) r[j] = r[j] > 0 ? r[j] : alpha * r[j];
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+// matmul(heap, aOff, bOff, cOff, batchA, batchB, M, N, K, transA, transB, biasOff, biasLen, act, alpha)
+// C[b] = op(A[b % batchA]) · op(B[b % batchB]) (+ bias, activation), b < max(batchA, batchB); tfjs BatchMatMul semantics.
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t aOff = a.i64(1), bOff = a.i64(2), cOff = a.i64(3), batchA = a.i64(4), batchB = a.i64(5);
+  int64_t M = a.i64(6), N = a.i64(7), K = a.i64(8);
+  bool ta = a.flag(9), tb = a.flag(10);
+  int64_t biasOff = a.i64(11), biasLen = a.i64(12);
+  int act = static_cast<int>(a.i64(13));
+  float alpha = static_cast<float>(a.num(14));
+  if (a.failed) return nullptr;
+  if (batchA < 1 || batchB < 1 || M < 0 || N < 0 || K < 0 || M > INT32_MAX || N > INT32_MAX || K > INT32_MAX) {
+    a.fail("matmul: bad shape");
+    return nullptr;
+  }
+  int64_t batch = batchA > batchB ? batchA : batchB;
+  const float* A = region(a, heap, len, aOff, batchA * M * K);
+  const float* B = region(a, heap, len, bOff, batchB * K * N);
+  float* C = region(a, heap, len, cOff, batch * M * N);
+  const float* bias = biasOff >= 0 ? region(a, heap, len, biasOff, biasLen) : nullptr;
+  if (a.failed) return nullptr;
+  if (bias && biasLen != 1 && biasLen != N) {
+    a.fail("matmul: bias must have 1 or N entries");
+    return nullptr;
+  }
+  int lda = ta ? (int)M : (int)K, ldb = tb ? (int)K : (int)N;
+  if (tb && batch == 1 && M > 1) {
+    // A·Bᵀ of plain matrices (every input gradient dx = dy·Wᵀ): Bᵀ is copied out first and the product runs
+    // untransposed. Same cost order, and its rounding tracks PyTorch's more closely than BLAS's transposed kernel
+    // (test/lora/peft_parity's "as close to float64 as PyTorch" check fails with the latter).
+    std::vector<float>& bt = scratch((size_t)K * N);
+    transposeInto(B, N, K, bt.data());
+    sgemm(ta, false, (int)M, (int)N, (int)K, 1.f, A, lda, bt.data(), (int)N, 0.f, C, (int)N);
+    epilogue(C, M, N, bias, biasLen, act, alpha);
+    return undefinedValue(env);
+  }
+  if (batchB == 1 && !ta && batchA > 1) {
+    // Stacked rows of A against one B: a single gemm with batchA·M rows.
+    if (batchA * M <= INT32_MAX) {
+      sgemm(false, tb, (int)(batchA * M), (int)N, (int)K, 1.f, A, lda, B, ldb, 0.f, C, (int)N);
+      epilogue(C, batch * M, N, bias, biasLen, act, alpha);
+      return undefinedValue(env);
+    }
+  }
+  // Batches of small products (attention heads) run one after another on one thread (sgemm picks the threads per
+  // product): spreading them over OpenMP threads lost more to wake-ups than it gained on this shared 2-core machine.
+  for (int64_t i = 0; i < batch; i++)
+    sgemm(ta, tb, (int)M, (int)N, (int)K, 1.f, A + (i % batchA) * M * K, lda, B + (i % batchB) * K * N, ldb, 0.f,
+          C + i * M * N, (int)N);
+  epilogue(C, batch * M, N, bias, biasLen, act, alpha);
+  return undefinedValue(env);
+}
+
+// ---- Elementwise ----------------------------------------------------------------------------------------------
+
+// expf by range reduction (x = n·ln2 + r) and a degree-6 polynomial (Cephes): within 2 ulp, and written so the
+// compiler vectorises the loop (the scalar libm call does not).
+inline float expApprox(float x) {
+  if (x != x) return x;
+  const float hi = 88.72283935546875f, lo = -103.97207641601562f;
+  if (x > hi) return INFINITY;
+  if (x < lo) return 0.f;
+  float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * r * r + r + 1.f;
+  // y · 2^n in two steps, so that n down to -150 (subnormal results) stays exact.
+  int32_t k = (int32_t)n;
+  int32_t k1 = k / 2, k2 = k - k1;
+  uint32_t b1 = (uint32_t)(k1 + 127) << 23, b2 = (uint32_t)(k2 + 127) << 23;
+  float s1, s2;
+  std::memcpy(&s1, &b1, 4);
+  std::memcpy(&s2, &b2, 4);
+  return y * s1 * s2;
+}
+
+#ifdef __AVX512F__
+// The same computation, 16 lanes at a time.
+inline __m512 exp16(__m512 x) {
+  const __m512 hi = _mm512_set1_ps(88.72283935546875f), lo = _mm512_set1_ps(-103.97207641601562f);
+  __m512 xc = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
+  __m512 n = _mm512_roundscale_ps(_mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f)),
+                                  _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), xc);
+  r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  __m512 y = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+  __m512i k = _mm512_cvtps_epi32(n);
+  __m512i k1 = _mm512_srai_epi32(k, 1), k2 = _mm512_sub_epi32(k, k1);
+  const __m512i bias = _mm512_set1_epi32(127);
+  __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k1, bias), 23));
+  __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k2, bias), 23));
+  __m512 v = _mm512_mul_ps(_mm512_mul_ps(y, s1), s2);
+  v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ), v, _mm512_set1_ps(INFINITY));
+  v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ), v, _mm512_setzero_ps());
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), v, x);
+}
+#endif
+
+void expRange(const float* x, float* y, int64_t a, int64_t b) {
+  int64_t i = a;
+#ifdef __AVX512F__
+  for (; i + 16 <= b; i += 16) _mm512_storeu_ps(y + i, exp16(_mm512_loadu_ps(x + i)));
+#endif
+  for (; i < b; i++) y[i] = expApprox(x[i]);
+}
+
+// exp(heap, xOff, yOff, n)
+napi_value Exp(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), yOff = a.i64(2), n = a.i64(3);
+  if (a.failed) return nullptr;
+  const float* x = region(a, heap, len, xOff, n);
+  float* y = region(a, heap, len, yOff, n);
+  if (a.failed) return nullptr;
+  const int64_t block = 1 << 16;
+  const int64_t blocks = (n + block - 1) / block;
+  // One thread: memory-bound at ~1 ns per element, a second thread's wake-up costs more than it saves.
+  for (int64_t j = 0; j < blocks; j++) expRange(x, y, j * block, (j + 1) * block < n ? (j + 1) * block : n);
+  return undefinedValue(env);
+}
+
+// ---- Frozen weights in native memory ---------------------------------------------------------------------------
+
+enum DType { F32 = 0, BF16 = 1, F16 = 2 };
+
+struct Weight {
+  void* data = nullptr;
+  int dtype = F32;  // F32 or BF16 as stored (F16 is widened to F32 at load)
+  int64_t rows = 0, cols = 0;
+  size_t bytes() const { return (size_t)rows * cols * (dtype == BF16 ? 2 : 4); }
+};
+
+size_t liveBytes = 0;
+
+void freeWeight(Weight* w) {
+  if (w->data) {
+    liveBytes -= w->bytes();
+    free(w->data);
+    w->data = nullptr;
+  }
+}
+
+void finalizeWeight(napi_env, void* data, void*) {
+  Weight* w = static_cast<Weight*>(data);
+  freeWeight(w);
+  delete w;
+}
+
+inline float bf16ToF32(uint16_t h) {
+  uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+inline float f16ToF32(uint16_t h) {
+  uint32_t s = (h & 0x8000u) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, u;
+  if (e == 0) {
+    if (m == 0) u = s;
+    else {
+      e = 127 - 15 + 1;
+      while (!(m & 0x400)) {
+        m <<= 1;
+        e--;
+      }
+      u = s | (e << 23) | ((m & 0x3ff) << 13);
+    }
+  } else if (e == 31) u = s | 0x7f800000u | (m << 13);
+  else u = s | ((e + 127 - 15) << 23) | (m << 13);
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+Weight* getWeight(Args& a, size_t i) {
+  void* p = nullptr;
+  if (i >= a.argc || napi_get_value_external(a.env, a.argv[i], &p) != napi_ok || !p) {
+    a.fail("expected a native weight");
+    return nullptr;
+  }
+  Weight* w = static_cast<Weight*>(p);
+  if (!w->data) a.fail("the native weight was freed");
+  return w;
+}
+
+napi_value wrapWeight(napi_env env, Weight* w) {
+  liveBytes += w->bytes();
+  napi_value out;
+  napi_create_external(env, w, finalizeWeight, nullptr, &out);
+  return out;
+}
+
+// Allocates a weight of `rows`×`cols` stored as `store` and fills it from `src` (raw bytes of dtype `srcType`).
+Weight* makeWeight(const uint8_t* src, int srcType, int store, int64_t rows, int64_t cols) {
+  Weight* w = new Weight();
+  w->dtype = store;
+  w->rows = rows;
+  w->cols = cols;
+  size_t n = (size_t)rows * cols;
+  w->data = aligned_alloc(64, ((w->bytes() + 63) / 64) * 64 + 64);
+  if (!w->data) {
+    delete w;
+    return nullptr;
+  }
+  if (srcType == store) std::memcpy(w->data, src, w->bytes());
+  else if (store == F32) {
+    float* d = static_cast<float*>(w->data);
+    const uint16_t* s = reinterpret_cast<const uint16_t*>(src);
+    if (srcType == BF16)
+      for (size_t i = 0; i < n; i++) d[i] = bf16ToF32(s[i]);
+    else
+      for (size_t i = 0; i < n; i++) d[i] = f16ToF32(s[i]);
+  } else {
+    // f32 or f16 → bf16 (round to nearest even)
+    uint16_t* d = static_cast<uint16_t*>(w->data);
+    for (size_t i = 0; i < n; i++) {
+      float f = srcType == F32 ? reinterpret_cast<const float*>(src)[i] : f16ToF32(reinterpret_cast<const uint16_t*>(src)[i]);
+      uint32_t u;
+      std::memcpy(&u, &f, 4);
+      d[i] = static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+    }
+  }
+  return w;
+}
+
+int parseType(const std::string& s) { return s == "bf16" ? BF16 : s == "f16" ? F16 : s == "f32" ? F32 : -1; }
+
+// weightFromBuffer(bytes, srcType, store, rows, cols): copies a JS buffer (raw bytes of srcType) into native memory.
+napi_value WeightFromBuffer(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  const uint8_t* src = a.bytes(0, &len);
+  int srcType = parseType(a.str(1)), store = parseType(a.str(2));
+  int64_t rows = a.i64(3), cols = a.i64(4);
+  if (a.failed) return nullptr;
+  if (srcType < 0 || (store != F32 && store != BF16) || rows < 0 || cols < 0 ||
+      (size_t)rows * cols * (srcType == F32 ? 4 : 2) > len) {
+    a.fail("weightFromBuffer: bad arguments");
+    return nullptr;
+  }
+  Weight* w = makeWeight(src, srcType, store, rows, cols);
+  if (!w) {
+    a.fail("weightFromBuffer: out of memory");
+    return nullptr;
+  }
+  return wrapWeight(env, w);
+}
+
+// Reads `rows` rows of a tensor (raw srcType bytes at `off` in `path`) into rows [r0, r0 + rows) of w, converting to
+// w's storage in chunks: at most one chunk of the source is in memory besides the weight. Returns an error or "".
+std::string fillFromFile(Weight* w, int64_t r0, const std::string& path, int64_t off, int srcType, int64_t rows) {
+  if (r0 < 0 || rows < 0 || r0 + rows > w->rows || off < 0) return "rows out of range";
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return "cannot open " + path;
+  const int64_t cols = w->cols;
+  const size_t srcItem = srcType == F32 ? 4 : 2, dstItem = w->dtype == BF16 ? 2 : 4;
+  auto readAll = [&](uint8_t* dst, size_t bytes, int64_t at) {
+    size_t done = 0;
+    while (done < bytes) {
+      ssize_t r = pread(fd, dst + done, bytes - done, at + (int64_t)done);
+      if (r <= 0) return false;
+      done += (size_t)r;
+    }
+    return true;
+  };
+  uint8_t* dst = static_cast<uint8_t*>(w->data) + (size_t)r0 * cols * dstItem;
+  bool ok = true;
+  if (srcType == w->dtype) {
+    ok = readAll(dst, (size_t)rows * cols * srcItem, off);
+  } else {
+    int64_t chunk = cols ? (int64_t)((8u << 20) / (cols * srcItem)) : rows;
+    if (chunk < 1) chunk = 1;
+    std::vector<uint8_t> buf;
+    for (int64_t a = 0; ok && a < rows; a += chunk) {
+      int64_t b = a + chunk < rows ? a + chunk : rows;
+      size_t sb = (size_t)(b - a) * cols * srcItem;
+      buf.resize(sb);
+      ok = readAll(buf.data(), sb, off + (int64_t)((size_t)a * cols * srcItem));
+      if (!ok) break;
+      Weight* part = makeWeight(buf.data(), srcType, w->dtype, b - a, cols);
+      if (!part) {
+        ok = false;
+        break;
+      }
+      std::memcpy(dst + (size_t)a * cols * dstItem, part->data, part->bytes());
+      free(part->data);
+      delete part;
+    }
+  }
+  close(fd);
+  return ok ? "" : "cannot read " + path;
+}
+
+Weight* allocWeight(int store, int64_t rows, int64_t cols) {
+  Weight* w = new Weight();
+  w->dtype = store;
+  w->rows = rows;
+  w->cols = cols;
+  w->data = aligned_alloc(64, ((w->bytes() + 63) / 64) * 64 + 64);
+  if (!w->data) {
+    delete w;
+    return nullptr;
+  }
+  return w;
+}
+
+// weightFromFile(path, byteOffset, srcType, store, rows, cols): a tensor read straight from a file (safetensors data)
+// into native memory; when srcType == store, no intermediate copy exists anywhere.
+napi_value WeightFromFile(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  std::string path = a.str(0);
+  int64_t off = a.i64(1);
+  int srcType = parseType(a.str(2)), store = parseType(a.str(3));
+  int64_t rows = a.i64(4), cols = a.i64(5);
+  if (a.failed) return nullptr;
+  if (srcType < 0 || (store != F32 && store != BF16) || rows < 0 || cols < 0 || off < 0) {
+    a.fail("weightFromFile: bad arguments");
+    return nullptr;
+  }
+  Weight* w = allocWeight(store, rows, cols);
+  if (!w) {
+    a.fail("weightFromFile: out of memory");
+    return nullptr;
+  }
+  std::string err = fillFromFile(w, 0, path, off, srcType, rows);
+  if (!err.empty()) {
+    free(w->data);
+    delete w;
+    a.fail(("weightFromFile: " + err).c_str());
+    return nullptr;
+  }
+  return wrapWeight(env, w);
+}
+
+// weightAlloc(store, rows, cols): an uninitialised weight, filled by weightFill (several tensors stacked by rows).
+napi_value WeightAlloc(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int store = parseType(a.str(0));
+  int64_t rows = a.i64(1), cols = a.i64(2);
+  if (a.failed) return nullptr;
+  if ((store != F32 && store != BF16) || rows < 0 || cols < 0) {
+    a.fail("weightAlloc: bad arguments");
+    return nullptr;
+  }
+  Weight* w = allocWeight(store, rows, cols);
+  if (!w) {
+    a.fail("weightAlloc: out of memory");
+    return nullptr;
+  }
+  return wrapWeight(env, w);
+}
+
+// weightFill(weight, rowOffset, path, byteOffset, srcType, rows)
+napi_value WeightFill(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  Weight* w = getWeight(a, 0);
+  int64_t r0 = a.i64(1);
+  std::string path = a.str(2);
+  int64_t off = a.i64(3);
+  int srcType = parseType(a.str(4));
+  int64_t rows = a.i64(5);
+  if (a.failed) return nullptr;
+  if (srcType < 0) {
+    a.fail("weightFill: bad source dtype");
+    return nullptr;
+  }
+  std::string err = fillFromFile(w, r0, path, off, srcType, rows);
+  if (!err.empty()) {
+    a.fail(("weightFill: " + err).c_str());
+    return nullptr;
+  }
+  return undefinedValue(env);
+}
+
+napi_value WeightFree(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  void* p = nullptr;
+  if (a.argc > 0 && napi_get_value_external(env, a.argv[0], &p) == napi_ok && p) freeWeight(static_cast<Weight*>(p));
+  return undefinedValue(env);
+}
+
+// Rows [r0, r1) of a bf16 weight, widened to f32 into dst (row-major, `cols` wide).
+void widenRows(const Weight* w, int64_t r0, int64_t r1, float* dst) {
+  const uint16_t* s = static_cast<const uint16_t*>(w->data) + (size_t)r0 * w->cols;
+  size_t n = (size_t)(r1 - r0) * w->cols;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (parallel(n / 16.0)) num_threads(gThreads)
+#endif
+  for (int64_t i = 0; i < (int64_t)n; i++) {
+    uint32_t u = static_cast<uint32_t>(s[i]) << 16;
+    std::memcpy(dst + i, &u, 4);
+  }
+}
+
+// y[m, n] = Σ_k x[m, k] · W[n, k] for a bf16 W and few rows of x: one pass over W, f32 accumulation.
+void bf16RowsDot(const Weight* w, const float* x, int64_t M, float* y) {
+  const int64_t N = w->rows, K = w->cols;
+  const uint16_t* W = static_cast<const uint16_t*>(w->data);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (parallel(2.0 * M * N * K)) num_threads(gThreads)
+#endif
+  for (int64_t n = 0; n < N; n++) {
+    const uint16_t* wr = W + n * K;
+    for (int64_t m = 0; m < M; m++) {
+      const float* xr = x + m * K;
+      float acc = 0.f;
+#pragma omp simd reduction(+ : acc)
+      for (int64_t k = 0; k < K; k++) {
+        uint32_t u = static_cast<uint32_t>(wr[k]) << 16;
+        float f;
+        std::memcpy(&f, &u, 4);
+        acc += xr[k] * f;
+      }
+      y[m * N + n] = acc;
+    }
+  }
+}
+
+// linear(heap, xOff, M, weight, yOff, transposed, biasOff)
+//   transposed = true:  y[M, rows] = x[M, cols] · Wᵀ (+ bias[rows])  — a projection with W in HF layout [out, in]
+//   transposed = false: y[M, cols] = x[M, rows] · W                  — its input gradient
+napi_value Linear(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), M = a.i64(2);
+  Weight* w = getWeight(a, 3);
+  int64_t yOff = a.i64(4);
+  bool tr = a.flag(5);
+  int64_t biasOff = a.argc > 6 ? a.i64(6) : -1;
+  if (a.failed) return nullptr;
+  const int64_t R = w->rows, Cc = w->cols;
+  const int64_t inF = tr ? Cc : R, outF = tr ? R : Cc;
+  if (M < 0 || M > INT32_MAX || R > INT32_MAX || Cc > INT32_MAX) {
+    a.fail("linear: bad shape");
+    return nullptr;
+  }
+  const float* x = region(a, heap, len, xOff, M * inF);
+  float* y = region(a, heap, len, yOff, M * outF);
+  const float* bias = biasOff >= 0 ? region(a, heap, len, biasOff, outF) : nullptr;
+  if (a.failed) return nullptr;
+  if (M == 0) return undefinedValue(env);
+  if (w->dtype == F32) {
+    const float* W = static_cast<const float*>(w->data);
+    sgemm(false, tr, (int)M, (int)outF, (int)inF, 1.f, x, (int)inF, W, (int)Cc, 0.f, y, (int)outF);
+  } else if (tr && M <= 4) {
+    bf16RowsDot(w, x, M, y);
+  } else {
+    // Panels of W widened to f32 (about 2 MiB each), then BLAS on each panel.
+    int64_t panel = (int64_t)((2u << 20) / (4 * Cc));
+    if (panel < 16) panel = 16;
+    if (panel > R) panel = R;
+    std::vector<float>& buf = scratch((size_t)panel * Cc);
+    for (int64_t r0 = 0; r0 < R; r0 += panel) {
+      int64_t r1 = r0 + panel < R ? r0 + panel : R;
+      widenRows(w, r0, r1, buf.data());
+      if (tr)  // y[:, r0:r1] = x · panelᵀ
+        sgemm(false, true, (int)M, (int)(r1 - r0), (int)Cc, 1.f, x, (int)Cc, buf.data(), (int)Cc, 0.f, y + r0, (int)R);
+      else  // y += x[:, r0:r1] · panel
+        sgemm(false, false, (int)M, (int)Cc, (int)(r1 - r0), 1.f, x + r0, (int)R, buf.data(), (int)Cc, r0 == 0 ? 0.f : 1.f,
+              y, (int)Cc);
+    }
+  }
+  epilogue(y, M, outF, bias, bias ? outF : 0, LINEAR, 0.f);
+  return undefinedValue(env);
+}
+
+// gather(heap, idsOff, n, weight, outOff): out[i, :] = W[ids[i], :] as f32 (an embedding lookup).
+napi_value Gather(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t idsOff = a.i64(1), n = a.i64(2);
+  Weight* w = getWeight(a, 3);
+  int64_t outOff = a.i64(4);
+  if (a.failed) return nullptr;
+  const int32_t* ids = reinterpret_cast<const int32_t*>(region(a, heap, len, idsOff, n));
+  float* out = region(a, heap, len, outOff, n * w->cols);
+  if (a.failed) return nullptr;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t r = ids[i];
+    if (r < 0 || r >= w->rows) {
+      a.fail("gather: id out of range");
+      return nullptr;
+    }
+    if (w->dtype == F32) std::memcpy(out + i * w->cols, static_cast<const float*>(w->data) + r * w->cols, w->cols * 4);
+    else widenRows(w, r, r + 1, out + i * w->cols);
+  }
+  return undefinedValue(env);
+}
+
+// ---- Info and threads -----------------------------------------------------------------------------------------
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  int n = static_cast<int>(a.i64(0));
+  if (a.failed) return nullptr;
+  if (n < 1) n = 1;
+  gThreads = n;
+  gBlasNow = -1;
+  blasThreads(PARALLEL_FLOPS);
+  return undefinedValue(env);
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value o, v;
+  napi_create_object(env, &o);
+#ifdef MOLAB_ACCELERATE
+  std::string blas = "Accelerate";
+  int threads = 0;
+#else
+  std::string blas = openblas_get_config();
+  std::string core = openblas_get_corename();
+  blas += " (" + core + ")";
+  int threads = gThreads;
+#endif
+  napi_create_string_utf8(env, blas.c_str(), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "blas", v);
+  napi_create_int32(env, threads, &v);
+  napi_set_named_property(env, o, "threads", v);
+  napi_create_double(env, (double)liveBytes, &v);
+  napi_set_named_property(env, o, "weightBytes", v);
+  return o;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor d[] = {
+      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightFromBuffer", nullptr, WeightFromBuffer, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightFromFile", nullptr, WeightFromFile, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightAlloc", nullptr, WeightAlloc, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightFill", nullptr, WeightFill, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightFree", nullptr, WeightFree, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"linear", nullptr, Linear, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"exp", nullptr, Exp, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(d) / sizeof(d[0]), d);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
