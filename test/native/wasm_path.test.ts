@@ -1,0 +1,33 @@
+/**
+ * Both paths in one `npm test`: this process runs every test on the default path (native when the addon is built);
+ * here the parity tests run again in a child with the addon forced off (MOLAB_NATIVE=0), so the wasm path stays
+ * checked against transformers and PEFT too.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const FILES = ["test/model/parity.test.ts", "test/lora/peft_parity.test.ts", "test/native/kernels.test.ts"];
+
+test("with MOLAB_NATIVE=0 the parity tests pass on the wasm path", { timeout: 600_000 }, () => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=tap", ...FILES], {
+    cwd: ROOT,
+    // NODE_TEST_CONTEXT would make the child report to this runner instead of printing TAP.
+    env: { ...process.env, MOLAB_NATIVE: "0", NODE_TEST_CONTEXT: undefined },
+    encoding: "utf8",
+  });
+  const count = (k: string) => Number(new RegExp(`^# ${k} (\\d+)$`, "m").exec(r.stdout)?.[1] ?? NaN);
+  assert.equal(
+    r.status,
+    0,
+    `failed on the wasm path:\n${r.stdout
+      .split("\n")
+      .filter((l) => /^not ok|error:/.test(l.trim()))
+      .join("\n")}\n${r.stderr.slice(-2000)}`,
+  );
+  assert.ok(count("pass") > 20, `passed ${count("pass")}`);
+  assert.equal(count("fail"), 0);
+  assert.equal(count("skipped"), 0, "no parity test may skip on the wasm path");
+});
