@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
+import { MolabError } from "../errors.ts";
 
 function tempPath(target: string): string {
   return path.join(
@@ -75,4 +76,31 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
 /** Write a JSON value atomically, pretty-printed, with a trailing newline. */
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
   await writeFileAtomic(target, JSON.stringify(value, null, 2) + "\n");
+}
+
+/** An output folder must be a folder (or not exist yet): a MolabError naming it and its flag otherwise. */
+export function checkOutDir(dir: string, flag = "--out"): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+    throw new MolabError(`${dir}: not a folder; ${flag} must name a folder (new or existing), not a file`);
+}
+
+function onlyEmptyFolders(dir: string): boolean {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .every((e) => e.isDirectory() && onlyEmptyFolders(path.join(dir, e.name)));
+}
+
+/**
+ * Run `f`, which writes into the folder `dir`; if `f` fails and `dir` did not exist before and holds no file,
+ * remove it, so a failed command leaves no empty output folder behind.
+ */
+export async function cleanOutDirOnFailure<T>(dir: string, f: () => Promise<T>): Promise<T> {
+  checkOutDir(dir);
+  const existed = fs.existsSync(dir);
+  try {
+    return await f();
+  } catch (e) {
+    if (!existed && fs.existsSync(dir) && onlyEmptyFolders(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
