@@ -8,6 +8,7 @@ import { parseFlags, numberFlag, required, type FlagSpec } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { DATASET_KINDS, writeDatasetDir, type DatasetKind } from "./write.ts";
 import { validateJsonlFile } from "./validate.ts";
+import { checkOutDir } from "../io/atomic.ts";
 import { llmConfigFromEnv } from "../llm/config.ts";
 import { generateWithLlm } from "./llm.ts";
 import { PATTERN_NAMES, type PatternName } from "./patterns.ts";
@@ -75,10 +76,14 @@ export async function data(argv: string[]): Promise<number> {
       throw new MolabError(
         `molab ${cmd}: --patterns: unknown pattern ${JSON.stringify(p)}; expected ${PATTERN_NAMES.join(", ")}`,
       );
+  const monitoredFraction = numberFlag(cmd, values, "monitored-fraction");
+  if (monitoredFraction !== undefined && !(monitoredFraction >= 0 && monitoredFraction <= 1))
+    throw new MolabError(`molab ${cmd}: --monitored-fraction expects a number in [0, 1], got ${monitoredFraction}`);
+  checkOutDir(out);
   const opts = {
     n,
     seed,
-    monitoredFraction: numberFlag(cmd, values, "monitored-fraction"),
+    monitoredFraction,
     dedupe: !values["no-dedupe"],
     patterns: patterns as PatternName[] | undefined,
   };
