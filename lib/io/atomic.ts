@@ -28,6 +28,14 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** A failed write as a MolabError naming the target (a full disk said in words); other errors pass through. */
+function writeError(target: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (typeof code !== "string" || e instanceof MolabError) return e;
+  const why = code === "ENOSPC" ? "the disk is full" : code === "EDQUOT" ? "the disk quota is exceeded" : code;
+  return new MolabError(`${target}: cannot write (${why}); nothing was written to it`, { cause: e });
+}
+
 /**
  * Write through a file handle to a temp file, then atomically move it to `target`.
  * `fill` may write any number of chunks; if it throws, the temp file is removed and the target untouched.
@@ -42,7 +50,7 @@ export async function writeAtomicWith(target: string, fill: (fh: fsp.FileHandle)
   } catch (e) {
     await fh.close().catch(() => {});
     await fsp.rm(tmp, { force: true });
-    throw e;
+    throw writeError(target, e);
   }
   await fh.close();
   await fsp.rename(tmp, target);
@@ -67,7 +75,7 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw writeError(target, e);
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, target);
