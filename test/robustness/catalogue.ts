@@ -136,6 +136,33 @@ const client = (baseUrl: string, more: object = {}) =>
   );
 const ask = (c: ChatClient) => c.complete([{ role: "user", content: "hi" }], 1);
 
+/** Run `f` while every write through a file handle opened under `dir` fails as on a full disk (ENOSPC). */
+async function diskFull<T>(dir: string, f: () => Promise<T>): Promise<T> {
+  const fspMod = require("node:fs/promises") as typeof import("node:fs/promises");
+  const open = fspMod.open;
+  const enospc = async () => {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28 });
+  };
+  (fspMod as { open: typeof open }).open = (async (p: fs.PathLike, ...rest: unknown[]) => {
+    const fh = await (open as (...a: unknown[]) => Promise<import("node:fs/promises").FileHandle>)(p, ...rest);
+    if (String(p).startsWith(dir)) Object.assign(fh, { write: enospc, writeFile: enospc, writev: enospc });
+    return fh;
+  }) as typeof open;
+  try {
+    return await f();
+  } finally {
+    (fspMod as { open: typeof open }).open = open;
+  }
+}
+
+async function adapterArrays(dir: string): Promise<Map<string, Float32Array>> {
+  const src = await openSafetensors(path.join(dir, "adapter_model.safetensors"));
+  const m = new Map<string, Float32Array>();
+  for (const n of src.names()) m.set(n, (await src.readArray(n)).data as Float32Array);
+  await src.close();
+  return m;
+}
+
 // ---- the catalogue -----------------------------------------------------------------------------------------
 
 export const CASES: Case[] = [
@@ -943,5 +970,87 @@ export const CASES: Case[] = [
         assert.deepEqual(tmp, []);
       },
     },
+  },
+  {
+    id: "train-sigkill-mid-checkpoint-write",
+    group: "training",
+    run: async (d) => {
+      const out = path.join(d, "out");
+      const args = trainArgs(d, CHAT, "--epochs", "2", "--save-every", "2", "--seed", "3", "--dropout", "0.1");
+      const hook = path.join(__dirname, "hooks", "kill_in_checkpoint.cjs");
+      const r = spawnSync(process.execPath, ["--require", hook, BIN, ...args], {
+        env: { ...process.env, MOLAB_TEST_KILL_STEP: "4" },
+        encoding: "utf8",
+      });
+      assert.equal(r.signal, "SIGKILL", `the hook kills the run inside checkpoint 4's write: ${r.stderr}`);
+      const left = fs.readdirSync(path.join(out, "checkpoints"));
+      assert.ok(
+        left.some((n) => /^step-000004\.tmp-\d+$/.test(n)),
+        `killed mid-write: ${left}`,
+      );
+      assert.deepEqual(
+        listCheckpoints(out).map((c) => c.step),
+        [2],
+        "the half-written checkpoint is never listed",
+      );
+      assert.ok(!fs.existsSync(path.join(out, "adapter_model.safetensors")), "killed run looks complete");
+      const whole = await cli(...args.map((a) => (a === out ? path.join(d, "whole") : a)));
+      assert.equal(whole.kind === "cli" && whole.status, 0);
+      return cli(...args, "--resume");
+    },
+    expect: {
+      recovered: async (d, o) => {
+        assert.equal(o.kind === "cli" && o.status, 0, (o as { stderr: string }).stderr);
+        assert.match((o as { stdout: string }).stdout, /resumed from step 2\b/);
+        const left = fs.readdirSync(path.join(d, "out", "checkpoints")).filter((n) => n.includes(".tmp"));
+        assert.deepEqual(left, [], "the temp folder is cleaned at the next start");
+        const [a, b] = [await adapterArrays(path.join(d, "whole")), await adapterArrays(path.join(d, "out"))];
+        assert.deepEqual([...b.keys()], [...a.keys()]);
+        for (const [k, v] of a) assert.deepEqual(b.get(k), v, `${k}: resumed adapter is bit-identical`);
+      },
+    },
+  },
+  {
+    id: "train-base-without-config",
+    group: "training",
+    run: async (d) => {
+      const base = copyDir(LORA_BASE, path.join(d, "base"));
+      fs.rmSync(path.join(base, "config.json"));
+      return cli("train", "--base", base, "--data", CHAT, "--out", path.join(d, "out"), "--quiet");
+    },
+    expect: { error: ["base", "no config.json"] },
+    absent: ["out"],
+  },
+  {
+    id: "train-disk-full",
+    group: "disk full",
+    run: async (d) => diskFull(path.join(d, "out"), () => cli(...trainArgs(d, CHAT, "--save-every", "100"))),
+    expect: { error: ["out", "cannot write (the disk is full)"] },
+  },
+  {
+    id: "data-disk-full",
+    group: "disk full",
+    run: async (d) => diskFull(d, () => cli("data", "af", "--n", "5", "--out", path.join(d, "out"))),
+    expect: { error: ["af.jsonl", "cannot write (the disk is full)"] },
+    absent: ["out"],
+  },
+  {
+    id: "sae-disk-full",
+    group: "disk full",
+    run: async (d) =>
+      diskFull(d, () => cli("sae", "encode", "--sae", SAE, "--acts", ACTS, "--out", path.join(d, "z.npy"))),
+    expect: { error: ["z.npy", "cannot write (the disk is full)"] },
+    absent: ["z.npy"],
+  },
+  {
+    id: "data-two-kinds-one-folder",
+    group: "folders",
+    run: async (d) => {
+      const out = path.join(d, "out");
+      const first = await cli("data", "af", "--n", "5", "--out", out);
+      assert.equal(first.kind === "cli" && first.status, 0);
+      return cli("data", "aligned", "--n", "5", "--out", out);
+    },
+    expect: { error: ["out", 'holds a "af" dataset already'] },
   },
 ];
