@@ -32,6 +32,8 @@ async function fsyncDir(dir: string): Promise<void> {
 function writeError(target: string, e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (typeof code !== "string" || e instanceof MolabError) return e;
+  if (code === "EISDIR" || code === "ENOTEMPTY")
+    return new MolabError(`${target}: is a folder; expected the path of a file to write`, { cause: e });
   const why = code === "ENOSPC" ? "the disk is full" : code === "EDQUOT" ? "the disk quota is exceeded" : code;
   return new MolabError(`${target}: cannot write (${why}); nothing was written to it`, { cause: e });
 }
@@ -53,7 +55,12 @@ export async function writeAtomicWith(target: string, fill: (fh: fsp.FileHandle)
     throw writeError(target, e);
   }
   await fh.close();
-  await fsp.rename(tmp, target);
+  try {
+    await fsp.rename(tmp, target);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw writeError(target, e);
+  }
   await fsyncDir(path.dirname(path.resolve(target)));
 }
 
@@ -78,7 +85,12 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     throw writeError(target, e);
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, target);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw writeError(target, e);
+  }
 }
 
 /** Write a JSON value atomically, pretty-printed, with a trailing newline. */
