@@ -719,6 +719,18 @@ export const CASES: Case[] = [
     absent: ["z.npy"],
   },
   {
+    id: "dir-sae-out",
+    group: "folders",
+    run: async (d) => cli("sae", "encode", "--sae", SAE, "--acts", ACTS, "--out", folder(d, "z.npy")),
+    expect: { error: ["z.npy", "is a folder"] },
+  },
+  {
+    id: "dir-stats-sample",
+    group: "folders",
+    run: async (d) => cli("stats", "ks", "--a", folder(d, "a"), "--b", folder(d, "b")),
+    expect: { error: [path.sep + "a"] },
+  },
+  {
     id: "file-model-dir",
     group: "folders",
     run: async (d) => cli("logits", "--model", write(d, "model.txt", "x"), "--ids", "1"),
@@ -754,6 +766,50 @@ export const CASES: Case[] = [
     run: async (d) => cli(...trainArgs(d, path.join(d, "nope.jsonl"))),
     expect: { error: ["nope.jsonl"] },
     absent: ["out"],
+  },
+  {
+    id: "cli-unknown-command",
+    group: "cli",
+    run: async () => cli("trian", "--data", "x"),
+    expect: { error: ['unknown command "trian"'] },
+  },
+  {
+    id: "cli-offline-hub-id",
+    group: "cli",
+    run: async (d) => {
+      const saved = { off: process.env.HF_HUB_OFFLINE, cache: process.env.HF_HUB_CACHE };
+      Object.assign(process.env, { HF_HUB_OFFLINE: "1", HF_HUB_CACHE: folder(d, "hub") });
+      try {
+        return await cli("logits", "--model", "nobody/nothing-here", "--ids", "1");
+      } finally {
+        for (const [k, v] of [
+          ["HF_HUB_OFFLINE", saved.off],
+          ["HF_HUB_CACHE", saved.cache],
+        ] as const)
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+      }
+    },
+    expect: { error: ["nobody/nothing-here", "HF_HUB_OFFLINE"] },
+  },
+  {
+    id: "cli-tokenize-no-tokenizer",
+    group: "cli",
+    run: async () => cli("tokenize", "--model", LLAMA, "--text", "hi"),
+    expect: { error: ["tokenizer.json"] },
+  },
+  {
+    id: "cli-serve-port",
+    group: "cli",
+    run: async () => cli("serve", "--model", LLAMA, "--port", "70000"),
+    expect: { error: ["--port", "70000"] },
+  },
+  {
+    id: "cli-elicit-n-negative",
+    group: "cli",
+    run: async (d) => cli("elicit", "--model", LLAMA, "--n", "-3", "--out", path.join(d, "e")),
+    expect: { error: ["--n", "-3"] },
+    absent: ["e"],
   },
   {
     id: "cli-missing-model",
