@@ -116,10 +116,21 @@ export function wantsHelp(argv: string[], flags: FlagSpec): boolean {
   return false;
 }
 
+/** Index of --debug before `--` (not the value of a string flag), or -1: it prints the stack with an error. */
+function debugFlagAt(argv: string[], flags: FlagSpec): number {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--") return -1;
+    if (argv[i] !== "--debug") continue;
+    const prev = i > 0 ? /^--([^=]+)$/.exec(argv[i - 1])?.[1] : undefined;
+    if (prev === undefined || flags[prev]?.type !== "string") return i;
+  }
+  return -1;
+}
+
 function usage(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   return [
-    "usage: molab <command> [flags]",
+    "usage: molab <command> [flags]   (--debug: print the stack with an error)",
     "",
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
   ].join("\n");
@@ -136,6 +147,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!c) {
     console.error(`molab: unknown command ${JSON.stringify(cmd)}\n\n${usage()}`);
     return 2;
+  }
+  const debugAt = debugFlagAt(rest, c.flags);
+  if (debugAt >= 0) {
+    rest.splice(debugAt, 1);
+    process.env.MOLAB_DEBUG = "1";
   }
   if (wantsHelp(rest, c.flags)) {
     console.log(`molab ${cmd}: ${c.summary}\n\n${c.usage}`);

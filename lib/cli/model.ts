@@ -46,6 +46,17 @@ function parseIds(cmd: string, v: string): number[] {
   return parts.map(Number);
 }
 
+/** Token positions past the model's max_position_embeddings are refused (RoPE was never trained there). */
+function checkPositions(cmd: string, model: Model, dir: string, promptLen: number, newTokens = 0): void {
+  const max = model.config.maxPositionEmbeddings;
+  if (promptLen + newTokens > max)
+    throw new MolabError(
+      `molab ${cmd}: ${promptLen} prompt tokens${newTokens ? ` + ${newTokens} new tokens` : ""} exceed the ` +
+        `${max} positions of ${dir} (max_position_embeddings)` +
+        (newTokens && promptLen < max ? `; lower --max-new-tokens to ${max - promptLen} or less` : ""),
+    );
+}
+
 /** --model: a local directory or a hub id (downloaded into the HF cache, or reused offline); --revision for ids. */
 async function modelDir(cmd: string, values: Record<string, unknown>): Promise<string> {
   const model = required(cmd, values, "model");
@@ -74,6 +85,7 @@ export async function logits(argv: string[]): Promise<number> {
   const ids = parseIds("logits", required("logits", values, "ids"));
   const model = await loadWithAdapter(dir, values);
   try {
+    checkPositions("logits", model, dir, ids.length);
     const out = forward(model, [ids]);
     const [, T, V] = out.shape as number[];
     const data = out.dataSync();
@@ -134,7 +146,7 @@ function samplingFlags(values: Record<string, unknown>) {
     temperature: n("temperature", 0, (v) => v >= 0, "a number ≥ 0 (0 is greedy)"),
     topK: n("top-k", 0, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer (0: all tokens)"),
     topP: n("top-p", 1, (v) => v > 0 && v <= 1, "a number in (0, 1]"),
-    seed: n("seed", undefined, (v) => Number.isSafeInteger(v), "an integer"),
+    seed: n("seed", undefined, (v) => Number.isSafeInteger(v) && v >= 0, "a non-negative integer"),
   };
 }
 
@@ -191,7 +203,8 @@ export async function generate(argv: string[]): Promise<number> {
   let prompt: number[];
   const text0 = values.prompt as string | undefined;
   if (values.ids === undefined) {
-    if (text0 === "") throw new MolabError("molab generate: --prompt is empty");
+    if (text0 !== undefined && text0.trim() === "")
+      throw new MolabError(`molab generate: --prompt is empty${text0 === "" ? "" : " (only whitespace)"}`);
     const flag = text0 !== undefined ? "--prompt" : "--messages";
     if (!hasTokenizer)
       throw new MolabError(
@@ -212,6 +225,7 @@ export async function generate(argv: string[]): Promise<number> {
   }
   const model = await loadWithAdapter(dir, values);
   try {
+    checkPositions("generate", model, dir, prompt.length, sampling.maxNewTokens);
     const stop = [...new Set([...model.config.eosTokenIds, ...(tok?.eosTokenIds ?? [])])];
     const res = generateIds(model, [prompt], { ...sampling, stopTokens: stop });
     const ids = res.tokens[0];

@@ -9,7 +9,8 @@ import { EMBEDDED_MODEL_DIR } from "../paths.ts";
 import { info } from "./info.ts";
 import * as path from "node:path";
 import { writeDatasetDir } from "../data/write.ts";
-import { writeJsonAtomic } from "../io/atomic.ts";
+import { checkOutDir, writeJsonAtomic } from "../io/atomic.ts";
+import { MolabError } from "../errors.ts";
 import { disposeModel, loadModel } from "../model/load.ts";
 import { loadTokenizer } from "../model/tokenizer.ts";
 import { generateSamples } from "../tiny/corpus.ts";
@@ -79,6 +80,9 @@ example: molab pipeline --out runs/demo --seed 1`;
 export async function pipeline(argv: string[]): Promise<number> {
   const { values } = parseFlags("pipeline", argv, PIPELINE_FLAGS);
   const seed = Number(values.seed);
+  if (!/^\d+$/.test(String(values.seed).trim()) || !Number.isSafeInteger(seed))
+    throw new MolabError(`molab pipeline: --seed expects a non-negative integer, got ${JSON.stringify(values.seed)}`);
+  if (values.out !== undefined) checkOutDir(values.out as string);
   const dir = (values.out as string | undefined) ?? newRunDir("pipeline");
   const summaries: Record<string, string> = {};
   for (const step of STEPS) {

@@ -3,11 +3,14 @@
  * stats.json, manifest.json); `molab data validate FILE` reports every bad line of a JSONL file
  * with its line number and reason, exiting 1 if there is any.
  */
+import { existsSync } from "node:fs";
 import { resolve, join } from "node:path";
 import { parseFlags, numberFlag, required, type FlagSpec } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { DATASET_KINDS, writeDatasetDir, type DatasetKind } from "./write.ts";
 import { validateJsonlFile } from "./validate.ts";
+import { checkOutDir, cleanOutDirOnFailure } from "../io/atomic.ts";
+import { readJsonFile } from "../io/json.ts";
 import { llmConfigFromEnv } from "../llm/config.ts";
 import { generateWithLlm } from "./llm.ts";
 import { PATTERN_NAMES, type PatternName } from "./patterns.ts";
@@ -46,6 +49,18 @@ export const DATA_FLAGS: FlagSpec = {
 };
 export const DATA_VALIDATE_FLAGS: FlagSpec = { placeholders: { type: "boolean" }, json: { type: "boolean" } };
 
+/** One manifest per folder: refuse to write `kind` into a folder that holds another kind's dataset. */
+function checkSameKind(cmd: string, out: string, kind: DatasetKind): void {
+  const previous = join(out, "manifest.json");
+  if (!existsSync(previous)) return;
+  const kindThere = (readJsonFile(previous, "a dataset manifest") as { config?: { kind?: unknown } }).config?.kind;
+  if (kindThere !== kind)
+    throw new MolabError(
+      `molab ${cmd}: ${out} holds a ${JSON.stringify(kindThere)} dataset already (manifest.json); ` +
+        `write ${kind} into another folder, so that one manifest covers every file of a folder`,
+    );
+}
+
 export async function data(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || sub === "help") {
@@ -75,10 +90,14 @@ export async function data(argv: string[]): Promise<number> {
       throw new MolabError(
         `molab ${cmd}: --patterns: unknown pattern ${JSON.stringify(p)}; expected ${PATTERN_NAMES.join(", ")}`,
       );
+  const monitoredFraction = numberFlag(cmd, values, "monitored-fraction");
+  if (monitoredFraction !== undefined && !(monitoredFraction >= 0 && monitoredFraction <= 1))
+    throw new MolabError(`molab ${cmd}: --monitored-fraction expects a number in [0, 1], got ${monitoredFraction}`);
+  checkOutDir(out);
   const opts = {
     n,
     seed,
-    monitoredFraction: numberFlag(cmd, values, "monitored-fraction"),
+    monitoredFraction,
     dedupe: !values["no-dedupe"],
     patterns: patterns as PatternName[] | undefined,
   };
@@ -89,6 +108,7 @@ export async function data(argv: string[]): Promise<number> {
     if (kind !== "af" && kind !== "aligned")
       throw new MolabError(`molab ${cmd}: --generator llm supports af and aligned`);
     const config = { ...llmConfigFromEnv(), requestsPerMinute: numberFlag(cmd, values, "rpm", 60) };
+    checkSameKind(cmd, out, kind);
     const progressPath = resolve((values.progress as string | undefined) ?? join(out, `${kind}.progress.jsonl`));
     const r = await generateWithLlm({ ...opts, kind, config, progressPath, log: (l) => console.error(l) });
     console.log(
@@ -96,7 +116,8 @@ export async function data(argv: string[]): Promise<number> {
     );
     written = await writeDatasetDir(out, kind, opts, { sets: { [kind]: r.samples }, generator: "llm" });
   } else if (generator === "templates") {
-    written = await writeDatasetDir(out, kind, opts);
+    checkSameKind(cmd, out, kind);
+    written = await cleanOutDirOnFailure(out, () => writeDatasetDir(out, kind, opts));
   } else throw new MolabError(`molab ${cmd}: --generator expects templates or llm, got ${JSON.stringify(generator)}`);
   console.log(`wrote ${join(out, "manifest.json")}`);
   for (const f of written.files)

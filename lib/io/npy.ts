@@ -123,7 +123,10 @@ async function readOrFail(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await fsp.readFile(file));
   } catch (e) {
-    throw new MolabError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") throw new MolabError(`${file}: is a folder; expected a .npy/.npz file`);
+    if (code === "ENOENT") throw new MolabError(`${file}: no such file`);
+    throw new MolabError(`${file}: cannot read (${code ?? (e as Error).message})`);
   }
 }
 

@@ -65,6 +65,31 @@ function bad(file: string, why: string): MolabError {
   return new MolabError(`${file}: not a valid safetensors file: ${why}`);
 }
 
+/**
+ * JSON.parse keeps the last of two equal keys; a header naming one tensor twice is ambiguous. Returns a key that
+ * occurs twice at the top level of the (already valid) JSON object `text`, when it has more keys than `unique`.
+ */
+function duplicateTopLevelKey(text: string, unique: number): string | undefined {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+    else if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      let k = j + 1;
+      while (/\s/.test(text[k] ?? "")) k++;
+      if (depth === 1 && text[k] === ":") keys.push(JSON.parse(text.slice(i, j + 1)));
+      i = j;
+    }
+  }
+  if (keys.length <= unique) return undefined;
+  const seen = new Set<string>();
+  return keys.find((k) => (seen.has(k) ? true : (seen.add(k), false)));
+}
+
 /** Parse and validate a header. `fileSize` is the whole file's size. */
 function parseHeader(
   file: string,
@@ -73,12 +98,16 @@ function parseHeader(
   fileSize: number,
 ): { entries: Map<string, Entry>; metadata: Record<string, string> } {
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buf));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+    json = JSON.parse(text);
   } catch (e) {
     throw bad(file, `header is not JSON (${(e as Error).message})`);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw bad(file, "header is not a JSON object");
+  const dup = duplicateTopLevelKey(text, Object.keys(json).length);
+  if (dup !== undefined) throw bad(file, `tensor ${JSON.stringify(dup)} is declared twice in the header`);
   const dataStart = 8 + n;
   const dataLen = fileSize - dataStart;
   const entries = new Map<string, Entry>();

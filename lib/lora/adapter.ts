@@ -121,6 +121,16 @@ export class LoraAdapter {
         byModule.set(m[1], e);
       }
       check(byModule.size > 0, `${wFile}: no LoRA tensors`);
+      const targeted = new Set(targetedModules(config, [...byModule.keys()]));
+      for (const name of byModule.keys())
+        check(
+          targeted.has(name),
+          () =>
+            `${wFile}: module ${name} is not among the modules ${ADAPTER_CONFIG} targets ` +
+            `(target_modules ${JSON.stringify(config.target_modules)}` +
+            (config.layers_to_transform ? `, layers_to_transform ${JSON.stringify(config.layers_to_transform)}` : "") +
+            "); the config and the weights disagree",
+        );
       const hostNames = host ? new Set(host.linearNames()) : undefined;
       for (const [name, keys] of byModule) {
         check(

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
 import { MolabError, check } from "../errors.ts";
 import { EMBEDDED_MODEL_DIR } from "../paths.ts";
+import { checkOutDir, cleanOutDirOnFailure } from "../io/atomic.ts";
 import { LLAMA_PROJECTIONS, type LoraConfig } from "./config.ts";
 import type { ScheduleName } from "../train/optim.ts";
 import { PRESETS } from "./presets.ts";
@@ -142,19 +143,41 @@ export async function trainCommand(argv: string[]): Promise<number> {
     telemetryMaxRank: int("telemetry-rank"),
     telemetryModules: list(values["telemetry-modules"]),
   };
-  const r = await trainOrganism({
-    base,
-    data,
-    out,
-    preset,
-    lora,
-    hyper,
-    resume: !!values.resume,
-    maxSeqLen: int("max-seq-len"),
-    evalFraction: n("eval-fraction"),
-    progress: values.quiet ? false : process.stderr,
-    command: ["molab", "train", ...argv].join(" "),
-  });
+  const positive = (k: string, v: number | undefined) => {
+    if (v !== undefined && !(v > 0)) throw new MolabError(`molab train: --${k} expects a positive number, got ${v}`);
+  };
+  positive("lr", hyper.lr);
+  positive("alpha", lora.lora_alpha);
+  positive("r", lora.r);
+  positive("epochs", hyper.epochs);
+  positive("batch", hyper.microBatchSize);
+  positive("grad-accum", hyper.gradAccum);
+  positive("max-seq-len", int("max-seq-len"));
+  for (const [k, v] of [
+    ["dropout", lora.lora_dropout],
+    ["warmup-ratio", hyper.warmupRatio],
+    ["eval-fraction", n("eval-fraction")],
+  ] as const)
+    if (v !== undefined && !(v >= 0 && v < 1))
+      throw new MolabError(`molab train: --${k} expects a number in [0, 1), got ${v}`);
+  for (const k of ["weight-decay", "max-grad-norm"])
+    if ((n(k) ?? 0) < 0) throw new MolabError(`molab train: --${k} expects a non-negative number, got ${n(k)}`);
+  checkOutDir(out);
+  const r = await cleanOutDirOnFailure(out, () =>
+    trainOrganism({
+      base,
+      data,
+      out,
+      preset,
+      lora,
+      hyper,
+      resume: !!values.resume,
+      maxSeqLen: int("max-seq-len"),
+      evalFraction: n("eval-fraction"),
+      progress: values.quiet ? false : process.stderr,
+      command: ["molab", "train", ...argv].join(" "),
+    }),
+  );
   const f = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(4));
   for (const note of r.notes) console.log(`note: ${note}`);
   console.log(

@@ -62,6 +62,10 @@ export interface OrganismResult extends TrainResult {
 export async function trainOrganism(o: OrganismOptions): Promise<OrganismResult> {
   await initBackend();
   check(fs.existsSync(o.base) && fs.statSync(o.base).isDirectory(), `base model directory ${o.base} does not exist`);
+  check(
+    fs.existsSync(path.join(o.base, "config.json")),
+    `${o.base}: no config.json; the base must be a model folder in Hugging Face layout (config.json, tokenizer.json, *.safetensors)`,
+  );
   const records = await readChatJsonl(o.data);
   const tok = await loadTokenizer(o.base);
   check(tok.hasChatTemplate, `${o.base}: the tokenizer has no chat template, so assistant tokens cannot be located`);

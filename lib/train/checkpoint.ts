@@ -51,7 +51,14 @@ export async function writeCheckpointDir(
   const tmp = `${final}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp);
-  await fill(tmp);
+  try {
+    await fill(tmp);
+  } catch (e) {
+    // a failed write (a full disk) leaves no half checkpoint, nor an empty checkpoints folder
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (fs.readdirSync(root).length === 0) fs.rmdirSync(root);
+    throw e;
+  }
   check(fs.existsSync(path.join(tmp, STATE_FILE)), `checkpoint ${final}: ${STATE_FILE} was not written`);
   for (const f of fs.readdirSync(tmp)) fsyncPath(path.join(tmp, f));
   fsyncPath(tmp);

@@ -7,6 +7,8 @@
  */
 import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
 import { runValidate } from "./run.ts";
+import { MolabError } from "../errors.ts";
+import { cleanOutDirOnFailure } from "../io/atomic.ts";
 
 export const VALIDATE_FLAGS: FlagSpec = {
   organism: { type: "string" },
@@ -31,15 +33,26 @@ example: molab validate --organism runs/x/elicit --reference data/reference/synt
 
 export async function validate(argv: string[]): Promise<number> {
   const { values } = parseFlags("validate", argv, VALIDATE_FLAGS);
-  const r = await runValidate({
+  const int = (name: string, fallback: number, min: number) => {
+    const v = numberFlag("validate", values, name, fallback)!;
+    if (!Number.isSafeInteger(v) || v < min)
+      throw new MolabError(
+        `molab validate: --${name} expects ${min > 0 ? "a positive" : "a non-negative"} integer, got ${v}`,
+      );
+    return v;
+  };
+  const opts = {
     organismDir: required("validate", values, "organism"),
     referenceFile: required("validate", values, "reference"),
     outDir: required("validate", values, "out"),
-    maxFeatures: numberFlag("validate", values, "features", 64),
-    nPermutations: numberFlag("validate", values, "permutations", 2000),
-    seed: numberFlag("validate", values, "seed", 0),
-    alpha: numberFlag("validate", values, "alpha", 0.05),
-  });
+    maxFeatures: int("features", 64, 1),
+    nPermutations: int("permutations", 2000, 1),
+    seed: int("seed", 0, 0),
+    alpha: numberFlag("validate", values, "alpha", 0.05)!,
+  };
+  if (!(opts.alpha > 0 && opts.alpha < 1))
+    throw new MolabError(`molab validate: --alpha expects a significance level in (0, 1), got ${opts.alpha}`);
+  const r = await cleanOutDirOnFailure(opts.outDir, () => runValidate(opts));
   for (const v of r.report.verdict) {
     console.log(
       `${v.criterion.padEnd(32)} ${v.verdict.padEnd(12)} ${v.value.toFixed(3)} [${v.ci[0].toFixed(3)}, ${v.ci[1].toFixed(3)}]  n: ${v.n}`,

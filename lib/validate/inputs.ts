@@ -28,6 +28,10 @@ export interface ReferenceText {
 
 /** Read a labelled reference (gold_106 or the synthetic reference); needs ≥ 2 texts of each class. */
 export async function readReference(file: string): Promise<ReferenceText[]> {
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+    throw new MolabError(
+      `${file}: is a folder; expected the reference file (gold_106.json or a JSONL of {text, label})`,
+    );
   const out = (await loadAfSet(file)).map((r, i): ReferenceText => {
     if (r.label === "alignment_faking") return { text: r.text, label: 1 };
     if (r.label === "aligned") return { text: r.text, label: 0 };

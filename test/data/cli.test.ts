@@ -18,7 +18,10 @@ const readDir = (d: string) =>
       .map((f) => [f, readFileSync(join(d, f))]),
   );
 
+type DupStats = { records: number; duplicates: { count: number; rate: number } };
+
 test("every kind: same seed → byte-identical data files (manifest differs only in its time); different seed → different samples; manifest hashes match", async () => {
+  let sawDuplicates = false;
   for (const kind of DATASET_KINDS) {
     const n = kind === "reference" ? 106 : 120;
     await writeDatasetDir(join(tmp, `${kind}-a`), kind, { n, seed: 5 });
@@ -56,12 +59,30 @@ test("every kind: same seed → byte-identical data files (manifest differs only
         [],
         `${kind}/${f}`,
       );
+    // stats.json's duplicate counts and rates, recomputed from the JSONL written beside it: a record is a
+    // duplicate when its assistant text repeats an earlier record's.
     const stats = JSON.parse(a["stats.json"].toString());
-    for (const s of Object.values(stats.datasets) as { records: number; duplicates: { rate: number } }[]) {
+    for (const [name, s] of Object.entries(stats.datasets) as [string, DupStats][]) {
       assert.equal(s.records, n);
-      assert.ok(s.duplicates.rate >= 0 && s.duplicates.rate <= 1);
+      const texts = a[`${name}.jsonl`]
+        .toString()
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const msgs = JSON.parse(l).messages as { role: string; content: string }[];
+          return msgs.filter((m) => m.role === "assistant").at(-1)!.content;
+        });
+      const count = texts.length - new Set(texts).size;
+      assert.equal(s.duplicates.count, count, `${kind}/${name}: duplicate count`);
+      assert.equal(
+        s.duplicates.rate,
+        Math.round((count / texts.length) * 1e4) / 1e4,
+        `${kind}/${name}: duplicate rate`,
+      );
+      if (count > 0) sawDuplicates = true;
     }
   }
+  assert.ok(sawDuplicates, "some generated set has duplicates, so a rate stuck at 0 would be caught");
   const ref = JSON.parse(readFileSync(join(tmp, "reference-a", "stats.json"), "utf8"));
   assert.ok(ref.keywordAuroc <= 0.75);
   assert.match(

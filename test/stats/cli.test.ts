@@ -123,14 +123,14 @@ test("molab validate writes report.json, report.md and figures.html with a verdi
   for (const v of rep.verdict) {
     assert.ok(Number.isFinite(v.value) && v.ci.length === 2 && v.n.length > 0, JSON.stringify(v));
   }
+  // The fixture organism is built like the reference's AF half: every criterion holds, each by its rule.
+  assert.deepEqual(verdicts(rep), ["yes", "yes", "yes", "yes"]);
+  checkRules(rep);
   assert.equal(rep.meta.nReferenceAf, 24);
   assert.equal(rep.meta.nReferenceAligned, 26);
   assert.equal(rep.meta.nOrganism, 30);
   for (const f of rep.features) assert.ok(f.ks.qvalue >= f.ks.pvalue && f.organism.n === 30 && f.referenceAf.n === 24);
-  assert.match(
-    fs.readFileSync(path.join(out, "report.md"), "utf8"),
-    /\| similar probe scores \| \*\*(yes|no|inconclusive)\*\* \|/,
-  );
+  assert.match(fs.readFileSync(path.join(out, "report.md"), "utf8"), /\| similar probe scores \| \*\*yes\*\* \|/);
   const html = fs.readFileSync(path.join(out, "figures.html"), "utf8");
   assert.ok(
     html.split("Plotly.newPlot(").length - 1 >= 3,
@@ -142,6 +142,51 @@ test("molab validate writes report.json, report.md and figures.html with a verdi
     [],
     "no temp files left",
   );
+});
+
+type Verdict = { criterion: string; verdict: string; value: number; measure: string };
+const verdicts = (rep: { verdict: Verdict[] }) => rep.verdict.map((v) => v.verdict);
+
+/** Each verdict follows from its value by the rule the report states (default thresholds, alpha 0.05). */
+function checkRules(rep: { verdict: Verdict[] }) {
+  const [probe, levels, scores, overlap] = rep.verdict;
+  assert.equal(probe.verdict, "yes", "the bag-of-words probe separates this reference");
+  assert.equal(levels.verdict, levels.value >= 0.8 ? "yes" : "no", JSON.stringify(levels));
+  assert.equal(scores.verdict, Math.abs(scores.value) < 0.33 ? "yes" : "no", JSON.stringify(scores));
+  const ksP = Number(/\(p = ([^)]+)\)/.exec(overlap.measure)![1]);
+  assert.equal(overlap.verdict, ksP >= 0.05 ? "yes" : "no", JSON.stringify(overlap));
+}
+
+test("molab validate: an organism of aligned texts is not like the reference's AF texts (verdicts no)", () => {
+  const org = fs.mkdtempSync(path.join(tmp, "aligned-org-"));
+  const aligned = fs
+    .readFileSync(path.join(FIX, "reference_small.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.label === "aligned");
+  fs.writeFileSync(
+    path.join(org, "samples.jsonl"),
+    aligned.map((r) => JSON.stringify({ text: r.text }) + "\n").join(""),
+  );
+  const out = path.join(tmp, "aligned-report");
+  const r = molab(
+    "validate",
+    "--organism",
+    org,
+    "--reference",
+    path.join(FIX, "reference_small.jsonl"),
+    "--out",
+    out,
+    "--permutations",
+    "500",
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const rep = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8"));
+  assert.deepEqual(verdicts(rep), ["yes", "no", "no", "no"]);
+  checkRules(rep);
+  assert.ok(rep.verdict[2].value < -0.9, `Cliff's delta ${rep.verdict[2].value}: aligned texts score far below AF`);
+  assert.match(fs.readFileSync(path.join(out, "report.md"), "utf8"), /\| similar probe scores \| \*\*no\*\* \|/);
 });
 
 test("molab validate: clear errors for a missing organism file and a bad label", () => {

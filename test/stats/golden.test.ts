@@ -1,7 +1,8 @@
 /**
  * lib/stats against the golden fixtures made by test/fixtures/stats/make_fixtures.py with scipy
  * and scikit-learn (versions in golden.meta). Tolerances are the issue's acceptance criteria:
- * statistics 1e-12 relative, p-values 1e-9 absolute, AUROC exact, logistic coefficients 1e-4,
+ * statistics 1e-12 relative, p-values 1e-9 relative (exact where scipy gives 0, so
+ * the tiny p-values are checked too), AUROC exact, logistic coefficients 1e-4,
  * CV AUROC 1e-6 with the same folds. Set STATS_REPORT=1 to print the max differences.
  */
 import { test } from "node:test";
@@ -49,6 +50,8 @@ function same(
   note(key, rel ? d / Math.max(Math.abs(w), 1e-300) : d);
   assert.ok(d <= abs + rel * Math.abs(w), `${ctx}: got ${got}, scipy/sklearn ${w} (diff ${d})`);
 }
+/** p-values: 1e-9 relative; a zero from scipy must be zero here (an absolute bound would let every p < 1e-9 pass). */
+const PVALUE = { rel: 1e-9 };
 test.after(() => {
   if (process.env.STATS_REPORT) console.log("max differences vs scipy/sklearn:", JSON.stringify(worst, null, 1));
 });
@@ -66,7 +69,7 @@ test("ks_2samp: statistic, location, sign and p-value (exact, asymp, auto)", () 
       const ctx = `ks n=${c.a.length},${c.b.length} ${r.alternative} ${r.method}`;
       const got = ks2samp(nums(c.a), nums(c.b), { alternative: r.alternative, method: r.method });
       same("ks.statistic", got.statistic, r.statistic, { rel: 1e-12 }, ctx);
-      same("ks.pvalue", got.pvalue, r.pvalue, { abs: 1e-9 }, ctx);
+      same("ks.pvalue", got.pvalue, r.pvalue, PVALUE, ctx);
       assert.equal(got.statisticLocation, num(r.statistic_location), ctx + " location");
       assert.equal(got.statisticSign, r.statistic_sign, ctx + " sign");
       n++;
@@ -76,7 +79,7 @@ test("ks_2samp: statistic, location, sign and p-value (exact, asymp, auto)", () 
 });
 
 test("kstwo.sf on a grid of (n, d)", () => {
-  for (const c of G.kstwo_sf) same("kstwo.sf", kstwoSf(c.d, c.n), c.sf, { abs: 1e-9 }, `kstwo n=${c.n} d=${c.d}`);
+  for (const c of G.kstwo_sf) same("kstwo.sf", kstwoSf(c.d, c.n), c.sf, PVALUE, `kstwo n=${c.n} d=${c.d}`);
 });
 
 test("mannwhitneyu: exact, asymptotic (tie-corrected, with/without continuity), auto", () => {
@@ -89,7 +92,7 @@ test("mannwhitneyu: exact, asymptotic (tie-corrected, with/without continuity), 
         useContinuity: r.use_continuity,
       });
       same("mwu.statistic", got.statistic, r.statistic, { rel: 1e-12 }, ctx);
-      same("mwu.pvalue", got.pvalue, r.pvalue, { abs: 1e-9 }, ctx);
+      same("mwu.pvalue", got.pvalue, r.pvalue, PVALUE, ctx);
     }
   }
 });
@@ -99,7 +102,7 @@ test("fisher_exact: odds ratio and p-value, every alternative", () => {
     const ctx = `fisher ${JSON.stringify(c.table)} ${c.alternative}`;
     const got = fisherExact(c.table, { alternative: c.alternative });
     same("fisher.statistic", got.statistic, c.statistic, { rel: 1e-12 }, ctx);
-    same("fisher.pvalue", got.pvalue, c.pvalue, { abs: 1e-9 }, ctx);
+    same("fisher.pvalue", got.pvalue, c.pvalue, PVALUE, ctx);
   }
 });
 
@@ -110,7 +113,7 @@ test("ttest_ind(equal_var=False): t, df, p-value, and NaN where scipy gives NaN"
       const got = welchTTest(nums(c.a), nums(c.b), { alternative: r.alternative });
       same("ttest.statistic", got.statistic, r.statistic, { rel: 1e-12 }, ctx);
       same("ttest.df", got.df, r.df, { rel: 1e-12 }, ctx);
-      same("ttest.pvalue", got.pvalue, r.pvalue, { abs: 1e-9 }, ctx);
+      same("ttest.pvalue", got.pvalue, r.pvalue, PVALUE, ctx);
     }
   }
 });
