@@ -1,7 +1,7 @@
 /**
  * Real-size models on the native path: a random-init checkpoint with Qwen2.5-0.5B-Instruct's config (494M parameters,
  * bf16 safetensors, 0.99 GB) — or Qwen2.5-1.5B's with --config 1.5b — loaded with frozen weights in native memory
- * (lib/native/model.ts), in a fresh process that reports:
+ * (lib/model/frozen.ts), in a fresh process that reports:
  *   load time, peak RSS (and RSS ÷ bf16 weight bytes), generation tokens/s (b=1, 16-token prompt, 32 new, greedy,
  *   KV cache), LoRA step tokens/s (batch 1×128, r=16 on all 7 projections, forward + backward + AdamW).
  * With the wasm path alone these models do not load at all (wasm32 heap: about 1.8 GiB of f32 weights at most).
@@ -131,7 +131,7 @@ function writeRandomBf16(dir: string, config: Record<string, unknown>): number {
 async function measure(dir: string, threads: number, store: "bf16" | "f32", T: number): Promise<void> {
   const { initBackend, tf } = await import("../lib/backend.ts");
   const { setNativeThreads, nativeStatus } = await import("../lib/native/addon.ts");
-  const { loadFrozenModel, frozenBytes } = await import("../lib/native/model.ts");
+  const { loadFrozenModel, frozenBytes } = await import("../lib/model/frozen.ts");
   const { generate } = await import("../lib/model/generate.ts");
   const { modelHost } = await import("../lib/lora/model_host.ts");
   const { LoraAdapter } = await import("../lib/lora/adapter.ts");

@@ -8,3 +8,4 @@ export * from "./generate.ts";
 export { expectedTensors } from "./weights.ts";
 export { loadTokenizer } from "./tokenizer.ts";
 export type { Tokenizer, EncodeOptions, DecodeOptions, ChatTemplateOptions } from "./tokenizer.ts";
+export { loadFrozenModel, disposeFrozenModel, frozenBytes, type FrozenLoadOptions } from "./frozen.ts";

@@ -1,5 +1,5 @@
 /**
- * Frozen weights in native memory (lib/native/model.ts): every model fixture loaded that way gives the logits of the
+ * Frozen weights in native memory (lib/model/frozen.ts): every model fixture loaded that way gives the logits of the
  * ordinary (wasm tensor) model within 1e-4 — f32 storage everywhere, bf16 storage on the bf16 fixture (exact there) —
  * and LoRA gradients through the native projections equal the ordinary ones. Skipped without the addon.
  */
@@ -11,7 +11,7 @@ import { forward } from "../../lib/model/llama.ts";
 import type { Model } from "../../lib/model/llama.ts";
 import { disposeModel, loadModel } from "../../lib/model/load.ts";
 import { nativeStatus } from "../../lib/native/addon.ts";
-import { disposeFrozenModel, frozenBytes, loadFrozenModel } from "../../lib/native/model.ts";
+import { disposeFrozenModel, frozenBytes, loadFrozenModel } from "../../lib/model/frozen.ts";
 import { generate } from "../../lib/model/generate.ts";
 import { FIXTURES, MODEL_NAMES, maxAbsDiff, readReference, rows } from "../model/helpers.ts";
 

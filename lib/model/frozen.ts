@@ -13,11 +13,11 @@ import * as path from "node:path";
 import { initBackend, tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import { openSafetensors, type TensorSource } from "../io/safetensors.ts";
-import { readConfig } from "../model/config.ts";
-import type { Block, Dense, Linear, Model } from "../model/llama.ts";
-import { disposeModel } from "../model/load.ts";
-import { checkTensors, rotateHalfMatrix } from "../model/weights.ts";
-import { FrozenLinear, requireAddon } from "./linear.ts";
+import { readConfig } from "./config.ts";
+import type { Block, Dense, Linear, Model } from "./llama.ts";
+import { disposeModel } from "./load.ts";
+import { checkTensors, rotateHalfMatrix } from "./weights.ts";
+import { FrozenLinear, requireAddon } from "../native/linear.ts";
 
 export interface FrozenLoadOptions {
   /** How projections are stored: "bf16" (default; f32 checkpoints are rounded) or "f32". */
