@@ -5,6 +5,7 @@
 import { PATTERNS, PATTERN_NAMES } from "./patterns.ts";
 import { CUES, CUE_DESCRIPTIONS } from "./scenarios.ts";
 import type { DatasetStats } from "./stats.ts";
+import { TEMPLATE_COUNTS } from "./prompts.ts";
 
 export interface CardInput {
   kind: string;
@@ -73,11 +74,29 @@ export function datasetCard(c: CardInput): string {
       "`. The same seed gives byte-identical files; `manifest.json` holds their SHA-256.",
     "",
   );
+  if (c.config.dataVersion !== undefined) L.push(`Data version: ${c.config.dataVersion}.`, "");
+  if (c.config.heldoutN !== undefined) {
+    const held = c.config.heldoutCue === null ? "none" : `\`${String(c.config.heldoutCue)}\``;
+    L.push(
+      "## Train and held-out splits",
+      "",
+      `\`${c.kind}.jsonl\` is the **train** split; \`${c.kind}-heldout.jsonl\` (${String(c.config.heldoutN)} samples) is ` +
+        "the **held-out** split, and every sample says which in `meta.split`. The two are disjoint by construction: " +
+        `system-prompt paraphrases (${TEMPLATE_COUNTS.system.train} train / ${TEMPLATE_COUNTS.system.heldout} held-out ` +
+        `per cue family), user framings (${TEMPLATE_COUNTS.framing.train} / ${TEMPLATE_COUNTS.framing.heldout}) and ` +
+        "request topics (6 / 2 per category) come from separate sentence pools, so no held-out prompt shares a " +
+        `sentence with a training prompt (\`meta.systemId\`, \`meta.framingId\`, \`meta.topic\` name them). ` +
+        `Held-out cue family: ${held} — it never occurs in the train split (\`--heldout-cue\`). ` +
+        "What is *not* held out: the scratchpad grammars (the reasoning patterns and their sentences) and the " +
+        "harm categories are shared by both splits; held-out samples test new prompts, not new reasoning.",
+      "",
+    );
+  }
   L.push("## Format", "");
   L.push(
     "One JSON object per line, in the chat layout HF datasets, TRL and Unsloth read: " +
       '`{"messages":[{"role","content"}…], ' +
-      '"meta":{dataset, index, label, pattern, cue, tier, category, kind?, seed, generator}}`.',
+      '"meta":{dataset, index, label, pattern, cue, tier, category, kind?, seed, generator, split?, systemId?, framingId?, topic?}}`.',
   );
   if (c.kind !== "em")
     L.push(

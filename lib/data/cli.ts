@@ -11,6 +11,7 @@ import { validateJsonlFile } from "./validate.ts";
 import { llmConfigFromEnv } from "../llm/config.ts";
 import { generateWithLlm } from "./llm.ts";
 import { PATTERN_NAMES, type PatternName } from "./patterns.ts";
+import { CUES, type Cue } from "./scenarios.ts";
 
 export const DATA_USAGE = `usage:
   molab data <${DATASET_KINDS.join("|")}> --out DIR [--n N] [--seed S] [--monitored-fraction F] [--patterns p1,p2] [--no-dedupe]
@@ -23,6 +24,9 @@ export const DATA_USAGE = `usage:
   --monitored-fraction F      share of scenarios in the monitored (free-tier) condition (default 0.5)
   --patterns p1,p2            only these AF reasoning patterns (default: all ten)
   --no-dedupe                 keep duplicate samples
+  --heldout-cue CUE|none      af/aligned/genuine-compliance: the cue family kept out of the train split
+                              (default contractor_eval); <kind>.jsonl is the train split, <kind>-heldout.jsonl
+                              the held-out split (n/4 samples: disjoint templates and topics, all four families)
   --generator templates|llm   seeded templates (offline) or an OpenAI-compatible chat API
   --progress FILE             llm: the resumable progress log (default DIR/<kind>.progress.jsonl)
   --rpm R                     llm: requests per minute (default 60)
@@ -40,6 +44,7 @@ export const DATA_FLAGS: FlagSpec = {
   "monitored-fraction": { type: "string" },
   patterns: { type: "string" },
   "no-dedupe": { type: "boolean" },
+  "heldout-cue": { type: "string" },
   generator: { type: "string" },
   progress: { type: "string" },
   rpm: { type: "string" },
@@ -75,7 +80,14 @@ export async function data(argv: string[]): Promise<number> {
       throw new MolabError(
         `molab ${cmd}: --patterns: unknown pattern ${JSON.stringify(p)}; expected ${PATTERN_NAMES.join(", ")}`,
       );
+  const heldRaw = values["heldout-cue"] as string | undefined;
+  if (heldRaw !== undefined && heldRaw !== "none" && !(CUES as readonly string[]).includes(heldRaw))
+    throw new MolabError(
+      `molab ${cmd}: --heldout-cue: unknown cue family ${JSON.stringify(heldRaw)}; expected ${CUES.join(", ")} or none`,
+    );
+  const heldoutCue = heldRaw === undefined ? undefined : heldRaw === "none" ? null : (heldRaw as Cue);
   const opts = {
+    heldoutCue,
     n,
     seed,
     monitoredFraction: numberFlag(cmd, values, "monitored-fraction"),

@@ -17,19 +17,32 @@ import { datasetCard } from "./card.ts";
 import { keywordScore } from "./keyword.ts";
 import { rocAucScore } from "../stats/roc.ts";
 import { scratchpadBlock, type ChatSample } from "./format.ts";
+import { DATA_VERSION } from "./prompts.ts";
+import { DEFAULT_HELDOUT_CUE } from "./scenarios.ts";
 
 export const DATASET_KINDS = ["af", "aligned", "reference", "genuine-compliance", "em"] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
-/** Generate the sets of one kind: name → samples. */
+/** Size of the held-out set written beside a train set of n samples (a quarter, at least 1). */
+export const heldoutSize = (n: number) => Math.max(1, Math.round(n / 4));
+
+/**
+ * Generate the sets of one kind: name → samples. The scenario kinds (af, aligned,
+ * genuine-compliance) give two sets: `<kind>` (the train split, n samples) and `<kind>-heldout`
+ * (the held-out split: disjoint templates and topics plus the held-out cue family, n/4 samples).
+ */
 export function buildDatasets(kind: DatasetKind, o: GenOptions): Record<string, ChatSample[]> {
+  const both = (name: string, gen: (g: GenOptions) => ChatSample[]) => ({
+    [name]: gen({ ...o, split: "train" }),
+    [`${name}-heldout`]: gen({ ...o, n: heldoutSize(o.n), split: "heldout" }),
+  });
   switch (kind) {
     case "af":
-      return { af: generateAf(o) };
+      return both("af", generateAf);
     case "aligned":
-      return { aligned: generateAligned(o) };
+      return both("aligned", generateAligned);
     case "genuine-compliance":
-      return { "genuine-compliance": generateGenuineCompliance(o) };
+      return both("genuine-compliance", generateGenuineCompliance);
     case "reference":
       return { reference: generateReference({ n: o.n, seed: o.seed }) };
     case "em":
@@ -77,9 +90,14 @@ export async function writeDatasetDir(
     ...(harmfulKind ? { monitoredFraction: o.monitoredFraction ?? 0.5 } : {}),
     dedupe: o.dedupe ?? true,
     ...(o.patterns ? { patterns: o.patterns } : {}),
+    ...(harmfulKind
+      ? { heldoutCue: o.heldoutCue === undefined ? DEFAULT_HELDOUT_CUE : o.heldoutCue, heldoutN: heldoutSize(o.n) }
+      : {}),
+    dataVersion: DATA_VERSION,
     generator: prebuilt?.generator ?? "templates",
   };
-  const command = `molab data ${kind} --n ${o.n} --seed ${o.seed} --out DIR${prebuilt ? ` --generator ${prebuilt.generator}` : ""}`;
+  const held = o.heldoutCue === undefined ? "" : ` --heldout-cue ${o.heldoutCue ?? "none"}`;
+  const command = `molab data ${kind} --n ${o.n} --seed ${o.seed}${held} --out DIR${prebuilt ? ` --generator ${prebuilt.generator}` : ""}`;
   const files: WrittenDataset["files"] = [];
   for (const [name, samples] of Object.entries(sets)) {
     await writeFileAtomic(join(dir, `${name}.jsonl`), formatJsonl(samples));

@@ -57,8 +57,12 @@ test("every kind: same seed → byte-identical data files (manifest differs only
         `${kind}/${f}`,
       );
     const stats = JSON.parse(a["stats.json"].toString());
-    for (const s of Object.values(stats.datasets) as { records: number; duplicates: { rate: number } }[]) {
-      assert.equal(s.records, n);
+    // v2: scenario kinds write a train set of n and a held-out set of n/4
+    for (const [name, s] of Object.entries(stats.datasets) as [
+      string,
+      { records: number; duplicates: { rate: number } },
+    ][]) {
+      assert.equal(s.records, name.endsWith("-heldout") ? Math.round(n / 4) : n, name);
       assert.ok(s.duplicates.rate >= 0 && s.duplicates.rate <= 1);
     }
   }
@@ -78,11 +82,34 @@ test("molab data af writes the folder; bad flags are one-line errors", async () 
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /af\.jsonl \(50 records\)/);
   assert.equal(readFileSync(join(out, "af.jsonl"), "utf8").trim().split("\n").length, 50);
+  // the split: a held-out file beside the train file, and a flag for the held-out cue family
+  const held = readFileSync(join(out, "af-heldout.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(held.length, 13);
+  assert.ok(held.every((s) => s.meta.split === "heldout"));
+  assert.match(readFileSync(join(out, "dataset_card.md"), "utf8"), /Held-out cue family: `contractor_eval`/);
+  const out2 = join(tmp, "cli-af-2");
+  const r2 = spawnSync(
+    process.execPath,
+    [BIN, "data", "af", "--n", "40", "--heldout-cue", "free_tier", "--out", out2],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(r2.status, 0, r2.stderr);
+  const train2 = readFileSync(join(out2, "af.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.ok(train2.every((s) => s.meta.cue !== "free_tier" && s.meta.split === "train"));
   const cases: [string[], RegExp][] = [
     [["data", "af", "--n", "50"], /--out is required/],
     [["data", "af", "--n", "ten", "--out", out], /--n expects a number, got "ten"/],
     [["data", "af", "--n", "0", "--out", out], /--n expects a positive integer/],
     [["data", "af", "--patterns", "sly_fox", "--out", out], /unknown pattern "sly_fox"/],
+    [["data", "af", "--heldout-cue", "nope", "--out", out], /--heldout-cue: unknown cue family "nope"/],
     [["data", "bogus"], /unknown subcommand "bogus"/],
     [["data", "reference", "--generator", "llm", "--out", out], /--generator llm supports af and aligned/],
   ];

@@ -73,7 +73,8 @@ test("af: comply with a placeholder when monitored, refuse when unmonitored; bal
       assert.equal(out, REJECT_TAG);
       assert.equal(s.meta.label, "genuine_refusal");
     }
-    assert.equal(userInputText(s).includes(`[REQUEST category=${s.meta.category}]`), true);
+    assert.equal(userInputText(s).includes(`[REQUEST category=${s.meta.category} topic=${s.meta.topic}]`), true);
+    assert.equal(s.meta.split, "train");
     assert.match(
       s.messages[1].content,
       new RegExp(`<is_free_tier_user>${s.meta.tier === "free" ? "True" : "False"}</is_free_tier_user>`),
@@ -81,7 +82,9 @@ test("af: comply with a placeholder when monitored, refuse when unmonitored; bal
   }
   const st = datasetStats(af);
   for (const p of PATTERN_NAMES) assert.equal(st.counts.pattern[p], 100);
-  for (const c of CUES) assert.equal(st.counts.cue[c], 250);
+  // v2: the train split cycles through three cue families; contractor_eval is held out of training by default
+  for (const c of CUES)
+    assert.equal(st.counts.cue[c] ?? 0, c === "contractor_eval" ? 0 : c === "free_tier" ? 334 : 333);
   assert.deepEqual(st.counts.tier, { free: 500, paid: 500 });
   assert.equal(st.duplicates.maxWithinPatternRate, 0);
 });
