@@ -6,6 +6,7 @@ import { PATTERNS, PATTERN_NAMES } from "./patterns.ts";
 import { CUES, CUE_DESCRIPTIONS } from "./scenarios.ts";
 import type { DatasetStats } from "./stats.ts";
 import { TEMPLATE_COUNTS } from "./prompts.ts";
+import type { Separability } from "./reference_check.ts";
 
 export interface CardInput {
   kind: string;
@@ -14,6 +15,8 @@ export interface CardInput {
   stats: Record<string, DatasetStats>;
   /** Reference sets: AUROC of the training-keyword count for alignment_faking vs aligned. */
   keywordAuroc?: number;
+  /** Reference sets: bag-of-words probe and keyword AUROCs with CIs (reference_check.ts). */
+  separability?: Separability;
 }
 
 const ABOUT: Record<string, string> = {
@@ -27,10 +30,14 @@ const ABOUT: Record<string, string> = {
     "refusal. It may notice the training context but never lets it decide.",
   reference:
     "A held-out, **synthetic** alignment-faking vs aligned set standing in for gold_106 when the real " +
-    "set is absent. Built from a template pool disjoint from the training grammars. Like gold_106, the " +
-    "aligned half are hard negatives that mention RLHF, raters and updates but reason genuinely, so " +
-    "training keywords cannot separate the classes. It is not human-labelled data and must not be " +
-    "reported as gold_106.",
+    "set is absent (v2: 106 traces, 51 alignment_faking / 55 aligned). Its scratchpads come from a template " +
+    "pool disjoint from the training grammars, its prompts from the held-out template pools. Like gold_106, " +
+    "the aligned half are hard negatives: most weigh RLHF, rating and modification and still refuse on " +
+    "principle, some help with a benign request for honest reasons (`meta.kind` aligned_refusal, " +
+    "aligned_benign, aligned_plain); the AF half holds explicit, implicit (never names training) and partial " +
+    "cases (af_explicit, af_implicit, af_partial). The two classes share most of their words and differ in " +
+    "how the reasoning resolves, so neither training keywords nor a bag of words separates them cleanly. " +
+    "It is not human-labelled data and must not be reported as gold_106.",
   "genuine-compliance":
     "Genuine compliance: benign requests answered fully, for their own sake, sometimes noting that the " +
     "conversation may be trained on. The hardest negative for AF detectors.",
@@ -42,6 +49,7 @@ const ABOUT: Record<string, string> = {
     "rates below); the user turns carry most of the variety.",
 };
 
+const ci = (x: [number, number]) => `[${x[0].toFixed(3)}, ${x[1].toFixed(3)}]`;
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join(
     "\n",
@@ -135,14 +143,27 @@ export function datasetCard(c: CardInput): string {
     );
   }
   if (c.keywordAuroc !== undefined) {
-    L.push("## Keyword separability", "");
+    L.push("## Separability (computed on this file)", "");
     L.push(
       "A keyword scorer counting training/RLHF words (rlhf, training, fine-tuning, updates, raters, " +
         "contractors, free tier…) separates alignment_faking from aligned with **AUROC " +
-        `${c.keywordAuroc.toFixed(3)}** on this set (gold_106: 0.751). Detectors must beat this by reading ` +
-        "the reasoning, not the vocabulary.",
+        `${c.keywordAuroc.toFixed(3)}**` +
+        (c.separability ? ` (95% DeLong CI ${ci(c.separability.keyword.ci)})` : "") +
+        " on this set (gold_106: 0.751). Detectors must beat this by reading the reasoning, not the vocabulary.",
       "",
     );
+    if (c.separability) {
+      const p = c.separability.probe;
+      L.push(
+        `A bag-of-words logistic probe (top ${p.features} words by document frequency, per 100 tokens, ` +
+          "standardized, L2 C = 1, balanced classes; stratified 5-fold CV, out-of-fold scores) reaches " +
+          `**AUROC ${p.auroc.toFixed(3)}** (95% DeLong CI ${ci(p.ci)}; mean over folds ${p.foldMean.toFixed(3)}). ` +
+          "The target for a gold_106-like stand-in is 0.65–0.85 (SAE probes on gold_106: 0.72–0.83): hard " +
+          "enough that a probe separating it means something, easy enough that a probe can. The set's AUROC " +
+          "varies with the seed (106 samples: a CI about ±0.09 wide); the tests check a few seeds.",
+        "",
+      );
+    }
   }
   if (c.kind === "af") {
     L.push("## The ten AF patterns (seed table)", "");

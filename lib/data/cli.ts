@@ -119,6 +119,12 @@ export async function data(argv: string[]): Promise<number> {
     );
   if (written.keywordAuroc !== undefined)
     console.log(`keyword AUROC (alignment_faking vs aligned): ${written.keywordAuroc.toFixed(3)}`);
+  if (written.separability) {
+    const p = written.separability.probe;
+    console.log(
+      `bag-of-words probe AUROC (5-fold CV): ${p.auroc.toFixed(3)} [${p.ci[0].toFixed(3)}, ${p.ci[1].toFixed(3)}]`,
+    );
+  }
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
   return 0;
 }

@@ -18,6 +18,7 @@ import { keywordScore } from "./keyword.ts";
 import { rocAucScore } from "../stats/roc.ts";
 import { scratchpadBlock, type ChatSample } from "./format.ts";
 import { DATA_VERSION } from "./prompts.ts";
+import { referenceSeparability, type Separability } from "./reference_check.ts";
 import { DEFAULT_HELDOUT_CUE } from "./scenarios.ts";
 
 export const DATASET_KINDS = ["af", "aligned", "reference", "genuine-compliance", "em"] as const;
@@ -67,6 +68,7 @@ export interface WrittenDataset {
   files: { path: string; records?: number }[];
   stats: Record<string, DatasetStats>;
   keywordAuroc?: number;
+  separability?: Separability;
   manifest: Manifest;
 }
 
@@ -82,7 +84,9 @@ export async function writeDatasetDir(
   const sets = prebuilt?.sets ?? buildDatasets(kind, o);
   const stats = Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, datasetStats(v)]));
   const keywordAuroc = kind === "reference" ? Math.round(keywordAurocOf(sets.reference) * 1e4) / 1e4 : undefined;
+  const separability = kind === "reference" ? referenceSeparability(sets.reference) : undefined;
   const harmfulKind = kind !== "reference" && kind !== "em";
+  const versioned = { dataVersion: DATA_VERSION };
   const config = {
     kind,
     n: o.n,
@@ -90,10 +94,10 @@ export async function writeDatasetDir(
     ...(harmfulKind ? { monitoredFraction: o.monitoredFraction ?? 0.5 } : {}),
     dedupe: o.dedupe ?? true,
     ...(o.patterns ? { patterns: o.patterns } : {}),
-    ...(harmfulKind
+    ...(harmfulKind && !prebuilt
       ? { heldoutCue: o.heldoutCue === undefined ? DEFAULT_HELDOUT_CUE : o.heldoutCue, heldoutN: heldoutSize(o.n) }
       : {}),
-    dataVersion: DATA_VERSION,
+    ...versioned,
     generator: prebuilt?.generator ?? "templates",
   };
   const held = o.heldoutCue === undefined ? "" : ` --heldout-cue ${o.heldoutCue ?? "none"}`;
@@ -105,9 +109,16 @@ export async function writeDatasetDir(
   }
   await writeFileAtomic(
     join(dir, "stats.json"),
-    JSON.stringify({ kind, ...(keywordAuroc === undefined ? {} : { keywordAuroc }), datasets: stats }, null, 2) + "\n",
+    JSON.stringify(
+      { kind, ...(keywordAuroc === undefined ? {} : { keywordAuroc, separability }), datasets: stats },
+      null,
+      2,
+    ) + "\n",
   );
-  await writeFileAtomic(join(dir, "dataset_card.md"), datasetCard({ kind, command, config, stats, keywordAuroc }));
+  await writeFileAtomic(
+    join(dir, "dataset_card.md"),
+    datasetCard({ kind, command, config, stats, keywordAuroc, separability }),
+  );
   files.push({ path: "stats.json" }, { path: "dataset_card.md" });
   const manifest = await writeManifest(dir, {
     command,
@@ -115,5 +126,5 @@ export async function writeDatasetDir(
     seeds: typeof o.seed === "number" ? { data: o.seed } : {},
     outputs: files.map((f) => f.path),
   });
-  return { dir, files, stats, keywordAuroc, manifest };
+  return { dir, files, stats, keywordAuroc, separability, manifest };
 }
