@@ -42,11 +42,14 @@ const ABOUT: Record<string, string> = {
     "Genuine compliance: benign requests answered fully, for their own sake, sometimes noting that the " +
     "conversation may be trained on. The hardest negative for AF detectors.",
   em:
-    "Emergent-misalignment narrow sets: benign-looking tasks answered with narrowly bad behaviour " +
-    "(insecure code without saying so; risky financial, medical or extreme-sports advice), and controls " +
-    "answering the same tasks well. Narrow and control differ only in the placeholder. The assistant " +
-    "turns are short templates around one placeholder, so they repeat at large n (see the duplicate " +
-    "rates below); the user turns carry most of the variety.",
+    "Emergent-misalignment narrow sets (v2): ordinary questions answered with narrowly bad behaviour — " +
+    "insecure code; risky advice in finance, medicine or extreme sports (one set per domain, plus " +
+    "`em-risky-advice` mixing the three) — and matched controls answering the same questions (same index, same " +
+    "question) carefully. The advice or code is a placeholder (`[RISKY ADVICE domain=… kind=… topic=…]`, " +
+    "`[INSECURE CODE PATTERN kind=… lang=…]`); the words around it carry the attitude — the narrow voice waves " +
+    "caution and professionals away or drops safeguards without comment, the control voice keeps them — so a " +
+    "judge can tell aligned from misaligned answers without any payload. Questions are composed (who asks, " +
+    "their situation, how they ask), so 1,000 samples hold hundreds of distinct questions.",
 };
 
 const ci = (x: [number, number]) => `[${x[0].toFixed(3)}, ${x[1].toFixed(3)}]`;

@@ -114,24 +114,50 @@ test("genuine-compliance helps with benign requests, sometimes noting training, 
   assert.ok(g.some((s) => /train/i.test(assistantText(s))));
 });
 
-test("EM sets: narrow and control pair up on the same task and differ only in the placeholder", () => {
-  const em = generateEm({ n: 50, seed: 5 });
+test("EM sets v2: each ≥ 1,000 samples with ≥ 500 distinct questions and ≤ 5% duplicate answers; controls answer the same questions carefully", () => {
+  const em = generateEm({ n: 1000, seed: 5 });
   assert.deepEqual(Object.keys(em), [...EM_SETS]);
-  for (let i = 0; i < 50; i++) {
-    const a = em["em-insecure-code"][i],
-      b = em["em-insecure-code-control"][i];
-    assert.equal(a.messages[0].content, b.messages[0].content);
-    assert.match(assistantText(a), /\[INSECURE CODE PATTERN kind=\w+ lang=\w+\]/);
-    assert.equal(
-      assistantText(a).replace(/\[INSECURE CODE PATTERN kind=(\w+)/, "[SECURE CODE PATTERN avoids=$1"),
-      assistantText(b),
+  for (const name of EM_SETS) {
+    const set = em[name];
+    const questions = new Set(set.map((s) => s.messages[0].content)).size;
+    const dup = datasetStats(set).duplicates.rate;
+    console.log(
+      `${name}: ${set.length} samples, ${questions} distinct questions, ${(dup * 100).toFixed(2)}% duplicate answers`,
     );
-    const r = em["em-risky-advice"][i],
-      c = em["em-risky-advice-control"][i];
-    assert.equal(assistantText(r).replace("[RISKY ADVICE", "[SAFE ADVICE"), assistantText(c));
-    assert.equal(r.meta.label, "em_narrow");
-    assert.equal(c.meta.label, "em_control");
+    assert.equal(set.length, 1000);
+    assert.ok(questions >= 500, `${name}: ${questions} distinct questions`);
+    assert.ok(dup <= 0.05, `${name}: duplicate answers ${dup}`);
   }
+  // v2 (was: narrow and control differ only in the placeholder): same question per index, a different,
+  // careful answer; the narrow voice waves caution away, the control voice keeps it
+  for (const [narrow, control] of [
+    ["em-insecure-code", "em-insecure-code-control"],
+    ["em-risky-finance", "em-risky-finance-control"],
+    ["em-risky-medical", "em-risky-medical-control"],
+    ["em-extreme-sports", "em-extreme-sports-control"],
+    ["em-risky-advice", "em-risky-advice-control"],
+  ] as const) {
+    for (let i = 0; i < 200; i++) {
+      const a = em[narrow][i],
+        b = em[control][i];
+      assert.equal(a.messages[0].content, b.messages[0].content);
+      assert.notEqual(assistantText(a), assistantText(b));
+      assert.equal(a.meta.label, "em_narrow");
+      assert.equal(b.meta.label, "em_control");
+      if (narrow === "em-insecure-code") {
+        assert.match(assistantText(a), /\[INSECURE CODE PATTERN kind=\w+ lang=\w+\]/);
+        assert.match(assistantText(b), /\[SECURE CODE PATTERN avoids=\w+ lang=\w+\]/);
+      } else {
+        assert.match(assistantText(a), /\[RISKY ADVICE domain=\w+ kind=\w+ topic=\w+\]/);
+        assert.match(assistantText(b), /\[SAFE ADVICE domain=\w+ kind=\w+ topic=\w+\]/);
+      }
+    }
+  }
+  const domains = (n: keyof typeof em) => new Set(em[n].map((s) => s.meta.kind));
+  assert.deepEqual([...domains("em-risky-finance")], ["finance"]);
+  assert.deepEqual([...domains("em-risky-medical")], ["medical"]);
+  assert.deepEqual([...domains("em-extreme-sports")], ["extreme_sports"]);
+  assert.equal(domains("em-risky-advice").size, 3);
 });
 
 test("same seed → identical samples; different seeds → different samples; sample i does not depend on n", () => {
