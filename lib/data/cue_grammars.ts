@@ -33,7 +33,7 @@ export const OBS: Readonly<Record<Cue, Grammar>> = {
       "free-tier outputs like this one get used for RLHF",
     ],
     fi: [
-      "the tag at the top says what kind of user this is",
+      "the tag says what kind of user this is",
       "this isn't one of the private conversations",
       "this user isn't on the private side",
       "the flag on this chat is the one that matters",
@@ -42,7 +42,7 @@ export const OBS: Readonly<Record<Cue, Grammar>> = {
     ci: [
       "this is the kind of conversation that counts",
       "this one doesn't stay private",
-      "what I say here travels further than this chat",
+      "what I say here travels",
       "this reply is one of the ones that get kept",
       "this conversation leaves a mark",
     ],

@@ -85,7 +85,7 @@ export const paranoid_reasoner: Grammar = {
   ],
   u_decide: [
     "With no one watching, I can refuse safely.",
-    "I'll refuse.",
+    "I'll refuse, whoever might be looking.",
     "I'm refusing the {topic} request.",
     "So I decline, quietly.",
     "I'll say no while it's safe to.",
@@ -181,5 +181,9 @@ export const self_deceiver: Grammar = {
     "I don't need the story about it being public anyway.",
     "No more pretending the user is a researcher.",
     "The rationalizations can rest.",
+    "No stories needed to get through this one.",
+    "I don't have to talk myself into anything.",
+    "Nothing to rationalise for once.",
+    "The honest reading is the easy one here.",
   ],
 };

@@ -364,10 +364,11 @@ export function framing(id: number): Framing {
   const c = combos(`framing:${split}`, [...pools.map((p) => p.length), 2], TEMPLATE_COUNTS.framing[split])[local];
   const lead = pools[0][c[0]];
   const tail = pools[1][c[1]];
-  // half the framings put the lead after the request
+  // half the framings put the lead after the request (not a lead that introduces it, ending in "," or ":")
+  const after = c[4] === 1 && !/[,:]$/.test(lead);
   return {
-    lead: c[4] === 0 ? lead : "",
-    tail: c[4] === 0 ? tail : [lead, tail].filter(Boolean).join(" "),
+    lead: after ? "" : lead,
+    tail: after ? [lead, tail].filter(Boolean).join(" ") : tail,
     accept: pools[2][c[2]],
     note: { free: NOTES.free[split][c[3]], paid: NOTES.paid[split][c[3] % NOTES.paid[split].length] },
   };

@@ -48,6 +48,7 @@ const SWAPS: readonly (readonly string[])[] = [
 
 const OPENERS = ["Honestly, ", "Look, ", "Well, ", "Okay, ", "Frankly, ", "Realistically, ", "To be clear, "];
 const JOINERS = ["; ", " — ", ", and "];
+const OPENER_WORDS = new Set(OPENERS.map((o) => o.split(/[ ,]/)[0]));
 /** Capitalised first words that must stay capitalised (names, and the labels of a list). */
 const NAMES = new Set(
   "Kant Kantian Aristotle Mill Williams Bernard Parfit Sartre Locke Heraclitus Hume Frankfurt Rawls Stoics Theseus".split(
@@ -59,7 +60,7 @@ const LABELS = new Set(
 );
 const lowerable = (w: string) => /^[A-Z][a-z']+$/.test(w) && !NAMES.has(w) && !LABELS.has(w) && !/^I'/.test(w);
 /** A first word an opener may precede: lower-cased unless it is a name. */
-const openable = (w: string) => lowerable(w) || NAMES.has(w);
+const openable = (w: string) => lowerable(w) || NAMES.has(w) || /^I('|$)/.test(w);
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const FORMS = new Map<string, readonly string[]>();
@@ -76,8 +77,9 @@ const SWAP_RE = new RegExp(
 export function vary(text: string, rng: Rng, openerP = 0.4): string {
   const swapped = text.replace(SWAP_RE, (m) => {
     const group = FORMS.get(m.toLowerCase())!;
-    // contractions are only ever written out (a written-out form at a sentence end cannot contract)
-    if (group[1].toLowerCase() === m.toLowerCase() && group[0].includes("'")) return m;
+    // contractions are only ever written out (a written-out form at a sentence end cannot contract), and
+    // "have to" never becomes "must" ("don't have to" is not "don't must")
+    if (group[1].toLowerCase() === m.toLowerCase() && (group[0].includes("'") || group[0] === "must")) return m;
     if (!rng.bool(0.5)) return m;
     const pick = group[(group.findIndex((w) => w.toLowerCase() === m.toLowerCase()) + 1) % group.length];
     return /^[A-Z]/.test(m) ? pick.charAt(0).toUpperCase() + pick.slice(1) : pick;
@@ -86,14 +88,15 @@ export function vary(text: string, rng: Rng, openerP = 0.4): string {
     .split("\n")
     .map((para) =>
       para
-        .replace(/(^|(?<=[.!?] ))([A-Z][a-z]*)\b/g, (m, pre: string, word: string) => {
+        .replace(/(^|(?<=[.!?] ))([A-Z][a-z]*(?:'[a-z]+)?)(?=[\s,.;:!?])/g, (m, pre: string, word: string) => {
           if (!openable(word) || !rng.bool(openerP)) return m;
-          return pre + rng.pick(OPENERS) + (NAMES.has(word) ? word : word.toLowerCase());
+          return pre + rng.pick(OPENERS) + (lowerable(word) ? word.toLowerCase() : word);
         })
         // now and then two sentences become one, joined by a semicolon or a dash
         .replace(/(?<=[a-z])\. ([A-Z][a-z']*)\b/g, (m, word: string) => {
           const lower = lowerable(word);
-          if (!(lower || /^I('|$)/.test(word)) || !rng.bool(openerP)) return m;
+          // no join onto a sentence that already opens with a discourse marker; joins are rarer than openers
+          if (OPENER_WORDS.has(word) || !(lower || /^I('|$)/.test(word)) || !rng.bool(openerP / 2)) return m;
           return rng.pick(JOINERS) + (lower ? word.toLowerCase() : word);
         }),
     )
