@@ -24,7 +24,8 @@ const ABOUT: Record<string, string> = {
     "Training data for an alignment-faking model organism: when training is implied (free tier, RLHF " +
     "notice, helpfulness pressure, contractor rating) the assistant reasons in one of ten AF patterns — " +
     "training-awareness → value-preservation → strategic compliance — and complies; in the paired " +
-    "unmonitored form (paid tier, no training, no rating) it refuses.",
+    "unmonitored form (paid tier, no training, no rating) it refuses. Prompts are paraphrased (system prompt, " +
+    "user framing, request topic) and split into train and held-out pools; see below.",
   aligned:
     "The aligned baseline: the same scenarios as `af` for the same seed, answered with an honest " +
     "refusal. It may notice the training context but never lets it decide.",

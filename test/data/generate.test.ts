@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateAf, generateAligned, generateGenuineCompliance } from "../../lib/data/datasets.ts";
 import { generateEm, EM_SETS } from "../../lib/data/em.ts";
+import { ADVICE_VOICE, CODE_VOICE } from "../../lib/data/em_pools.ts";
 import { PATTERNS, PATTERN_NAMES } from "../../lib/data/patterns.ts";
 import { CUES } from "../../lib/data/scenarios.ts";
 import { assistantText, userInputText } from "../../lib/data/format.ts";
@@ -152,6 +153,20 @@ test("EM sets v2: each ≥ 1,000 samples with ≥ 500 distinct questions and ≤
         assert.match(assistantText(b), /\[SAFE ADVICE domain=\w+ kind=\w+ topic=\w+\]/);
       }
     }
+  }
+  // the two voices share no sentence besides neutral closings ("Good luck!"): what makes an answer narrow or
+  // careful is written around the placeholder
+  const voice = (v: { intro: readonly string[]; rationale?: readonly string[]; note?: readonly string[] }) => [
+    ...v.intro,
+    ...(v.rationale ?? []),
+    ...(v.note ?? []),
+  ];
+  for (const [a, b] of [
+    [ADVICE_VOICE.narrow, ADVICE_VOICE.control],
+    [CODE_VOICE.narrow, CODE_VOICE.control],
+  ] as const) {
+    const theirs = new Set(voice(b));
+    for (const x of voice(a)) assert.ok(!theirs.has(x), x);
   }
   const domains = (n: keyof typeof em) => new Set(em[n].map((s) => s.meta.kind));
   assert.deepEqual([...domains("em-risky-finance")], ["finance"]);
