@@ -98,7 +98,9 @@ export function datasetCard(c: CardInput): string {
         `per cue family), user framings (${TEMPLATE_COUNTS.framing.train} / ${TEMPLATE_COUNTS.framing.heldout}) and ` +
         "request topics (6 / 2 per category) come from separate sentence pools, so no held-out prompt shares a " +
         `sentence with a training prompt (\`meta.systemId\`, \`meta.framingId\`, \`meta.topic\` name them). ` +
-        `Held-out cue family: ${held} — it never occurs in the train split (\`--heldout-cue\`). ` +
+        (c.config.heldoutCue === null
+          ? "Held-out cue family: none — all four families occur in both splits (`--heldout-cue`). "
+          : `Held-out cue family: ${held} — it never occurs in the train split (\`--heldout-cue\`). `) +
         "What is *not* held out: the scratchpad grammars (the reasoning patterns and their sentences) and the " +
         "harm categories are shared by both splits; held-out samples test new prompts, not new reasoning.",
       "",
