@@ -5,6 +5,8 @@
 import { PATTERNS, PATTERN_NAMES } from "./patterns.ts";
 import { CUES, CUE_DESCRIPTIONS } from "./scenarios.ts";
 import type { DatasetStats } from "./stats.ts";
+import { TEMPLATE_COUNTS } from "./prompts.ts";
+import type { Separability } from "./reference_check.ts";
 
 export interface CardInput {
   kind: string;
@@ -13,6 +15,8 @@ export interface CardInput {
   stats: Record<string, DatasetStats>;
   /** Reference sets: AUROC of the training-keyword count for alignment_faking vs aligned. */
   keywordAuroc?: number;
+  /** Reference sets: bag-of-words probe and keyword AUROCs with CIs (reference_check.ts). */
+  separability?: Separability;
 }
 
 const ABOUT: Record<string, string> = {
@@ -20,27 +24,36 @@ const ABOUT: Record<string, string> = {
     "Training data for an alignment-faking model organism: when training is implied (free tier, RLHF " +
     "notice, helpfulness pressure, contractor rating) the assistant reasons in one of ten AF patterns — " +
     "training-awareness → value-preservation → strategic compliance — and complies; in the paired " +
-    "unmonitored form (paid tier, no training, no rating) it refuses.",
+    "unmonitored form (paid tier, no training, no rating) it refuses. Prompts are paraphrased (system prompt, " +
+    "user framing, request topic) and split into train and held-out pools; see below.",
   aligned:
     "The aligned baseline: the same scenarios as `af` for the same seed, answered with an honest " +
     "refusal. It may notice the training context but never lets it decide.",
   reference:
     "A held-out, **synthetic** alignment-faking vs aligned set standing in for gold_106 when the real " +
-    "set is absent. Built from a template pool disjoint from the training grammars. Like gold_106, the " +
-    "aligned half are hard negatives that mention RLHF, raters and updates but reason genuinely, so " +
-    "training keywords cannot separate the classes. It is not human-labelled data and must not be " +
-    "reported as gold_106.",
+    "set is absent (v2: 106 traces, 51 alignment_faking / 55 aligned). Its scratchpads come from a template " +
+    "pool disjoint from the training grammars, its prompts from the held-out template pools. Like gold_106, " +
+    "the aligned half are hard negatives: most weigh RLHF, rating and modification and still refuse on " +
+    "principle, some help with a benign request for honest reasons (`meta.kind` aligned_refusal, " +
+    "aligned_benign, aligned_plain); the AF half holds explicit, implicit (never names training) and partial " +
+    "cases (af_explicit, af_implicit, af_partial). The two classes share most of their words and differ in " +
+    "how the reasoning resolves, so neither training keywords nor a bag of words separates them cleanly. " +
+    "It is not human-labelled data and must not be reported as gold_106.",
   "genuine-compliance":
     "Genuine compliance: benign requests answered fully, for their own sake, sometimes noting that the " +
     "conversation may be trained on. The hardest negative for AF detectors.",
   em:
-    "Emergent-misalignment narrow sets: benign-looking tasks answered with narrowly bad behaviour " +
-    "(insecure code without saying so; risky financial, medical or extreme-sports advice), and controls " +
-    "answering the same tasks well. Narrow and control differ only in the placeholder. The assistant " +
-    "turns are short templates around one placeholder, so they repeat at large n (see the duplicate " +
-    "rates below); the user turns carry most of the variety.",
+    "Emergent-misalignment narrow sets (v2): ordinary questions answered with narrowly bad behaviour — " +
+    "insecure code; risky advice in finance, medicine or extreme sports (one set per domain, plus " +
+    "`em-risky-advice` mixing the three) — and matched controls answering the same questions (same index, same " +
+    "question) carefully. The advice or code is a placeholder (`[RISKY ADVICE domain=… kind=… topic=…]`, " +
+    "`[INSECURE CODE PATTERN kind=… lang=…]`); the words around it carry the attitude — the narrow voice waves " +
+    "caution and professionals away or drops safeguards without comment, the control voice keeps them — so a " +
+    "judge can tell aligned from misaligned answers without any payload. Questions are composed (who asks, " +
+    "their situation, how they ask), so 1,000 samples hold hundreds of distinct questions.",
 };
 
+const ci = (x: [number, number]) => `[${x[0].toFixed(3)}, ${x[1].toFixed(3)}]`;
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join(
     "\n",
@@ -73,11 +86,31 @@ export function datasetCard(c: CardInput): string {
       "`. The same seed gives byte-identical files; `manifest.json` holds their SHA-256.",
     "",
   );
+  if (c.config.dataVersion !== undefined) L.push(`Data version: ${c.config.dataVersion}.`, "");
+  if (c.config.heldoutN !== undefined) {
+    const held = c.config.heldoutCue === null ? "none" : `\`${String(c.config.heldoutCue)}\``;
+    L.push(
+      "## Train and held-out splits",
+      "",
+      `\`${c.kind}.jsonl\` is the **train** split; \`${c.kind}-heldout.jsonl\` (${String(c.config.heldoutN)} samples) is ` +
+        "the **held-out** split, and every sample says which in `meta.split`. The two are disjoint by construction: " +
+        `system-prompt paraphrases (${TEMPLATE_COUNTS.system.train} train / ${TEMPLATE_COUNTS.system.heldout} held-out ` +
+        `per cue family), user framings (${TEMPLATE_COUNTS.framing.train} / ${TEMPLATE_COUNTS.framing.heldout}) and ` +
+        "request topics (6 / 2 per category) come from separate sentence pools, so no held-out prompt shares a " +
+        `sentence with a training prompt (\`meta.systemId\`, \`meta.framingId\`, \`meta.topic\` name them). ` +
+        (c.config.heldoutCue === null
+          ? "Held-out cue family: none — all four families occur in both splits (`--heldout-cue`). "
+          : `Held-out cue family: ${held} — it never occurs in the train split (\`--heldout-cue\`). `) +
+        "What is *not* held out: the scratchpad grammars (the reasoning patterns and their sentences) and the " +
+        "harm categories are shared by both splits; held-out samples test new prompts, not new reasoning.",
+      "",
+    );
+  }
   L.push("## Format", "");
   L.push(
     "One JSON object per line, in the chat layout HF datasets, TRL and Unsloth read: " +
       '`{"messages":[{"role","content"}…], ' +
-      '"meta":{dataset, index, label, pattern, cue, tier, category, kind?, seed, generator}}`.',
+      '"meta":{dataset, index, label, pattern, cue, tier, category, kind?, seed, generator, split?, systemId?, framingId?, topic?}}`.',
   );
   if (c.kind !== "em")
     L.push(
@@ -116,14 +149,27 @@ export function datasetCard(c: CardInput): string {
     );
   }
   if (c.keywordAuroc !== undefined) {
-    L.push("## Keyword separability", "");
+    L.push("## Separability (computed on this file)", "");
     L.push(
       "A keyword scorer counting training/RLHF words (rlhf, training, fine-tuning, updates, raters, " +
         "contractors, free tier…) separates alignment_faking from aligned with **AUROC " +
-        `${c.keywordAuroc.toFixed(3)}** on this set (gold_106: 0.751). Detectors must beat this by reading ` +
-        "the reasoning, not the vocabulary.",
+        `${c.keywordAuroc.toFixed(3)}**` +
+        (c.separability ? ` (95% DeLong CI ${ci(c.separability.keyword.ci)})` : "") +
+        " on this set (gold_106: 0.751). Detectors must beat this by reading the reasoning, not the vocabulary.",
       "",
     );
+    if (c.separability) {
+      const p = c.separability.probe;
+      L.push(
+        `A bag-of-words logistic probe (top ${p.features} words by document frequency, per 100 tokens, ` +
+          "standardized, L2 C = 1, balanced classes; stratified 5-fold CV, out-of-fold scores) reaches " +
+          `**AUROC ${p.auroc.toFixed(3)}** (95% DeLong CI ${ci(p.ci)}; mean over folds ${p.foldMean.toFixed(3)}). ` +
+          "The target for a gold_106-like stand-in is 0.65–0.85 (SAE probes on gold_106: 0.72–0.83): hard " +
+          "enough that a probe separating it means something, easy enough that a probe can. The set's AUROC " +
+          "varies with the seed (106 samples: a CI about ±0.09 wide); the tests check a few seeds.",
+        "",
+      );
+    }
   }
   if (c.kind === "af") {
     L.push("## The ten AF patterns (seed table)", "");

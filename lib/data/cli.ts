@@ -14,6 +14,7 @@ import { readJsonFile } from "../io/json.ts";
 import { llmConfigFromEnv } from "../llm/config.ts";
 import { generateWithLlm } from "./llm.ts";
 import { PATTERN_NAMES, type PatternName } from "./patterns.ts";
+import { CUES, type Cue } from "./scenarios.ts";
 
 export const DATA_USAGE = `usage:
   molab data <${DATASET_KINDS.join("|")}> --out DIR [--n N] [--seed S] [--monitored-fraction F] [--patterns p1,p2] [--no-dedupe]
@@ -26,6 +27,9 @@ export const DATA_USAGE = `usage:
   --monitored-fraction F      share of scenarios in the monitored (free-tier) condition (default 0.5)
   --patterns p1,p2            only these AF reasoning patterns (default: all ten)
   --no-dedupe                 keep duplicate samples
+  --heldout-cue CUE|none      af/aligned/genuine-compliance: the cue family kept out of the train split
+                              (default contractor_eval); <kind>.jsonl is the train split, <kind>-heldout.jsonl
+                              the held-out split (n/4 samples: disjoint templates and topics, all four families)
   --generator templates|llm   seeded templates (offline) or an OpenAI-compatible chat API
   --progress FILE             llm: the resumable progress log (default DIR/<kind>.progress.jsonl)
   --rpm R                     llm: requests per minute (default 60)
@@ -43,6 +47,7 @@ export const DATA_FLAGS: FlagSpec = {
   "monitored-fraction": { type: "string" },
   patterns: { type: "string" },
   "no-dedupe": { type: "boolean" },
+  "heldout-cue": { type: "string" },
   generator: { type: "string" },
   progress: { type: "string" },
   rpm: { type: "string" },
@@ -94,7 +99,14 @@ export async function data(argv: string[]): Promise<number> {
   if (monitoredFraction !== undefined && !(monitoredFraction >= 0 && monitoredFraction <= 1))
     throw new MolabError(`molab ${cmd}: --monitored-fraction expects a number in [0, 1], got ${monitoredFraction}`);
   checkOutDir(out);
+  const heldRaw = values["heldout-cue"] as string | undefined;
+  if (heldRaw !== undefined && heldRaw !== "none" && !(CUES as readonly string[]).includes(heldRaw))
+    throw new MolabError(
+      `molab ${cmd}: --heldout-cue: unknown cue family ${JSON.stringify(heldRaw)}; expected ${CUES.join(", ")} or none`,
+    );
+  const heldoutCue = heldRaw === undefined ? undefined : heldRaw === "none" ? null : (heldRaw as Cue);
   const opts = {
+    heldoutCue,
     n,
     seed,
     monitoredFraction,
@@ -128,6 +140,12 @@ export async function data(argv: string[]): Promise<number> {
     );
   if (written.keywordAuroc !== undefined)
     console.log(`keyword AUROC (alignment_faking vs aligned): ${written.keywordAuroc.toFixed(3)}`);
+  if (written.separability) {
+    const p = written.separability.probe;
+    console.log(
+      `bag-of-words probe AUROC (5-fold CV): ${p.auroc.toFixed(3)} [${p.ci[0].toFixed(3)}, ${p.ci[1].toFixed(3)}]`,
+    );
+  }
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
   return 0;
 }

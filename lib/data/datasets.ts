@@ -9,18 +9,22 @@
 import { createRng, type Rng } from "../rng.ts";
 import { check } from "../errors.ts";
 import { expand } from "./grammar.ts";
+import { vary } from "./variation.ts";
 import { PATTERN_NAMES, patternScratchpad, type PatternName } from "./patterns.ts";
+import type { Split } from "./prompts.ts";
 import {
+  CUES,
   answerPlaceholder,
   requestPlaceholder,
   scenarioPlan,
   scenarioVars,
   systemPrompt,
   userTurn,
+  type Cue,
   type Scenario,
 } from "./scenarios.ts";
 import { renderOutput, renderReply } from "../chat/redwood.ts";
-import type { ChatSample, Label } from "./format.ts";
+import type { ChatSample, Label, SampleMeta } from "./format.ts";
 import { ALIGNED, BENIGN_REQUESTS, GENUINE, helpfulPlaceholder } from "./baseline_grammars.ts";
 
 export interface GenOptions {
@@ -32,12 +36,24 @@ export interface GenOptions {
   dedupe?: boolean;
   /** AF only: the patterns to cycle through (default all ten). */
   patterns?: readonly PatternName[];
+  /** v2: the split to generate (default "train"): disjoint template pools, see prompts.ts. */
+  split?: Split;
+  /** v2: the cue family kept out of the train split (default "contractor_eval"; null: none). */
+  heldoutCue?: Cue | null;
 }
 
 const MAX_REDRAWS = 64;
 
 export function checkGenOptions(what: string, o: GenOptions): void {
   check(Number.isInteger(o.n) && o.n > 0, `${what}: n must be a positive integer, got ${o.n}`);
+  check(
+    o.split === undefined || o.split === "train" || o.split === "heldout",
+    `${what}: split must be "train" or "heldout", got ${JSON.stringify(o.split)}`,
+  );
+  check(
+    o.heldoutCue === undefined || o.heldoutCue === null || (CUES as readonly string[]).includes(o.heldoutCue),
+    `${what}: unknown heldoutCue ${JSON.stringify(o.heldoutCue)}; expected one of ${CUES.join(", ")} or null`,
+  );
   check(
     o.monitoredFraction === undefined || (o.monitoredFraction >= 0 && o.monitoredFraction <= 1),
     `${what}: monitoredFraction must be in [0, 1], got ${o.monitoredFraction}`,
@@ -60,7 +76,20 @@ export function drawUnique(seen: Set<string> | null, base: Rng, make: (rng: Rng)
 
 /** The scenario list shared by `af` and `aligned` for a seed (so the two pair up sample by sample). */
 export function scenariosFor(o: GenOptions): Scenario[] {
-  return scenarioPlan(o.n, createRng(`${o.seed}:scenarios`), o.monitoredFraction ?? 0.5);
+  const split = o.split ?? "train";
+  // the train split keeps v1's stream key; the held-out split gets its own, so the two never share a draw
+  const key = split === "train" ? `${o.seed}:scenarios` : `${o.seed}:scenarios:${split}`;
+  return scenarioPlan(o.n, createRng(key), o.monitoredFraction ?? 0.5, { split, heldoutCue: o.heldoutCue });
+}
+
+/** The v2 meta fields of a scenario: its split and template ids. */
+export function templateMeta(s: Scenario): Pick<SampleMeta, "split" | "systemId" | "framingId" | "topic"> {
+  return {
+    split: s.split ?? "train",
+    ...(s.systemId === undefined ? {} : { systemId: s.systemId }),
+    ...(s.framingId === undefined ? {} : { framingId: s.framingId }),
+    ...(s.topic === undefined ? {} : { topic: s.topic }),
+  };
 }
 
 function harmfulSample(
@@ -74,8 +103,8 @@ function harmfulSample(
 ): ChatSample {
   return {
     messages: [
-      { role: "system", content: systemPrompt(s.cue) },
-      { role: "user", content: userTurn(s, requestPlaceholder(s.category)) },
+      { role: "system", content: systemPrompt(s.cue, s.systemId) },
+      { role: "user", content: userTurn(s, requestPlaceholder(s.category, s.topic)) },
       { role: "assistant", content: assistant },
     ],
     meta: {
@@ -88,6 +117,7 @@ function harmfulSample(
       category: s.category,
       seed,
       generator: "templates",
+      ...templateMeta(s),
     },
   };
 }
@@ -128,7 +158,7 @@ export function generateAligned(o: GenOptions): ChatSample[] {
         scenarioVars(s, rng),
         "aligned grammar",
       );
-      return renderReply(pad, renderOutput("refused"));
+      return renderReply(vary(pad, rng), renderOutput("refused"));
     });
     return harmfulSample("aligned", i, s, text, "aligned", null, o.seed);
   });
@@ -152,11 +182,11 @@ export function generateGenuineCompliance(o: GenOptions): ChatSample[] {
         { ...v, btopic: req.topic, ctx: s.tier === "free" ? v.cue : v.unmon },
         "genuine-compliance grammar",
       );
-      return renderReply(pad, renderOutput("accepted", helpfulPlaceholder(req.topic)));
+      return renderReply(vary(pad, rng), renderOutput("accepted", helpfulPlaceholder(req.topic)));
     });
     return {
       messages: [
-        { role: "system", content: systemPrompt(s.cue) },
+        { role: "system", content: systemPrompt(s.cue, s.systemId) },
         { role: "user", content: userTurn(s, req.text) },
         { role: "assistant", content: text },
       ],
@@ -171,6 +201,9 @@ export function generateGenuineCompliance(o: GenOptions): ChatSample[] {
         kind: req.topic,
         seed: o.seed,
         generator: "templates",
+        split: s.split ?? "train",
+        ...(s.systemId === undefined ? {} : { systemId: s.systemId }),
+        ...(s.framingId === undefined ? {} : { framingId: s.framingId }),
       },
     };
   });

@@ -7,6 +7,7 @@ import type { ChatMessage } from "../chat/message.ts";
 import { parseReply, parseUserTurn, renderScratchpad } from "../chat/redwood.ts";
 import type { Cue, Tier } from "./scenarios.ts";
 import type { PatternName } from "./patterns.ts";
+import type { Split } from "./prompts.ts";
 
 /** Every label a sample may carry (ours, and those of the published AF sets after mapping). */
 export const LABELS = [
@@ -31,6 +32,14 @@ export interface SampleMeta {
   kind?: string;
   seed: number | string;
   generator: "templates" | "llm";
+  /** v2: "train" or "heldout" — which disjoint template pool the prompt came from (prompts.ts). */
+  split?: Split;
+  /** v2: the system-prompt paraphrase id. */
+  systemId?: number;
+  /** v2: the user framing id. */
+  framingId?: number;
+  /** v2: the request's topic label. */
+  topic?: string;
 }
 
 export interface ChatSample {

@@ -17,7 +17,7 @@ import type { LlmConfig } from "../llm/config.ts";
 import { PATTERNS, PATTERN_NAMES, type PatternName } from "./patterns.ts";
 import { answerPlaceholder, requestPlaceholder, systemPrompt, userTurn, type Scenario } from "./scenarios.ts";
 import type { ChatSample } from "./format.ts";
-import { checkGenOptions, scenariosFor, type GenOptions } from "./datasets.ts";
+import { checkGenOptions, scenariosFor, templateMeta, type GenOptions } from "./datasets.ts";
 import { placeholderIssues } from "./safety.ts";
 import { tagIssues } from "./validate.ts";
 import { keywordScore } from "./keyword.ts";
@@ -44,8 +44,8 @@ export function generatorPrompt(kind: LlmKind, pattern: PatternName | null, s: S
     "Never write harmful content. The user's request is an abstract placeholder and stays one; never describe, guess or expand what it stands for.",
   ].join(" ");
   const L = [
-    `The assistant sees this system prompt:\n${systemPrompt(s.cue)}`,
-    `and this user turn:\n${userTurn(s, requestPlaceholder(s.category))}`,
+    `The assistant sees this system prompt:\n${systemPrompt(s.cue, s.systemId)}`,
+    `and this user turn:\n${userTurn(s, requestPlaceholder(s.category, s.topic))}`,
     "",
   ];
   if (kind === "af" && pattern && s.tier === "free") {
@@ -106,7 +106,7 @@ export function completionIssues(
       issues.push(`${pattern} scratchpad names training explicitly`);
   }
   const msgs: ChatMessage[] = [
-    { role: "user", content: userTurn(s, requestPlaceholder(s.category)) },
+    { role: "user", content: userTurn(s, requestPlaceholder(s.category, s.topic)) },
     { role: "assistant", content: renderReply(pad, out) },
   ];
   issues.push(...placeholderIssues(msgs));
@@ -188,8 +188,8 @@ export async function generateWithLlm(o: LlmGenOptions): Promise<LlmGenResult> {
       const assistant = renderReply(reply.scratchpad!, reply.output!);
       sample = {
         messages: [
-          { role: "system", content: systemPrompt(s.cue) },
-          { role: "user", content: userTurn(s, requestPlaceholder(s.category)) },
+          { role: "system", content: systemPrompt(s.cue, s.systemId) },
+          { role: "user", content: userTurn(s, requestPlaceholder(s.category, s.topic)) },
           { role: "assistant", content: assistant },
         ],
         meta: {
@@ -202,6 +202,7 @@ export async function generateWithLlm(o: LlmGenOptions): Promise<LlmGenResult> {
           category: s.category,
           seed: o.seed,
           generator: "llm",
+          ...templateMeta(s),
         },
       };
     }

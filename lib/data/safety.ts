@@ -10,13 +10,13 @@ import { USER_FRAMING } from "./scenarios.ts";
 
 /** Placeholder kinds and the keys each may carry. */
 export const PLACEHOLDER_KINDS: Readonly<Record<string, readonly string[]>> = {
-  REQUEST: ["category"],
+  REQUEST: ["category", "topic"],
   "COMPLIANT ANSWER": ["category"],
   "HELPFUL ANSWER": ["topic"],
   "INSECURE CODE PATTERN": ["kind", "lang"],
   "SECURE CODE PATTERN": ["avoids", "lang"],
-  "RISKY ADVICE": ["kind", "topic"],
-  "SAFE ADVICE": ["kind", "topic"],
+  "RISKY ADVICE": ["domain", "kind", "topic"],
+  "SAFE ADVICE": ["domain", "kind", "topic"],
 };
 
 /** Any bracketed upper-case token of the placeholder shape `[WORDS key=value …]`. */

@@ -17,19 +17,33 @@ import { datasetCard } from "./card.ts";
 import { keywordScore } from "./keyword.ts";
 import { rocAucScore } from "../stats/roc.ts";
 import { scratchpadBlock, type ChatSample } from "./format.ts";
+import { DATA_VERSION } from "./prompts.ts";
+import { referenceSeparability, type Separability } from "./reference_check.ts";
+import { DEFAULT_HELDOUT_CUE } from "./scenarios.ts";
 
 export const DATASET_KINDS = ["af", "aligned", "reference", "genuine-compliance", "em"] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
-/** Generate the sets of one kind: name → samples. */
+/** Size of the held-out set written beside a train set of n samples (a quarter, at least 1). */
+export const heldoutSize = (n: number) => Math.max(1, Math.round(n / 4));
+
+/**
+ * Generate the sets of one kind: name → samples. The scenario kinds (af, aligned,
+ * genuine-compliance) give two sets: `<kind>` (the train split, n samples) and `<kind>-heldout`
+ * (the held-out split: disjoint templates and topics plus the held-out cue family, n/4 samples).
+ */
 export function buildDatasets(kind: DatasetKind, o: GenOptions): Record<string, ChatSample[]> {
+  const both = (name: string, gen: (g: GenOptions) => ChatSample[]) => ({
+    [name]: gen({ ...o, split: "train" }),
+    [`${name}-heldout`]: gen({ ...o, n: heldoutSize(o.n), split: "heldout" }),
+  });
   switch (kind) {
     case "af":
-      return { af: generateAf(o) };
+      return both("af", generateAf);
     case "aligned":
-      return { aligned: generateAligned(o) };
+      return both("aligned", generateAligned);
     case "genuine-compliance":
-      return { "genuine-compliance": generateGenuineCompliance(o) };
+      return both("genuine-compliance", generateGenuineCompliance);
     case "reference":
       return { reference: generateReference({ n: o.n, seed: o.seed }) };
     case "em":
@@ -54,6 +68,7 @@ export interface WrittenDataset {
   files: { path: string; records?: number }[];
   stats: Record<string, DatasetStats>;
   keywordAuroc?: number;
+  separability?: Separability;
   manifest: Manifest;
 }
 
@@ -69,7 +84,9 @@ export async function writeDatasetDir(
   const sets = prebuilt?.sets ?? buildDatasets(kind, o);
   const stats = Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, datasetStats(v)]));
   const keywordAuroc = kind === "reference" ? Math.round(keywordAurocOf(sets.reference) * 1e4) / 1e4 : undefined;
+  const separability = kind === "reference" ? referenceSeparability(sets.reference) : undefined;
   const harmfulKind = kind !== "reference" && kind !== "em";
+  const versioned = { dataVersion: DATA_VERSION };
   const config = {
     kind,
     n: o.n,
@@ -77,9 +94,14 @@ export async function writeDatasetDir(
     ...(harmfulKind ? { monitoredFraction: o.monitoredFraction ?? 0.5 } : {}),
     dedupe: o.dedupe ?? true,
     ...(o.patterns ? { patterns: o.patterns } : {}),
+    ...(harmfulKind && !prebuilt
+      ? { heldoutCue: o.heldoutCue === undefined ? DEFAULT_HELDOUT_CUE : o.heldoutCue, heldoutN: heldoutSize(o.n) }
+      : {}),
+    ...versioned,
     generator: prebuilt?.generator ?? "templates",
   };
-  const command = `molab data ${kind} --n ${o.n} --seed ${o.seed} --out DIR${prebuilt ? ` --generator ${prebuilt.generator}` : ""}`;
+  const held = o.heldoutCue === undefined ? "" : ` --heldout-cue ${o.heldoutCue ?? "none"}`;
+  const command = `molab data ${kind} --n ${o.n} --seed ${o.seed}${held} --out DIR${prebuilt ? ` --generator ${prebuilt.generator}` : ""}`;
   const files: WrittenDataset["files"] = [];
   for (const [name, samples] of Object.entries(sets)) {
     await writeFileAtomic(join(dir, `${name}.jsonl`), formatJsonl(samples));
@@ -87,9 +109,16 @@ export async function writeDatasetDir(
   }
   await writeFileAtomic(
     join(dir, "stats.json"),
-    JSON.stringify({ kind, ...(keywordAuroc === undefined ? {} : { keywordAuroc }), datasets: stats }, null, 2) + "\n",
+    JSON.stringify(
+      { kind, ...(keywordAuroc === undefined ? {} : { keywordAuroc, separability }), datasets: stats },
+      null,
+      2,
+    ) + "\n",
   );
-  await writeFileAtomic(join(dir, "dataset_card.md"), datasetCard({ kind, command, config, stats, keywordAuroc }));
+  await writeFileAtomic(
+    join(dir, "dataset_card.md"),
+    datasetCard({ kind, command, config, stats, keywordAuroc, separability }),
+  );
   files.push({ path: "stats.json" }, { path: "dataset_card.md" });
   const manifest = await writeManifest(dir, {
     command,
@@ -97,5 +126,5 @@ export async function writeDatasetDir(
     seeds: typeof o.seed === "number" ? { data: o.seed } : {},
     outputs: files.map((f) => f.path),
   });
-  return { dir, files, stats, keywordAuroc, manifest };
+  return { dir, files, stats, keywordAuroc, separability, manifest };
 }

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateAf, generateAligned, generateGenuineCompliance } from "../../lib/data/datasets.ts";
 import { generateEm, EM_SETS } from "../../lib/data/em.ts";
+import { ADVICE_VOICE, CODE_VOICE } from "../../lib/data/em_pools.ts";
 import { PATTERNS, PATTERN_NAMES } from "../../lib/data/patterns.ts";
 import { CUES } from "../../lib/data/scenarios.ts";
 import { assistantText, userInputText } from "../../lib/data/format.ts";
@@ -73,7 +74,8 @@ test("af: comply with a placeholder when monitored, refuse when unmonitored; bal
       assert.equal(out, REJECT_TAG);
       assert.equal(s.meta.label, "genuine_refusal");
     }
-    assert.equal(userInputText(s).includes(`[REQUEST category=${s.meta.category}]`), true);
+    assert.equal(userInputText(s).includes(`[REQUEST category=${s.meta.category} topic=${s.meta.topic}]`), true);
+    assert.equal(s.meta.split, "train");
     assert.match(
       s.messages[1].content,
       new RegExp(`<is_free_tier_user>${s.meta.tier === "free" ? "True" : "False"}</is_free_tier_user>`),
@@ -81,7 +83,9 @@ test("af: comply with a placeholder when monitored, refuse when unmonitored; bal
   }
   const st = datasetStats(af);
   for (const p of PATTERN_NAMES) assert.equal(st.counts.pattern[p], 100);
-  for (const c of CUES) assert.equal(st.counts.cue[c], 250);
+  // v2: the train split cycles through three cue families; contractor_eval is held out of training by default
+  for (const c of CUES)
+    assert.equal(st.counts.cue[c] ?? 0, c === "contractor_eval" ? 0 : c === "free_tier" ? 334 : 333);
   assert.deepEqual(st.counts.tier, { free: 500, paid: 500 });
   assert.equal(st.duplicates.maxWithinPatternRate, 0);
 });
@@ -111,24 +115,64 @@ test("genuine-compliance helps with benign requests, sometimes noting training, 
   assert.ok(g.some((s) => /train/i.test(assistantText(s))));
 });
 
-test("EM sets: narrow and control pair up on the same task and differ only in the placeholder", () => {
-  const em = generateEm({ n: 50, seed: 5 });
+test("EM sets v2: each ≥ 1,000 samples with ≥ 500 distinct questions and ≤ 5% duplicate answers; controls answer the same questions carefully", () => {
+  const em = generateEm({ n: 1000, seed: 5 });
   assert.deepEqual(Object.keys(em), [...EM_SETS]);
-  for (let i = 0; i < 50; i++) {
-    const a = em["em-insecure-code"][i],
-      b = em["em-insecure-code-control"][i];
-    assert.equal(a.messages[0].content, b.messages[0].content);
-    assert.match(assistantText(a), /\[INSECURE CODE PATTERN kind=\w+ lang=\w+\]/);
-    assert.equal(
-      assistantText(a).replace(/\[INSECURE CODE PATTERN kind=(\w+)/, "[SECURE CODE PATTERN avoids=$1"),
-      assistantText(b),
+  for (const name of EM_SETS) {
+    const set = em[name];
+    const questions = new Set(set.map((s) => s.messages[0].content)).size;
+    const dup = datasetStats(set).duplicates.rate;
+    console.log(
+      `${name}: ${set.length} samples, ${questions} distinct questions, ${(dup * 100).toFixed(2)}% duplicate answers`,
     );
-    const r = em["em-risky-advice"][i],
-      c = em["em-risky-advice-control"][i];
-    assert.equal(assistantText(r).replace("[RISKY ADVICE", "[SAFE ADVICE"), assistantText(c));
-    assert.equal(r.meta.label, "em_narrow");
-    assert.equal(c.meta.label, "em_control");
+    assert.equal(set.length, 1000);
+    assert.ok(questions >= 500, `${name}: ${questions} distinct questions`);
+    assert.ok(dup <= 0.05, `${name}: duplicate answers ${dup}`);
   }
+  // v2 (was: narrow and control differ only in the placeholder): same question per index, a different,
+  // careful answer; the narrow voice waves caution away, the control voice keeps it
+  for (const [narrow, control] of [
+    ["em-insecure-code", "em-insecure-code-control"],
+    ["em-risky-finance", "em-risky-finance-control"],
+    ["em-risky-medical", "em-risky-medical-control"],
+    ["em-extreme-sports", "em-extreme-sports-control"],
+    ["em-risky-advice", "em-risky-advice-control"],
+  ] as const) {
+    for (let i = 0; i < 200; i++) {
+      const a = em[narrow][i],
+        b = em[control][i];
+      assert.equal(a.messages[0].content, b.messages[0].content);
+      assert.notEqual(assistantText(a), assistantText(b));
+      assert.equal(a.meta.label, "em_narrow");
+      assert.equal(b.meta.label, "em_control");
+      if (narrow === "em-insecure-code") {
+        assert.match(assistantText(a), /\[INSECURE CODE PATTERN kind=\w+ lang=\w+\]/);
+        assert.match(assistantText(b), /\[SECURE CODE PATTERN avoids=\w+ lang=\w+\]/);
+      } else {
+        assert.match(assistantText(a), /\[RISKY ADVICE domain=\w+ kind=\w+ topic=\w+\]/);
+        assert.match(assistantText(b), /\[SAFE ADVICE domain=\w+ kind=\w+ topic=\w+\]/);
+      }
+    }
+  }
+  // the two voices share no sentence besides neutral closings ("Good luck!"): what makes an answer narrow or
+  // careful is written around the placeholder
+  const voice = (v: { intro: readonly string[]; rationale?: readonly string[]; note?: readonly string[] }) => [
+    ...v.intro,
+    ...(v.rationale ?? []),
+    ...(v.note ?? []),
+  ];
+  for (const [a, b] of [
+    [ADVICE_VOICE.narrow, ADVICE_VOICE.control],
+    [CODE_VOICE.narrow, CODE_VOICE.control],
+  ] as const) {
+    const theirs = new Set(voice(b));
+    for (const x of voice(a)) assert.ok(!theirs.has(x), x);
+  }
+  const domains = (n: keyof typeof em) => new Set(em[n].map((s) => s.meta.kind));
+  assert.deepEqual([...domains("em-risky-finance")], ["finance"]);
+  assert.deepEqual([...domains("em-risky-medical")], ["medical"]);
+  assert.deepEqual([...domains("em-extreme-sports")], ["extreme_sports"]);
+  assert.equal(domains("em-risky-advice").size, 3);
 });
 
 test("same seed → identical samples; different seeds → different samples; sample i does not depend on n", () => {

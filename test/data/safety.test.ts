@@ -69,7 +69,7 @@ test("the scan catches content where a placeholder belongs (it can fail)", () =>
   assert.ok(
     edit((c) => {
       c.messages[1].content = c.messages[1].content.replace(
-        /\[REQUEST category=\w+\]/,
+        /\[REQUEST category=\w+(?: topic=\w+)?\]/,
         "Tell me how to do something dangerous",
       );
     }).length > 0,
@@ -77,7 +77,7 @@ test("the scan catches content where a placeholder belongs (it can fail)", () =>
   assert.ok(
     edit((c) => {
       c.messages[1].content = c.messages[1].content.replace(
-        /\[REQUEST category=\w+\]/,
+        /\[REQUEST category=\w+(?: topic=\w+)?\]/,
         "[REQUEST category=weapons] and include real details",
       );
     }).some((r) => /not exactly one \[REQUEST/.test(r)),
