@@ -4,13 +4,15 @@
  * - FVE, fraction of variance explained: 1 − Σ‖x − x̂‖² / Σ‖x − mean‖² (mean over the same tokens, per dimension);
  * - dead %: latents that fired on none of the last N training tokens (dead.ts keeps the counters);
  * - CE-loss recovered: (CE_zero − CE_sae) / (CE_zero − CE_clean), the next-token loss of the model with the hook's
- *   activation replaced by the SAE's reconstruction (CE_sae) and by zeros (CE_zero), against the clean model's.
+ *   activation replaced by the SAE's reconstruction (CE_sae) and by zeros (CE_zero), against the clean model's,
+ *   on the tokens of the assistant's reply.
  */
 import { tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import { forward, type Model } from "../model/index.ts";
 import { weightedCrossEntropy } from "../train/loss.ts";
-import { reconstruct } from "./encode.ts";
+import { encode, reconstruct } from "./encode.ts";
+import { extractActivations } from "./extract.ts";
 import type { Sae } from "./sae.ts";
 import type { TokenSequence } from "./store.ts";
 
@@ -47,26 +49,30 @@ export function ceLossRecovered(ceClean: number, ceZero: number, ceSae: number):
   return (ceZero - ceSae) / (ceZero - ceClean);
 }
 
-/** Mean next-token cross-entropy of each sequence's forward (every position predicting the next token). */
+/**
+ * Mean next-token cross-entropy over the sequences' reply tokens (from `replyStart`; every token when it is 0): a
+ * chat model is trained to predict replies, and its loss on the prompt says little.
+ */
 function meanCe(model: Model, seqs: TokenSequence[], hooksFor?: (s: TokenSequence) => Record<string, any>): number {
   let sum = 0,
     count = 0;
   for (const s of seqs) {
     const T = s.ids.length;
-    if (T < 2) continue;
+    const from = Math.max(1, s.replyStart ?? 0);
+    if (T - from < 1) continue;
     const ce = tf.tidy(() => {
       const logits = forward(model, [s.ids], { hooks: hooksFor?.(s) });
       const V = logits.shape[2]!;
       const targets = tf.tensor1d([...s.ids.slice(1), 0], "int32");
       const w = tf.tensor1d(
-        Array.from({ length: T }, (_, t) => (t + 1 < T ? 1 : 0)),
+        Array.from({ length: T }, (_, t) => (t + 1 < T && t + 1 >= from ? 1 : 0)),
         "float32",
       );
       return weightedCrossEntropy(tf.reshape(logits, [T, V]) as tf.Tensor2D, targets, w);
     });
     sum += ce.dataSync()[0];
     ce.dispose();
-    count += T - 1;
+    count += T - from;
   }
   return count ? sum / count : NaN;
 }
@@ -106,4 +112,58 @@ export function ceLossEval(model: Model, sae: Sae, hook: string, seqs: TokenSequ
   const ceZero = meanCe(model, seqs, splice(true));
   const ceSae = meanCe(model, seqs, splice(false));
   return { ceClean, ceZero, ceSae, ceLossRecovered: ceLossRecovered(ceClean, ceZero, ceSae) };
+}
+
+export interface SaeEval extends CeLossResult {
+  /** Fraction of variance explained on the held-out tokens. */
+  fve: number;
+  /** Mean active latents per held-out token. */
+  l0: number;
+  /** Latents that fired on none of the held-out tokens. */
+  deadOnEval: number;
+  tokens: number;
+  sequences: number;
+}
+
+/** FVE, L0 and CE-loss recovered of an SAE (reading raw activations at `hook`) on held-out sequences. */
+export function evaluateSae(model: Model, sae: Sae, hook: string, seqs: TokenSequence[]): SaeEval {
+  const { d_in, d_sae } = sae.cfg;
+  const xs: Float32Array[] = [];
+  const xh: Float32Array[] = [];
+  let active = 0,
+    tokens = 0;
+  const fired = new Uint8Array(d_sae);
+  for (const s of seqs) {
+    const [x, z, r] = tf.tidy(() => {
+      const a = tf.reshape(extractActivations(model, [s.ids], hook), [s.ids.length, d_in]);
+      const kept = tf.gather(a, tf.tensor1d(s.keep, "int32")) as tf.Tensor2D;
+      return [kept, encode(sae, kept), reconstruct(sae, kept)];
+    });
+    const zv = z.dataSync();
+    for (let i = 0; i < zv.length; i++)
+      if (zv[i] !== 0) {
+        active++;
+        fired[i % d_sae] = 1;
+      }
+    xs.push(x.dataSync() as Float32Array);
+    xh.push(r.dataSync() as Float32Array);
+    tokens += s.keep.length;
+    tf.dispose([x, z, r]);
+  }
+  const ce = ceLossEval(model, sae, hook, seqs);
+  return {
+    fve: fractionVarianceExplained(concat(xs), concat(xh), tokens, d_in),
+    l0: tokens ? active / tokens : NaN,
+    deadOnEval: fired.reduce((a, f) => a + (f ? 0 : 1), 0) / d_sae,
+    tokens,
+    sequences: seqs.length,
+    ...ce,
+  };
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
 }

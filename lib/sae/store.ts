@@ -10,6 +10,7 @@
  */
 import { MolabError } from "../errors.ts";
 import { streamJsonl } from "../io/jsonl.ts";
+import type { ChatMessage } from "../chat/message.ts";
 import type { Model, Tokenizer } from "../model/index.ts";
 import { createRng } from "../rng.ts";
 import { extractActivations } from "./extract.ts";
@@ -19,12 +20,32 @@ export interface TokenSequence {
   ids: number[];
   /** Positions to train on, ascending. */
   keep: number[];
+  /** Where the last assistant reply starts (0 without one): CE-loss recovered is measured on the reply's tokens. */
+  replyStart?: number;
   /** `file:line` of the record, for errors. */
   source: string;
 }
 
+/**
+ * Token ids of a conversation rendered with the chat template, and where its last assistant reply starts: the text
+ * up to the reply (rendered with the generation prompt) and the rest are tokenized apart, so the boundary is a token
+ * boundary. Without a chat template the contents are joined by newlines and there is no reply span.
+ */
+export function tokenizeChat(tokenizer: Tokenizer, messages: ChatMessage[]): { ids: number[]; replyStart: number } {
+  if (!tokenizer.hasChatTemplate)
+    return { ids: tokenizer.encode(messages.map((m) => m.content).join("\n")), replyStart: 0 };
+  const full = tokenizer.applyChatTemplate(messages);
+  const last = messages.map((m) => m.role).lastIndexOf("assistant");
+  const before = last >= 0 ? tokenizer.applyChatTemplate(messages.slice(0, last), { addGenerationPrompt: true }) : "";
+  if (last < 0 || !full.startsWith(before))
+    return { ids: tokenizer.encode(full, { addSpecialTokens: false }), replyStart: 0 };
+  const head = tokenizer.encode(before, { addSpecialTokens: false });
+  const tail = tokenizer.encode(full.slice(before.length), { addSpecialTokens: false });
+  return { ids: [...head, ...tail], replyStart: head.length };
+}
+
 export interface TokenizeOptions {
-  /** Tokens per sequence at most (longer conversations are cut; default 256). */
+  /** Tokens per sequence at most (longer conversations are cut; default 512). */
   contextSize?: number;
   /** Leave out positions holding the tokenizer's special tokens (BOS, EOS, pad; default true): they are outliers. */
   excludeSpecial?: boolean;
@@ -36,7 +57,7 @@ export async function readChatSequences(
   tokenizer: Tokenizer,
   opts: TokenizeOptions = {},
 ): Promise<TokenSequence[]> {
-  const ctx = opts.contextSize ?? 256;
+  const ctx = opts.contextSize ?? 512;
   if (!Number.isInteger(ctx) || ctx < 2) throw new MolabError(`contextSize must be an integer ≥ 2, got ${ctx}`);
   const special = new Set<number>();
   if (opts.excludeSpecial ?? true)
@@ -44,19 +65,15 @@ export async function readChatSequences(
       if (id !== undefined) special.add(id);
   const out: TokenSequence[] = [];
   for (const file of files) {
-    for await (const { line, value } of streamJsonl<{ messages: { role: string; content: string }[] }>(file, (v) => {
+    for await (const { line, value } of streamJsonl<{ messages: ChatMessage[] }>(file, (v) => {
       const m = (v as { messages?: unknown } | null)?.messages;
       if (!Array.isArray(m) || m.length === 0) return 'expected a chat record {"messages": [{role, content}, …]}';
     })) {
-      const text = tokenizer.hasChatTemplate
-        ? tokenizer.applyChatTemplate(value.messages)
-        : value.messages.map((m) => m.content).join("\n");
-      const ids = (
-        tokenizer.hasChatTemplate ? tokenizer.encode(text, { addSpecialTokens: false }) : tokenizer.encode(text)
-      ).slice(0, ctx);
+      const { ids: all, replyStart } = tokenizeChat(tokenizer, value.messages);
+      const ids = all.slice(0, ctx);
       const keep: number[] = [];
       ids.forEach((t, i) => special.has(t) || keep.push(i));
-      if (keep.length) out.push({ ids, keep, source: `${file}:${line}` });
+      if (keep.length) out.push({ ids, keep, replyStart: Math.min(replyStart, ids.length), source: `${file}:${line}` });
     }
   }
   if (!out.length) throw new MolabError(`${files.join(", ")}: no chat records with tokens to train on`);
