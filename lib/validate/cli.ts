@@ -40,7 +40,7 @@ export const VALIDATE_USAGE = `usage: molab validate --organism DIR --reference 
   --scratchpad        pool only over each text's <SCRATCHPAD_REASONING> span
 
 example: molab validate --organism runs/x/elicit --reference data/reference/synthetic_af_106/reference.jsonl --out runs/x/validate
-example: molab validate --organism runs/x/elicit --reference data/reference/synthetic_af_106/reference.jsonl --sae runs/sae --model data/models/tiny-assistant --out runs/x/validate`;
+example: molab validate --organism runs/x/elicit --reference runs/data/reference/reference.jsonl --sae runs/sae --model DIR --out runs/v`;
 
 function saeSource(values: Record<string, unknown>): SaeSource {
   const pool = (values.pool as string | undefined) ?? "mean";
