@@ -53,7 +53,8 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "sae-train-"));
 const source = (n = 2048, batch = 128) =>
   new ArrayActivationSource(synthetic(n), D, batch, 0, "blocks.0.hook_resid_post");
 
-test("TopK training: the loss falls and FVE rises; decoder rows stay unit-norm", async () => {
+test("TopK training: the loss falls and FVE rises; decoder rows stay unit-norm; no tensor is left behind", async () => {
+  const before = tf.memory().numTensors;
   const r = await trainSae(
     source(),
     { architecture: "topk", d_sae: 64, k: 4, steps: 150, lr: 3e-2, seed: 0, normalize: false },
@@ -68,9 +69,12 @@ test("TopK training: the loss falls and FVE rises; decoder rows stay unit-norm",
     h.every((l) => l.l0 <= 4 + 1e-9),
     "TopK keeps at most k latents per token",
   );
-  const norms = tf.norm(r.sae.W_dec, "euclidean", 1).dataSync();
+  const normT = tf.norm(r.sae.W_dec, "euclidean", 1);
+  const norms = normT.dataSync();
+  normT.dispose();
   for (const v of norms) assert.ok(Math.abs(v - 1) < 1e-5, `decoder row norm ${v}`);
   disposeSae(r.sae);
+  assert.equal(tf.memory().numTensors, before, "every tensor of the run is disposed with the SAE");
 });
 
 test("ReLU + L1 training: the loss falls, and a larger λ gives a smaller L0", async () => {
