@@ -94,7 +94,9 @@ test("ReLU + L1 training: the loss falls, and a larger λ gives a smaller L0", a
 });
 
 test("AuxK revives dead latents; without it they stay dead", async () => {
-  // a large bias pushes most latents' scores far below the k-th: they die within the window
+  // k = 2 of 128 latents for 48 true directions: latents die within the 1,024-token window. The margin here is small
+  // (2 vs 3 of 128 dead at the end, 5 at the peak); in other settings tried (lr 1e-2, d_sae 256, a 4,096-token window)
+  // the run with AuxK ended with as many or more dead latents than without, so this pins one seeded case only.
   const opts = (auxkAlpha: number): SaeTrainOptions => ({
     architecture: "topk",
     d_sae: 128,
