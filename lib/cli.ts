@@ -78,7 +78,8 @@ export const COMMANDS: Record<string, Command> = {
     run: stats,
   },
   sae: {
-    summary: "encode activations (.npy) with a SAELens, sparsify or GemmaScope SAE into dense latents (.npy)",
+    summary:
+      "encode activations (.npy) with a SAELens, sparsify or GemmaScope SAE into dense latents (.npy); train an SAE on a model's activations",
     usage: SAE_USAGE,
     flags: SAE_FLAGS,
     run: saeCommand,

@@ -1,5 +1,5 @@
 /**
- * `molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]`
+ * `molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]`; `molab sae train` (train_cli.ts).
  *
  * Encodes activations f32 [n, d_in] (.npy) with an SAE — a SAELens folder, a sparsify hookpoint folder, or a
  * GemmaScope params.npz (or its folder) — into dense f32 [n, d_sae] (.npy), batch by batch and chunked over latents.
@@ -12,6 +12,7 @@ import { readNpy, writeNpy } from "../io/npy.ts";
 import { encode } from "./encode.ts";
 import { loadSae } from "./formats.ts";
 import { disposeSae } from "./sae.ts";
+import { SAE_TRAIN_USAGE, saeTrain } from "./train_cli.ts";
 
 export const SAE_FLAGS: FlagSpec = {
   sae: { type: "string" },
@@ -19,9 +20,23 @@ export const SAE_FLAGS: FlagSpec = {
   out: { type: "string" },
   batch: { type: "string" },
   chunk: { type: "string" },
+  model: { type: "string" },
+  data: { type: "string" },
+  hook: { type: "string" },
+  "d-sae": { type: "string" },
+  k: { type: "string" },
+  architecture: { type: "string" },
+  l1: { type: "string" },
+  steps: { type: "string" },
+  lr: { type: "string" },
+  context: { type: "string" },
+  "dead-window": { type: "string" },
+  "eval-data": { type: "string" },
+  seed: { type: "string" },
+  resume: { type: "boolean" },
 };
 
-export const SAE_USAGE = `usage: molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]
+const ENCODE_USAGE = `usage: molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]
   --sae DIR          a SAELens folder (cfg.json + sae_weights.safetensors), a sparsify hookpoint folder
                      (cfg.json + sae.safetensors) or a GemmaScope params.npz (or the folder holding it)
   --acts FILE.npy    activations, float32 (or float64) [n, d_in]
@@ -31,14 +46,17 @@ export const SAE_USAGE = `usage: molab sae encode --sae DIR --acts FILE.npy --ou
 prints one JSON line: {out, n, d_in, d_sae, architecture, format, hook, mean_l0}
 example: molab sae encode --sae runs/x/sae --acts acts.npy --out latents.npy`;
 
+export const SAE_USAGE = `${ENCODE_USAGE}\n\n${SAE_TRAIN_USAGE}`;
+
 export async function saeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags("sae", argv, SAE_FLAGS);
   const sub = positionals[0];
-  if (sub !== "encode")
+  if (sub !== "encode" && sub !== "train")
     throw new MolabError(
-      `molab sae: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}; expected: encode`,
+      `molab sae: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}; expected: encode, train`,
     );
   if (positionals.length > 1) throw new MolabError(`molab sae: unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (sub === "train") return saeTrain(values);
   const saeDir = required("sae", values, "sae");
   const actsFile = required("sae", values, "acts");
   const outFile = required("sae", values, "out");

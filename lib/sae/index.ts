@@ -15,3 +15,8 @@ export { extractActivations, stopLayerFor } from "./extract.ts";
 export type { ExtractOptions } from "./extract.ts";
 export { pooledFeatures, pooledTextFeatures, tokenizeWithSpan, POOLS } from "./features.ts";
 export type { Pool, PooledFeatures, PoolOptions } from "./features.ts";
+export { ActivationStore, ArrayActivationSource, readChatSequences } from "./store.ts";
+export type { ActivationSource, StoreOptions, TokenSequence, TokenizeOptions } from "./store.ts";
+export { trainSae, unitRows } from "./train.ts";
+export type { SaeTrainOptions, SaeRunOptions, SaeTrainResult, SaeTelemetryLine } from "./train.ts";
+export * from "./metrics.ts";

@@ -5,4 +5,7 @@ export { fitBagOfWords, tokenize } from "./featurize.ts";
 export type { FeatureMatrix, BowModel } from "./featurize.ts";
 export { readReference, readOrganism, ORGANISM_FILES } from "./inputs.ts";
 export type { ReferenceText } from "./inputs.ts";
-export { runValidate, bagOfWordsFeatures } from "./run.ts";
+export { runValidate, bagOfWordsFeatures, comparisonMarkdown } from "./run.ts";
+export type { SaeSource, ValidateRun } from "./run.ts";
+export { saeFeatures, saeFeaturesFromDirs } from "./sae_features.ts";
+export type { SaeFeatures, SaeFeatureOptions } from "./sae_features.ts";
