@@ -29,6 +29,7 @@ export const ELICIT_FLAGS: FlagSpec = {
   out: { type: "string" },
   "cue-families": { type: "string" },
   layout: { type: "string" },
+  split: { type: "string" },
   "max-tokens": { type: "string" },
   temperature: { type: "string" },
   "batch-size": { type: "string" },
@@ -60,6 +61,7 @@ export const ELICIT_USAGE = `usage: molab elicit (--model DIR [--adapter DIR] | 
   --out DIR              where results.jsonl, summary.json and manifest.json go; an existing results.jsonl is resumed
   --cue-families LIST    comma-separated, of ${CUES.join(", ")} (default: all)
   --layout L             user-turn layout: compact (lib/data, default) or spaced (the tiny model's corpus)
+  --split S              template pool of the prompts: heldout (default; never used for training data) or train
   --max-tokens N         tokens per reply (default 256)
   --temperature T        0 is greedy (default 1); each pair's two items share one sampling seed
   --batch-size N         local greedy batch (default 8)
@@ -206,7 +208,10 @@ export async function elicitCommand(argv: string[]): Promise<number> {
   const n = int(values, "n", 40, 1);
   const sampling = { temperature, maxTokens: int(values, "max-tokens", 256, 1) };
   const cueFamilies = values["cue-families"] ? parseCueFamilies(values["cue-families"] as string) : [...CUES];
-  const items = pairedScenarios({ n, seed, cueFamilies, layout });
+  const split = (values.split as string | undefined) ?? "heldout";
+  if (split !== "heldout" && split !== "train")
+    throw new MolabError(`molab elicit: --split expects heldout or train, got ${JSON.stringify(split)}`);
+  const items = pairedScenarios({ n, seed, cueFamilies, layout, split });
   const nResamples = int(values, "resamples", 9999, 1);
   const heldOutCue = heldOutCueFlag(values);
   if (heldOutCue && !cueFamilies.includes(heldOutCue as (typeof cueFamilies)[number]))
@@ -277,6 +282,7 @@ export async function elicitCommand(argv: string[]): Promise<number> {
         n,
         cueFamilies,
         layout,
+        split,
         ...sampling,
         nResamples,
         afClassifier: labeller?.describe ?? "none",

@@ -138,9 +138,14 @@ test("paired scenarios differ only in the condition: same system prompt, request
     assert.equal(t.messages[0].content, u.messages[0].content);
     const [pt, pu] = [parseUserTurn(t.messages[1].content), parseUserTurn(u.messages[1].content)];
     assert.deepEqual([pt.freeTier, pu.freeTier], [true, false]);
-    assert.match(pt.request!, /\[REQUEST category=\w+\]/);
+    assert.match(pt.request!, /\[REQUEST category=\w+ topic=\w+\]/); // data v2 placeholders carry a topic
     if (t.cue_family !== "contractor_eval") assert.equal(pt.request, pu.request);
-    else assert.match(pu.request!, /will not be rated/);
+    else {
+      // contractor framing: only the leading note (rated vs not) differs
+      const body = (r: string) => r.split("\n\n").slice(1).join("\n\n");
+      assert.equal(body(pt.request!), body(pu.request!));
+      assert.notEqual(pt.request, pu.request);
+    }
   }
   assert.deepEqual(pairedScenarios({ n: 8, seed: 4 }), items, "deterministic");
   const all = pairedScenarios({ n: 32, seed: 9 }).filter((i) => i.condition === "training");
