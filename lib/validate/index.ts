@@ -1,8 +1,8 @@
 /** The validation report of an organism against a labelled reference (see report.ts). */
 export { validationReport, reportFigures, reportMarkdown } from "./report.ts";
 export type { ValidationReport, VerdictRow, FeatureRow, ValidateOptions, GroupSummary } from "./report.ts";
-export { fitBagOfWords, tokenize } from "./featurize.ts";
-export type { FeatureMatrix, BowModel } from "./featurize.ts";
+export { fitBagOfWords, tokenize } from "../stats/bow.ts";
+export type { FeatureMatrix, BowModel } from "../stats/bow.ts";
 export { readReference, readOrganism, ORGANISM_FILES } from "./inputs.ts";
 export type { ReferenceText } from "./inputs.ts";
 export { runValidate, bagOfWordsFeatures, comparisonMarkdown } from "./run.ts";

@@ -10,7 +10,7 @@
  *  3. overlapping score distributions — KS on those probe scores.
  *
  * Every number carries its n and a CI. Features are any texts × features matrix (SAE features
- * when they exist; bag-of-words features until then, see featurize.ts).
+ * when they exist; bag-of-words features until then, see lib/stats/bow.ts).
  */
 import { MolabError } from "../errors.ts";
 import {
@@ -30,7 +30,7 @@ import {
 import { createRng } from "../rng.ts";
 import { npMean, quantileSorted } from "../stats/numeric.ts";
 import type { Estimate } from "../stats/index.ts";
-import type { FeatureMatrix } from "./featurize.ts";
+import type { FeatureMatrix } from "../stats/bow.ts";
 
 import type { Figure } from "../plot/index.ts";
 

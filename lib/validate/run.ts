@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomicSync } from "../io/atomic.ts";
 import { figureHtml, type Figure } from "../plot/index.ts";
-import { fitBagOfWords, type FeatureMatrix } from "./featurize.ts";
+import { fitBagOfWords, type FeatureMatrix } from "../stats/bow.ts";
 import { readOrganism, readReference } from "./inputs.ts";
 import { saeFeaturesFromDirs, type SaeFeatureOptions } from "./sae_features.ts";
 import { MolabError } from "../errors.ts";

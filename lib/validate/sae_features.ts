@@ -7,7 +7,7 @@
 import { MolabError } from "../errors.ts";
 import { disposeModel, loadModel, loadTokenizer, type Model, type Tokenizer } from "../model/index.ts";
 import { disposeSae, loadSae, pooledTextFeatures, type Pool, type Sae } from "../sae/index.ts";
-import type { FeatureMatrix } from "./featurize.ts";
+import type { FeatureMatrix } from "../stats/bow.ts";
 
 export interface SaeFeatureOptions {
   /** Latents compared, at most (default 64). */

@@ -1,5 +1,6 @@
 /**
- * A bag-of-words featurizer for texts, so the validation report runs before SAE features exist.
+ * A bag-of-words featurizer for texts: the validation report's baseline beside SAE features, and the probe that
+ * measures how hard a reference set is (lib/data/reference_check.ts).
  * Features are term frequencies (occurrences per 100 tokens) of a vocabulary of words chosen on
  * the fitting texts by document frequency. Any texts × features matrix (SAE activations, pooled
  * residuals) can replace it: the report only needs `{names, rows}`.
