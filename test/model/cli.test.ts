@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { tf } from "../../lib/backend.ts";
-import { main } from "../../lib/cli.ts";
+import { inProcess } from "../cli/run_cli.ts";
 import { generate } from "../../lib/model/generate.ts";
 import { disposeModel, loadModel } from "../../lib/model/load.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
@@ -13,22 +13,6 @@ import { copyModel, FIXTURES, maxAbsDiff, readReference, rows } from "./helpers.
 const BIN = path.join(__dirname, "..", "..", "bin", "molab.cjs");
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, MOLAB_BACKEND: "" } });
-
-/** The CLI in this process (the binary's start-up is tested once above): exit code, stdout, stderr. */
-async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void (stdout += a.join(" ") + "\n");
-  console.error = (...a: unknown[]) => void (stderr += a.join(" ") + "\n");
-  try {
-    return { status: await main(args), stdout, stderr };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 test("molab logits prints every position's logits as JSON, matching transformers", async () => {
   const ref = await readReference("qwen3");
