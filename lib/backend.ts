@@ -52,6 +52,7 @@ export function versions(): Record<string, string> {
     "@tensorflow/tfjs-backend-cpu",
     "@tensorflow/tfjs-node-gpu",
     "@tensorflow/tfjs-backend-webgpu",
+    "webgpu",
     "@huggingface/tokenizers",
     "@huggingface/jinja",
   ]) {
@@ -97,22 +98,73 @@ async function tryTensorflow(): Promise<Attempt> {
   return { ok: false, reason: reasons.join("; ") };
 }
 
+type GpuAdapter = {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
+};
+type GpuNav = { gpu?: { requestAdapter(o?: unknown): Promise<GpuAdapter | null> } };
+
+/**
+ * Node has no navigator.gpu; the optional `webgpu` package (Dawn) provides one:
+ * `Object.assign(globalThis, globals); navigator = { gpu: create([]) }`. Returns why not, or undefined when set up.
+ */
+export async function setupNavigatorGpu(): Promise<string | undefined> {
+  if ((globalThis as { navigator?: GpuNav }).navigator?.gpu) return undefined;
+  let mod: { create(o: string[]): unknown; globals: Record<string, unknown> };
+  try {
+    const spec = "webgpu"; // a variable, so bundlers and tsc leave the optional package alone
+    mod = (await import(spec)) as typeof mod;
+  } catch (e) {
+    const msg = String((e as Error).message).split("\n")[0];
+    return /Cannot find (package|module) 'webgpu'/.test(msg)
+      ? "the optional `webgpu` package (Dawn) is not installed"
+      : `the \`webgpu\` package does not load: ${msg}`;
+  }
+  try {
+    Object.assign(globalThis, mod.globals);
+    const gpu = mod.create([]);
+    const nav = (globalThis as { navigator?: GpuNav }).navigator;
+    if (nav && typeof nav === "object") {
+      try {
+        Object.defineProperty(nav, "gpu", { value: gpu, configurable: true });
+      } catch {
+        /* fall through to replacing navigator */
+      }
+    }
+    if (!(globalThis as { navigator?: GpuNav }).navigator?.gpu)
+      Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  } catch (e) {
+    return `the \`webgpu\` package could not create a GPU instance: ${String((e as Error).message).split("\n")[0]}`;
+  }
+  return undefined;
+}
+
+function describeAdapter(a: GpuAdapter): string {
+  const i = a.info ?? {};
+  const name = [i.vendor, i.architecture, i.device, i.description].filter((x) => x).join(" ");
+  const mib = (n?: number) => (n ? `${Math.round(n / 2 ** 20)} MiB` : "?");
+  return `adapter ${name || "unnamed"}; max buffer ${mib(a.limits?.maxBufferSize)}, max storage binding ${mib(a.limits?.maxStorageBufferBindingSize)}`;
+}
+
 async function tryWebgpu(): Promise<Attempt> {
-  const nav = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator;
-  if (!nav?.gpu)
+  try {
+    // already registered (a bundle that imports it) or installed
+    if (!tf.findBackendFactory("webgpu")) requireHere.resolve("@tensorflow/tfjs-backend-webgpu");
+  } catch {
     return {
       ok: false,
       reason:
-        "no navigator.gpu in this runtime (Node has none unless a WebGPU binding such as the `webgpu` package is set up)",
+        "@tensorflow/tfjs-backend-webgpu not installed (optional: npm install webgpu @tensorflow/tfjs-backend-webgpu; needs a Vulkan GPU)",
     };
-  try {
-    requireHere("@tensorflow/tfjs-backend-webgpu");
-  } catch {
-    return { ok: false, reason: "@tensorflow/tfjs-backend-webgpu not installed" };
   }
-  const adapter = await nav.gpu.requestAdapter().catch(() => null);
-  if (!adapter) return { ok: false, reason: "navigator.gpu found no adapter" };
-  if (await tf.setBackend("webgpu")) return { ok: true, description: "tfjs-backend-webgpu", threads: 1 };
+  const why = await setupNavigatorGpu();
+  if (why) return { ok: false, reason: why };
+  const nav = (globalThis as { navigator?: GpuNav }).navigator!;
+  const adapter = await nav.gpu!.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
+  if (!adapter) return { ok: false, reason: "navigator.gpu (Dawn) found no GPU adapter (no usable Vulkan driver)" };
+  if (!tf.findBackendFactory("webgpu")) requireHere("@tensorflow/tfjs-backend-webgpu");
+  if (await tf.setBackend("webgpu"))
+    return { ok: true, description: `tfjs-backend-webgpu (${describeAdapter(adapter)})`, threads: 1 };
   return { ok: false, reason: "webgpu backend failed to start" };
 }
 
