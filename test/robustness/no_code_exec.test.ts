@@ -62,6 +62,7 @@ test("lib/ has no pickle loader, eval, new Function, vm, or python subprocess", 
 const REVIEWED = new Set([
   "backend.ts: requireHere(`${name}/package.json`)", // the version of an installed package, for `molab info`
   "backend.ts: requireHere(pkg)", // pkg from the literal list of optional tfjs-node packages
+  "backend.ts: import(spec)", // spec is the literal "webgpu" (the optional Dawn package), kept in a variable
   "native/addon.ts: requireHere(ADDON_PATH)", // our addon, native/build/Release/molab_native.node (or MOLAB_NATIVE_ADDON, set by the user)
 ]);
 
