@@ -21,6 +21,7 @@ import { disposeModel, loadModel } from "../lib/model/load.ts";
 import { expectedTensors } from "../lib/model/weights.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
+import { bestTime } from "./timing.ts";
 
 const CONFIG = {
   model_type: "llama",
@@ -60,18 +61,6 @@ async function writeModel(dir: string): Promise<void> {
     tensors[k.startsWith("lm_head") ? k : "model." + k] = { dtype: "F32", shape, data };
   }
   await writeSafetensors(path.join(dir, "model.safetensors"), tensors);
-}
-
-/** Seconds of the fastest of `repeats` runs after one warm-up (the machine is shared; the minimum is the least disturbed). */
-function bestTime(repeats: number, f: () => void): number {
-  f();
-  let best = Infinity;
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    f();
-    best = Math.min(best, (performance.now() - t) / 1000);
-  }
-  return best;
 }
 
 function randomIds(rows: number, cols: number, seed: number): number[][] {

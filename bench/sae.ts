@@ -19,6 +19,7 @@ import { numberFlag, parseFlags } from "../lib/args.ts";
 import { writeSafetensors } from "../lib/io/safetensors_write.ts";
 import { createRng } from "../lib/rng.ts";
 import { encode, encodeSparse, type Sae } from "../lib/sae/index.ts";
+import { bestTime } from "./timing.ts";
 
 const SIZES = {
   tiny: { d_in: 128, d_sae: 1024, k: 32 },
@@ -31,17 +32,6 @@ function randn(n: number, seed: number, scale: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = scale * rng.normal();
   return out;
-}
-
-function bestTime(repeats: number, f: () => void): number {
-  f();
-  let best = Infinity;
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    f();
-    best = Math.min(best, (performance.now() - t) / 1000);
-  }
-  return best;
 }
 
 async function run(name: keyof typeof SIZES, repeats: number, py: string) {
