@@ -8,6 +8,7 @@ export type { Sae, SaeTensors, Architecture } from "./sae.ts";
 export { standard } from "./standard.ts";
 export { topk } from "./topk.ts";
 export { jumprelu } from "./jumprelu.ts";
+export { gated } from "./gated.ts";
 export * from "./encode.ts";
 export * from "./formats.ts";
 export * from "./hooks.ts";
