@@ -21,3 +21,4 @@ export type { ActivationSource, StoreOptions, TokenSequence, TokenizeOptions } f
 export { trainSae, unitRows } from "./train.ts";
 export type { SaeTrainOptions, SaeRunOptions, SaeTrainResult, SaeTelemetryLine } from "./train.ts";
 export * from "./metrics.ts";
+export * from "./dashboard.ts";
