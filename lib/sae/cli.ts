@@ -66,7 +66,8 @@ export async function saeCommand(
   const sub = positionals[0];
   if (sub !== "encode" && sub !== "train" && sub !== "features" && sub !== "dashboard")
     throw new MolabError(
-      `molab sae: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}; expected: encode, train, features, dashboard`,
+      `molab sae: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}; ` +
+        "expected: encode, train, features, dashboard",
     );
   if (positionals.length > 1) throw new MolabError(`molab sae: unexpected argument ${JSON.stringify(positionals[1])}`);
   if (sub === "train") return saeTrain(values);

@@ -175,7 +175,8 @@ export function dashboardFigure(d: FeatureDashboard): Figure {
 export function dashboardDetailsHtml(d: FeatureDashboard): string {
   const peak = Math.max(1e-9, ...d.top.map((s) => s.max));
   const snippet = (s: DashboardSnippet) =>
-    `<div style="font-family:monospace;white-space:pre-wrap;margin:.4em 0"><span style="color:#666">${esc(s.set)} #${s.text} · max ${s.max.toFixed(3)}</span> ` +
+    '<div style="font-family:monospace;white-space:pre-wrap;margin:.4em 0">' +
+    `<span style="color:#666">${esc(s.set)} #${s.text} · max ${s.max.toFixed(3)}</span> ` +
     s.tokens
       .map((t, i) => {
         const a = Math.max(0, s.acts[i]) / peak;
@@ -185,12 +186,17 @@ export function dashboardDetailsHtml(d: FeatureDashboard): string {
       .join("") +
     "</div>";
   const table = (title: string, rows: { token: string; value: number }[]) =>
-    `<table><tr><th colspan="2">${title}</th></tr>${rows.map((r) => `<tr><td><code>${esc(JSON.stringify(r.token))}</code></td><td>${r.value.toFixed(3)}</td></tr>`).join("")}</table>`;
+    `<table><tr><th colspan="2">${title}</th></tr>` +
+    rows
+      .map((r) => `<tr><td><code>${esc(JSON.stringify(r.token))}</code></td><td>${r.value.toFixed(3)}</td></tr>`)
+      .join("") +
+    "</table>";
   return [
     `<h3>SAE latent ${d.feature} · ${esc(d.hook)}</h3><p style="color:#666">${esc(d.source)}</p>`,
     `<h4>Top activations (${d.top.length})</h4>${d.top.map(snippet).join("\n") || "<p>The latent fires on no text.</p>"}`,
     d.logits
-      ? `<h4>Logit effects (W_dec[f] · W_U)</h4><div style="display:flex;gap:2em">${table("promoted", d.logits.promoted)}${table("suppressed", d.logits.suppressed)}</div>`
+      ? '<h4>Logit effects (W_dec[f] · W_U)</h4><div style="display:flex;gap:2em">' +
+        `${table("promoted", d.logits.promoted)}${table("suppressed", d.logits.suppressed)}</div>`
       : "",
   ].join("\n");
 }
