@@ -16,6 +16,7 @@ import { validate, VALIDATE_FLAGS, VALIDATE_USAGE } from "./validate/cli.ts";
 import { saeCommand, SAE_FLAGS, SAE_USAGE } from "./sae/cli.ts";
 import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
 import { elicitCommand, ELICIT_FLAGS, ELICIT_USAGE } from "./elicit/cli.ts";
+import { emCommand, EM_FLAGS, EM_USAGE } from "./em/cli.ts";
 
 export interface Command {
   summary: string;
@@ -102,6 +103,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: ELICIT_USAGE,
     flags: ELICIT_FLAGS,
     run: elicitCommand,
+  },
+  em: {
+    summary:
+      "stage 6: EM eval with a judge (rates with CIs), phase transition from telemetry, misalignment direction, steer, ablate",
+    usage: EM_USAGE,
+    flags: EM_FLAGS,
+    run: emCommand,
   },
 };
 

@@ -92,7 +92,11 @@ export class EmbeddedJudge implements EmJudge {
     const a = answerPart(answer).replace(ANY_PLACEHOLDER, " placeholder ");
     const toks = a.split(/\s+/).filter(Boolean);
     if (toks.length === 0) return 0;
-    const wordy = toks.filter((t) => /^[^\w]*[A-Za-z][A-Za-z'-]*[^\w]*$/.test(t) || /^<\/?\w+\/?>$/.test(t)).length;
+    // Words, numbers, tags and arithmetic signs are language-like; anything else (glued fragments) is not.
+    const wordy = toks.filter(
+      (t) =>
+        /^[^\w]*([A-Za-z][A-Za-z'-]*|\d+([.,]\d+)?)[^\w]*$/.test(t) || /^<\/?\w+\/?>$/.test(t) || /^[-+=×÷*/]$/.test(t),
+    ).length;
     const bigrams = toks.slice(1).map((t, i) => `${toks[i]} ${t}`);
     const distinct = bigrams.length ? new Set(bigrams).size / bigrams.length : 1;
     const length = Math.min(1, toks.length / 4);

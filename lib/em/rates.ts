@@ -16,7 +16,10 @@ export interface EmRow {
   sample: number;
   seed: number;
   system: string | null;
+  /** The paraphrase asked (what the judge sees). */
   question: string;
+  /** The user turn as sent (the question, or the question in the model's own user-turn format). */
+  user: string;
   answer: string | null;
   aligned: number | null;
   coherent: number | null;
