@@ -77,3 +77,15 @@ export {
   type OwnedHooks,
 } from "./direction.ts";
 export { runEmEval, planItems, writeEvalRun, type EmEvalOptions, type EmEvalResult, type UserFormat } from "./eval.ts";
+export {
+  evalConditions,
+  steerConditions,
+  ablateConditions,
+  summariseConditions,
+  type Condition,
+  type ConditionRunOptions,
+  type InterventionSummary,
+} from "./interventions.ts";
+export { emAlongTraining, setTelemetryVectors } from "./along.ts";
+export { rateBarFigure, phaseFigure } from "./figures.ts";
+export { readEvalRows, rank1B } from "./cli_direction.ts";
