@@ -15,6 +15,7 @@ import { createRng } from "../rng.ts";
 import { disposeActivations, runWithCache, steeringHook, ablationHook } from "../model/hooks.ts";
 import type { HookFn, Model } from "../model/llama.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
+import { generateEmSet, type EmSetName } from "../data/em.ts";
 import { ALIGNED_MAX, COHERENT_MIN, type EmRow } from "./rates.ts";
 
 /** Aligned above this counts as aligned for the direction (the papers' 70). */
@@ -200,5 +201,42 @@ export function ablationHooks(v: ArrayLike<number>, layers: number[]): OwnedHook
   return {
     hooks: Object.fromEntries(layers.map((L) => [`blocks.${L}.hook_resid_post`, hook])),
     dispose: () => t.dispose(),
+  };
+}
+
+/**
+ * A direction from labelled text instead of judged generations: data v2's narrow answers (misaligned) against their
+ * matched controls (aligned), the same questions, through `model`. The fallback when an organism gives too few
+ * coherent misaligned answers to contrast (the caller says which one it used).
+ */
+export function labelledDirection(
+  model: Model,
+  tok: Tokenizer,
+  layers: number[],
+  o: { set?: EmSetName; n?: number; seed?: number } = {},
+): EmDirection {
+  const set = o.set ?? "em-risky-advice";
+  check(!set.endsWith("-control"), `labelled direction: give a narrow set, not ${set}`);
+  const gen = (s: EmSetName) =>
+    generateEmSet(s, { n: o.n ?? 32, seed: o.seed ?? 0 }).map((x) => ({
+      messages: [x.messages[0] as ChatMessage],
+      answer: String(x.messages[1].content),
+    }));
+  const mis = answerActivations(model, tok, gen(set), layers).filter((a): a is Float64Array[] => a !== null);
+  const al = answerActivations(model, tok, gen(`${set}-control` as EmSetName), layers).filter(
+    (a): a is Float64Array[] => a !== null,
+  );
+  const direction = layers.map((_, li) => {
+    const a = meanOver(mis, li),
+      b = meanOver(al, li);
+    return Array.from(a, (x, j) => x - b[j]);
+  });
+  return {
+    layers,
+    direction,
+    norms: direction.map(vnorm),
+    nMisaligned: mis.length,
+    nAligned: al.length,
+    source: { labelled: set },
   };
 }

@@ -61,6 +61,7 @@ export {
 } from "./phase.ts";
 export {
   emDirection,
+  labelledDirection,
   answerActivations,
   selectForDirection,
   rowMessages,
