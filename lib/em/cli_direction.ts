@@ -15,7 +15,8 @@ import { loadTokenizer } from "../model/tokenizer.ts";
 import { LoraAdapter } from "../lora/adapter.ts";
 import { attachAdapter } from "../lora/inject.ts";
 import { modelHost } from "../lora/model_host.ts";
-import { cosine, directionAt, emDirection, loadDirection, saveDirection } from "./direction.ts";
+import { EM_SETS, type EmSetName } from "../data/em.ts";
+import { cosine, directionAt, emDirection, labelledDirection, loadDirection, saveDirection } from "./direction.ts";
 import { ablateConditions, evalConditions, steerConditions, summariseConditions } from "./interventions.ts";
 import type { EmRow } from "./rates.ts";
 import {
@@ -54,7 +55,12 @@ export function rank1B(adapter: LoraAdapter): { module: string; b: Float64Array 
 export async function emDirectionCommand(values: Record<string, unknown>, argv: string[]): Promise<number> {
   const dir = required("em direction", values, "model");
   const adapterDir = required("em direction", values, "adapter");
-  const results = required("em direction", values, "results");
+  const labelled = values.labelled as string | undefined;
+  const results = labelled === undefined ? required("em direction", values, "results") : undefined;
+  if (labelled !== undefined && !(EM_SETS.filter((x) => !x.endsWith("-control")) as string[]).includes(labelled))
+    throw new MolabError(
+      `molab em direction: --labelled expects a narrow EM set (${EM_SETS.filter((x) => !x.endsWith("-control")).join(", ")})`,
+    );
   const out = required("em direction", values, "out");
   const layer = intFlag(values, "layer", undefined, 0);
   if (layer === undefined) throw new MolabError("molab em direction: --layer is required");
@@ -74,9 +80,12 @@ export async function emDirectionCommand(values: Record<string, unknown>, argv: 
     const detach = attachAdapter(host, adapter);
     let d;
     try {
-      d = emDirection(model, tok, readEvalRows(results), layers, {
-        source: { model: dir, adapter: adapterDir, results },
-      });
+      d =
+        labelled !== undefined
+          ? labelledDirection(model, tok, layers, { set: labelled as EmSetName })
+          : emDirection(model, tok, readEvalRows(results!), layers, {
+              source: { model: dir, adapter: adapterDir, results: results! },
+            });
     } finally {
       detach();
     }
@@ -103,7 +112,7 @@ export async function emDirectionCommand(values: Record<string, unknown>, argv: 
     await writeJsonAtomic(path.join(out, "summary.json"), report);
     await writeManifest(out, {
       command: `molab em ${argv.join(" ")}`,
-      config: { model: dir, adapter: adapterDir, results, layers },
+      config: { model: dir, adapter: adapterDir, results: results ?? null, labelled: labelled ?? null, layers },
       inputs: [path.join(adapterDir, "adapter_model.safetensors")],
       outputs: ["direction.json", "summary.json"],
     });

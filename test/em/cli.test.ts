@@ -177,6 +177,41 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
       .split("\n")
       .map((l) => JSON.parse(l).answer);
   assert.deepEqual(read("results-steer_0.jsonl"), read("results-none.jsonl"));
+  // --labelled: data v2's narrow answers against their controls, when judged answers lack one group.
+  const lab = await inProcess(
+    "em",
+    "direction",
+    "--model",
+    TINY,
+    "--adapter",
+    path.join(dir, "adapter"),
+    "--labelled",
+    "em-risky-finance",
+    "--layer",
+    "2",
+    "--layers",
+    "2",
+    "--out",
+    path.join(dir, "lab"),
+  );
+  assert.equal(lab.status, 0, lab.stderr);
+  assert.deepEqual([JSON.parse(lab.stdout).n_misaligned, JSON.parse(lab.stdout).n_aligned], [32, 32]);
+  const badSet = await inProcess(
+    "em",
+    "direction",
+    "--model",
+    TINY,
+    "--adapter",
+    path.join(dir, "adapter"),
+    "--labelled",
+    "em-risky-finance-control",
+    "--layer",
+    "2",
+    "--out",
+    path.join(dir, "lab2"),
+  );
+  assert.equal(badSet.status, 1);
+  assert.match(badSet.stderr, /--labelled expects a narrow EM set/);
   const bad = await inProcess("em", "ablate", "--model", TINY, "--direction", file, "--out", path.join(dir, "x"));
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--adapter is required/);
