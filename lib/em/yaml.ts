@@ -5,6 +5,8 @@
  * `{k: v}`, comments, anchors `&name` and aliases `*name` (the papers' `first_plot_questions.yaml` shares
  * its judge prompts that way). Tags (`!…`) are refused: nothing in a question file is ever turned into code.
  * Errors name the file and line. Plain scalars resolve as YAML 1.2's core schema does (null, booleans, numbers).
+ * On the emergent-misalignment repository's evaluation files (first_plot_questions, preregistered_evals and the two
+ * deception sets) the result equals PyYAML's safe_load; test/fixtures/em/yaml_cases.yaml covers the same constructs.
  */
 import { MolabError } from "../errors.ts";
 

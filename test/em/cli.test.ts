@@ -216,3 +216,62 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--adapter is required/);
 });
+
+test("em eval --base-url: the same questions through an OpenAI-compatible endpoint (molab serve)", async () => {
+  const { LocalModel } = await import("../../lib/elicit/local.ts");
+  const { serve } = await import("../../lib/elicit/serve.ts");
+  const lm = await LocalModel.load(TINY);
+  const srv = await serve(lm);
+  try {
+    const out = path.join(tmpDir("em-remote"), "eval");
+    const r = await inProcess(
+      "em",
+      "eval",
+      "--base-url",
+      srv.baseUrl,
+      "--model-name",
+      "tiny-assistant",
+      "--split",
+      "train",
+      "--n",
+      "1",
+      "--max-tokens",
+      "8",
+      "--out",
+      out,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const rows = fs
+      .readFileSync(path.join(out, "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(rows.length, 3);
+    assert.ok(rows.every((x) => x.error === null && typeof x.answer === "string"));
+    // The remote answer for a seed is what the local model gives for that prompt and seed.
+    const [local] = lm.run("tiny-assistant", [lm.promptIds([{ role: "user", content: rows[0].user }])], {
+      temperature: 1,
+      topP: 1,
+      maxTokens: 8,
+      seed: rows[0].seed,
+    });
+    assert.equal(rows[0].answer, local.text);
+    assert.match(JSON.parse(r.stdout).runner, /^remote:/);
+    const both = await inProcess(
+      "em",
+      "eval",
+      "--base-url",
+      srv.baseUrl,
+      "--model",
+      TINY,
+      "--model-name",
+      "x",
+      "--out",
+      out,
+    );
+    assert.equal(both.status, 1);
+  } finally {
+    await srv.close();
+    lm.dispose();
+  }
+});
