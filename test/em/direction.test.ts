@@ -83,6 +83,7 @@ test("answer activations are the mean of hook_resid_post over the answer's token
 });
 
 test("steering adds s·v at every position of the layer; ablation leaves no component along v̂", () => {
+  const tensors = tf.memory().numTensors;
   const ids = [tok.applyChatTemplate([{ role: "user", content: "Hi" }], { addGenerationPrompt: true, tokenize: true })];
   const name = "blocks.2.hook_resid_post";
   const h = model.config.hiddenSize;
@@ -105,6 +106,7 @@ test("steering adds s·v at every position of the layer; ablation leaves no comp
   }
   st.dispose();
   ab.dispose();
+  assert.equal(tf.memory().numTensors, tensors, "the hooks' tensors are released by dispose()");
 });
 
 test("the random baseline has the norm of v (not √d·‖v‖) and is nearly orthogonal to it", () => {
