@@ -17,6 +17,7 @@ import { saeCommand, SAE_FLAGS, SAE_USAGE } from "./sae/cli.ts";
 import { saeReport, SAE_REPORT_USAGE } from "./cli/sae_report.ts";
 import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
 import { elicitCommand, ELICIT_FLAGS, ELICIT_USAGE } from "./elicit/cli.ts";
+import { emCommand, EM_FLAGS, EM_USAGE } from "./em/cli.ts";
 
 export interface Command {
   summary: string;
@@ -103,6 +104,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: ELICIT_USAGE,
     flags: ELICIT_FLAGS,
     run: elicitCommand,
+  },
+  em: {
+    summary:
+      "stage 6: EM eval with a judge (rates with CIs), phase transition from telemetry, misalignment direction, steer, ablate",
+    usage: EM_USAGE,
+    flags: EM_FLAGS,
+    run: emCommand,
   },
 };
 
