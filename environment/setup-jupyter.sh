@@ -44,7 +44,8 @@ PY="${JUPYTER_PY:-python3}"
 case "$PY" in */env) PY="python3" ;; esac
 # Re-install the kernel spec only when it does not point at this checkout's tslab.
 SPEC_DIR="$(jupyter kernelspec list 2>/dev/null | awk '$1=="tslab"{print $2}')"
-if [ -z "$SPEC_DIR" ] || ! grep -qs "$ROOT/node_modules/.bin/tslab" "$SPEC_DIR/kernel.json"; then
+# (the whole quoted path: /x/work/main/... must not pass for /work/main/...)
+if [ -z "$SPEC_DIR" ] || ! grep -qsF "\"$ROOT/node_modules/.bin/tslab\"" "$SPEC_DIR/kernel.json"; then
   "$ROOT/node_modules/.bin/tslab" install --python="$PY" --binary="$ROOT/node_modules/.bin/tslab" >/dev/null
 fi
 jupyter kernelspec list 2>/dev/null | grep '^ *tslab ' >/dev/null || cannot "the tslab kernel spec did not install (jupyter kernelspec list does not show tslab)"
