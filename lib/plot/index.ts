@@ -7,6 +7,10 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { writeFileAtomic } from "../io/atomic.ts";
+import { themed } from "./theme.ts";
+
+export { PALETTE, THEME_LAYOUT, themed } from "./theme.ts";
+export { barFigure, ciBarFigure, type AxisTitles, type CiPoint } from "./figures.ts";
 
 /** A plotly.js figure: traces, layout and config exactly as plotly.js takes them. */
 export interface Figure {
@@ -30,7 +34,7 @@ export function plotlyBundle(): string {
  * The bundle as a script that works in classic Notebook (where require.js would otherwise
  * capture plotly as an AMD module), JupyterLab and a plain HTML page: it always sets window.Plotly.
  */
-function bundleScript(): string {
+export function bundleScript(): string {
   return (
     '<script type="text/javascript">(function(define, module, exports){' +
     plotlyBundle().replace(/<\/script/gi, "<\\/script") +
@@ -43,8 +47,9 @@ function json(v: unknown): string {
 }
 
 /** A `<div>` plus the script that draws `fig` into it (expects window.Plotly to exist or to arrive). */
-export function figureDiv(fig: Figure, opts: { height?: number } = {}): string {
-  const id = `molab-plot-${process.pid}-${++counter}`;
+export function figureDiv(figure: Figure, opts: { height?: number; id?: string } = {}): string {
+  const fig = themed(figure);
+  const id = opts.id ?? `molab-plot-${process.pid}-${++counter}`;
   const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
   const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
   return (

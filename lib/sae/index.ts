@@ -20,3 +20,5 @@ export type { ActivationSource, StoreOptions, TokenSequence, TokenizeOptions } f
 export { trainSae, unitRows } from "./train.ts";
 export type { SaeTrainOptions, SaeRunOptions, SaeTrainResult, SaeTelemetryLine } from "./train.ts";
 export * from "./metrics.ts";
+export { saeIntervals, sequenceStats, pooled } from "./intervals.ts";
+export type { SaeIntervals, SequenceStats, Interval } from "./intervals.ts";
