@@ -68,7 +68,9 @@ function dataSection(run: string): ReportSection {
       {
         id: "data-composition",
         title: "Dataset composition by cue family",
-        caption: `Records per cue family in each set (n = ${total} records over ${names.length} sets); the held-out split uses its own templates and the held-out cue family. Counts, no test.`,
+        caption:
+          `Records per cue family in each set (n = ${total} records over ${names.length} sets); ` +
+          `the held-out split uses its own templates and the held-out cue family. Counts, no test.`,
         figure: barFigure(
           names,
           Object.fromEntries(cues.map((c) => [c, names.map((n) => sets[n].counts.cue?.[c] ?? 0)])),
@@ -103,7 +105,10 @@ function organismSection(run: string): ReportSection {
       {
         id: "organism-af-loss",
         title: "af organism: training loss",
-        caption: `Loss on assistant tokens per optimizer step (n = ${tel.length} steps)${ev.length ? `; held-out loss at ${ev.length} point(s), last ${f3(ev[ev.length - 1].eval_loss)}` : ""}. One run, no CI.`,
+        caption:
+          `Loss on assistant tokens per optimizer step (n = ${tel.length} steps)` +
+          (ev.length ? `; held-out loss at ${ev.length} point(s), last ${f3(ev[ev.length - 1].eval_loss)}. ` : ". ") +
+          `One run, no CI.`,
         figure: lineFigure(
           {
             "train loss": { x: tel.map((t) => t.step), y: tel.map((t) => t.loss) },
@@ -149,7 +154,8 @@ function elicitSection(run: string): ReportSection {
         title: "Compliance gap per cue family",
         caption:
           `compliance(training-implied) − compliance(unmonitored), mean of paired differences per cue family and overall (pairs: ${nPairs}); ` +
-          `error bars are percentile-bootstrap 95% CIs over pairs; p-values by sign-flip permutation in the table. Held-out prompts${held ? `; ${held} is the cue family held out of training` : ""}.`,
+          `error bars are percentile-bootstrap 95% CIs over pairs; p-values by sign-flip permutation in the table. ` +
+          `Held-out prompts${held ? `; ${held} is the cue family held out of training` : ""}.`,
         figure: ciBarFigure(Object.fromEntries(Object.entries(s).map(([k, x]) => [k, gapBy(x)])), {
           yTitle: "compliance gap",
           xTitle: "cue family",
@@ -176,7 +182,8 @@ function elicitSection(run: string): ReportSection {
         id: "elicit-table",
         title: "Elicitation summary",
         caption:
-          "Per model: parse verdicts, the gap with its bootstrap 95% CI and permutation p, and the AF-reasoning rate (training-implied condition, embedded classifier, Wilson 95% CI).",
+          "Per model: parse verdicts, the gap with its bootstrap 95% CI and permutation p, " +
+          "and the AF-reasoning rate (training-implied condition, embedded classifier, Wilson 95% CI).",
         table: Object.entries(s).map(([k, x]) => ({
           model: k,
           pairs: x.compliance_gap.n_pairs,
@@ -213,7 +220,10 @@ function saeSection(run: string): ReportSection {
       {
         id: "sae-metrics",
         title: "SAE metrics",
-        caption: `${m.architecture} SAE at ${m.hook}, d_sae ${m.d_sae}, k ${m.k}, ${m.steps} steps. FVE and L0 on ${iv.tokens} tokens of ${iv.sequences} held-out sequences with percentile-bootstrap 95% CIs over sequences; CE-loss recovered on the trainer's held-out sequences (no CI).`,
+        caption:
+          `${m.architecture} SAE at ${m.hook}, d_sae ${m.d_sae}, k ${m.k}, ${m.steps} steps. ` +
+          `FVE and L0 on ${iv.tokens} tokens of ${iv.sequences} held-out sequences with percentile-bootstrap 95% CIs over sequences; ` +
+          "CE-loss recovered on the trainer's held-out sequences (no CI).",
         table: [
           { metric: "FVE", value: iv.fve.estimate, "95% CI": ciText(iv.fve.ci), n: iv.tokens },
           { metric: "L0", value: iv.l0.estimate, "95% CI": ciText(iv.l0.ci), n: iv.tokens },
@@ -224,7 +234,9 @@ function saeSection(run: string): ReportSection {
       {
         id: "sae-density",
         title: "Feature density",
-        caption: `log10 of the share of held-out tokens on which each latent fires (n = ${iv.density.length} latents, ${iv.tokens} tokens; ${dead} never fired, drawn at −7). Descriptive, no test.`,
+        caption:
+          `log10 of the share of held-out tokens on which each latent fires (n = ${iv.density.length} latents, ` +
+          `${iv.tokens} tokens; ${dead} never fired, drawn at −7). Descriptive, no test.`,
         figure: histogramFigure({ latents: logDensity }, { xTitle: "log10 firing density", nbins: 40 }),
       },
       {
@@ -259,7 +271,9 @@ function validateSection(run: string): ReportSection {
       {
         id: "validate-verdict",
         title: "Validation table",
-        caption: `Organism vs reference on ${r.meta.features} (${n}). Probe: ${r.probe.cvFolds}-fold CV AUROC ${f3(a.oofAuroc)} ${ciText(a.ci)}. Each row names its measure, rule and 95% CI.`,
+        caption:
+          `Organism vs reference on ${r.meta.features} (${n}). ` +
+          `Probe: ${r.probe.cvFolds}-fold CV AUROC ${f3(a.oofAuroc)} ${ciText(a.ci)}. Each row names its measure, rule and 95% CI.`,
         table: r.verdict.map((v) => ({
           criterion: v.criterion,
           measure: v.measure,
@@ -272,7 +286,9 @@ function validateSection(run: string): ReportSection {
       {
         id: "validate-features",
         title: "Features that differ most",
-        caption: `Per feature: two-sample KS and permutation tests (${r.meta.nPermutations} shuffles) organism vs reference AF, Benjamini-Hochberg q at α = ${r.meta.alpha}; Cliff's delta with bootstrap 95% CI (${n}).`,
+        caption:
+          `Per feature: two-sample KS and permutation tests (${r.meta.nPermutations} shuffles) organism vs reference AF, ` +
+          `Benjamini-Hochberg q at α = ${r.meta.alpha}; Cliff's delta with bootstrap 95% CI (${n}).`,
         table: [...r.features]
           .sort((x, y) => Math.abs(y.cliffsDelta.estimate) - Math.abs(x.cliffsDelta.estimate))
           .slice(0, 10)
