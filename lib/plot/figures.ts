@@ -2,7 +2,7 @@
  * Typed figure builders beyond histograms and lines, shared by the notebooks and the pipeline report: bars of
  * counts (grouped or stacked) and estimates with their confidence intervals as error bars.
  */
-import type { Figure } from "./index.ts";
+import type { Figure } from "./types.ts";
 
 /** An estimate with its 95% CI (null: none) and the n it rests on. */
 export interface CiPoint {

@@ -12,12 +12,9 @@ import { themed } from "./theme.ts";
 export { PALETTE, THEME_LAYOUT, themed } from "./theme.ts";
 export { barFigure, ciBarFigure, type AxisTitles, type CiPoint } from "./figures.ts";
 
-/** A plotly.js figure: traces, layout and config exactly as plotly.js takes them. */
-export interface Figure {
-  data: Record<string, unknown>[];
-  layout?: Record<string, unknown>;
-  config?: Record<string, unknown>;
-}
+import type { Figure } from "./types.ts";
+
+export type { Figure } from "./types.ts";
 
 const requireHere = createRequire(__filename);
 let bundle: string | undefined;

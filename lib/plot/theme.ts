@@ -3,7 +3,7 @@
  * the common colour-vision deficiencies), a white background, light grid lines, one font. `themed` fills in what a
  * figure leaves unset; a figure's own settings win.
  */
-import type { Figure } from "./index.ts";
+import type { Figure } from "./types.ts";
 
 /** Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish green, vermillion, sky blue, reddish purple, yellow, black. */
 export const PALETTE = [
