@@ -126,7 +126,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const stages = o.stages ?? STAGES;
   const log = o.log ?? ((l: string) => console.log(l));
   const t0 = performance.now();
-  await initBackend();
+  const b = await initBackend();
+  log(`molab pipeline → ${o.run} (backend ${b.backend}, seed ${o.config.seed}, model ${o.config.model})`);
   fs.mkdirSync(o.run, { recursive: true });
   const model = modelDir(o.config);
   const byName = new Map(stages.map((s) => [s.name, s]));
