@@ -2,16 +2,19 @@
  * `molab pipeline` (what `npm start` runs): every registered stage (lib/cli/pipeline/stages.ts) on the embedded
  * default model, with the settings of data/pipeline/default-config.json (or --config FILE over them), into one run
  * folder: data/, organisms/af/, elicit/, sae/, validate/, figures/, report.html, report.md, summary.json and
- * manifest.json. A rerun into the same folder skips the stages whose settings and inputs did not change.
+ * manifest.json (default folder runs/pipeline). A rerun into the same folder skips the stages whose settings and
+ * inputs did not change.
  */
 import * as path from "node:path";
 import { parseFlags, type FlagSpec } from "../args.ts";
 import { checkOutDir } from "../io/atomic.ts";
 import { MolabError } from "../errors.ts";
-import { newRunDir } from "../manifest.ts";
 import { loadConfig } from "./pipeline/config.ts";
 import { parseOnly, runPipeline } from "./pipeline/run.ts";
 import { STAGES } from "./pipeline/stages.ts";
+
+/** Where `npm start` writes: one fixed folder, so that running it again resumes instead of starting over. */
+export const DEFAULT_RUN_DIR = path.join("runs", "pipeline");
 
 export const PIPELINE_FLAGS: FlagSpec = {
   config: { type: "string" },
@@ -23,7 +26,8 @@ export const PIPELINE_FLAGS: FlagSpec = {
 export const PIPELINE_USAGE = `usage: molab pipeline [--config FILE] [--out DIR] [--only STAGE,…] [--seed N]
   --config FILE   JSON settings over the defaults (data/pipeline/default-config.json says how each of the seeds'
                   settings is scaled to the embedded model); unknown keys are refused
-  --out DIR       the run folder (default runs/<timestamp>-pipeline); rerunning into it skips unchanged stages
+  --out DIR       the run folder (default runs/pipeline); rerunning into it skips the stages whose settings and
+                  inputs are unchanged, and restarts a stage that was interrupted
   --only LIST     run only these stages (the others stay as they are): ${STAGES.map((s) => s.name).join(", ")}
   --seed N        seed of every stage (default: the config's, 0)
 stages: ${STAGES.map((s) => (s.run ? s.name : `${s.name} (pending)`)).join(", ")}
@@ -44,7 +48,7 @@ export async function pipeline(argv: string[]): Promise<number> {
   }
   const only = parseOnly(values.only as string | undefined);
   if (values.out !== undefined) checkOutDir(values.out as string);
-  const run = (values.out as string | undefined) ?? newRunDir("pipeline");
+  const run = (values.out as string | undefined) ?? DEFAULT_RUN_DIR;
   const t0 = performance.now();
   const r = await runPipeline({
     run,
