@@ -76,6 +76,34 @@ async function afOrganismStage(ctx: StageContext): Promise<StageResult> {
   };
 }
 
+/**
+ * A progress line for replies appended to `file` (results.jsonl), polled every second while `f` runs: `\r`-updated
+ * on a terminal, one line per quarter otherwise.
+ */
+async function withReplyProgress<T>(file: string, total: number, label: string, f: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  let shown = -1;
+  const poll = () => {
+    const n = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
+    const quarter = Math.floor((4 * n) / total);
+    if (!process.stderr.isTTY && quarter === shown) return;
+    shown = quarter;
+    const el = (Date.now() - t0) / 1000;
+    const eta = n > 0 ? `${Math.round((el / n) * (total - n))} s` : "?";
+    const w = 24,
+      fill = Math.round((w * n) / total);
+    const line = `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${label} ${n}/${total} replies, ETA ${eta}`;
+    process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+  };
+  const timer = setInterval(poll, 1000);
+  try {
+    return await f();
+  } finally {
+    clearInterval(timer);
+    if (process.stderr.isTTY && shown >= 0) process.stderr.write("\n");
+  }
+}
+
 function gapHeadline(s: ElicitSummary): Headline {
   const g = s.compliance_gap;
   return { estimate: g.estimate, ci: g.ci, n: g.n_pairs, method: g.method };
@@ -106,12 +134,14 @@ async function elicitStage(ctx: StageContext): Promise<StageResult> {
   for (const who of ["base", "af"] as const) {
     const out = path.join(ctx.out, who);
     ctx.log(`${who}: ${e.pairs} pairs on held-out prompts`);
-    await command("elicit", elicitCommand, [
-      ...common,
-      ...(who === "af" ? ["--adapter", ctx.dirOf("organisms")] : []),
-      "--out",
-      out,
-    ]);
+    await withReplyProgress(path.join(out, "results.jsonl"), 2 * e.pairs, who, () =>
+      command("elicit", elicitCommand, [
+        ...common,
+        ...(who === "af" ? ["--adapter", ctx.dirOf("organisms")] : []),
+        "--out",
+        out,
+      ]),
+    );
     const s = readJson<ElicitSummary>(path.join(out, "summary.json"));
     summary[`elicit.${who}.gap`] = gapHeadline(s);
     const af = s.conditions.training.af_reasoning;
