@@ -115,16 +115,17 @@ export async function exportFigures(
   return { files };
 }
 
-/** Screenshot of an HTML file (full page) as PNG bytes, and the console errors it logged; for tests and the README. */
+/** Screenshot of an HTML file (the full page unless `fullPage` is false) as PNG bytes, and the console errors it logged; for tests and the README. */
 export async function screenshotPage(
   file: string,
   chromiumPath: string,
   width = 1600,
+  o: { fullPage?: boolean; height?: number } = {},
 ): Promise<{ png: Buffer; errors: string[]; plots: { id: string; traces: number; drawn: boolean }[] }> {
   const { chromium: launcher } = await import("playwright-core");
   const browser = await launcher.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu"] });
   try {
-    const page = await browser.newPage({ viewport: { width, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width, height: o.height ?? 1000 } });
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     page.on("pageerror", (e) => errors.push(String(e)));
@@ -138,7 +139,7 @@ export async function screenshotPage(
           return { id: d.id, traces: gd.data?.length ?? 0, drawn: !!d.querySelector(".main-svg") };
         }),
     );
-    const png = await page.screenshot({ fullPage: true, type: "png" });
+    const png = await page.screenshot({ fullPage: o.fullPage ?? true, type: "png" });
     return { png, errors, plots };
   } finally {
     await browser.close();

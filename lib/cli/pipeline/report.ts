@@ -9,7 +9,7 @@ import { writeFileAtomic, writeJsonAtomic } from "../../io/atomic.ts";
 import { bundleScript, figureDiv, tableRecords, tableHtml, type Figure } from "../../plot/index.ts";
 import { reportSections, type ReportSection } from "./report_sections.ts";
 import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
-import { exportFigures } from "./export.ts";
+import { exportFigures, findChromium, screenshotPage } from "./export.ts";
 
 /** summary.json: headline numbers by key, and the keys still pending. */
 export interface RunSummary {
@@ -148,6 +148,19 @@ export async function writeReport(
   const pngIds = new Set(images.filter((f) => f.endsWith(".png")).map((f) => path.basename(f, ".png")));
   await writeFileAtomic(path.join(out, "report.html"), reportHtml(sections, summary));
   await writeFileAtomic(path.join(out, "report.md"), reportMarkdown(sections, summary, pngIds));
+  if (images.length) {
+    // the top of the page as it opens in a browser, for write-ups and the README
+    const chromium = findChromium();
+    if (chromium) {
+      const shot = await screenshotPage(path.join(out, "report.html"), chromium, o.width ?? 1600, {
+        fullPage: false,
+        height: 1200,
+      });
+      const file = path.join(figDir, "report-screenshot.png");
+      await writeFileAtomic(file, shot.png);
+      images.push(file);
+    }
+  }
   return { sections, images, skipped };
 }
 
