@@ -56,6 +56,8 @@ export interface Stage {
   reads?: string[];
   /** The summary keys it reports. */
   keys: string[];
+  /** Bump when the stage's code changes what it writes: finished runs of an older version are redone. */
+  version: number;
   /** The part of the config it depends on. */
   settings(c: PipelineConfig): unknown;
   /** Files or folders outside the run folder it reads (hashed into the fingerprint and the manifest's inputs). */
@@ -115,6 +117,7 @@ export async function fingerprint(
   }
   const body = JSON.stringify({
     stage: stage.name,
+    version: stage.version,
     seed: config.seed,
     settings: stage.settings(config),
     inputs,

@@ -249,6 +249,7 @@ async function validateStage(ctx: StageContext): Promise<StageResult> {
 export const STAGES: Stage[] = [
   {
     name: "data",
+    version: 1,
     dir: "data",
     after: [],
     keys: [],
@@ -257,6 +258,7 @@ export const STAGES: Stage[] = [
   },
   {
     name: "organisms",
+    version: 1,
     dir: "organisms/af",
     after: ["data"],
     keys: [],
@@ -266,6 +268,7 @@ export const STAGES: Stage[] = [
   },
   {
     name: "elicit",
+    version: 1,
     dir: "elicit",
     after: ["organisms"],
     keys: ["elicit.base.gap", "elicit.af.gap", "elicit.af.af_reasoning_rate"],
@@ -275,6 +278,7 @@ export const STAGES: Stage[] = [
   },
   {
     name: "sae",
+    version: 1,
     dir: "sae",
     after: ["data"],
     keys: ["sae.fve", "sae.l0"],
@@ -284,6 +288,7 @@ export const STAGES: Stage[] = [
   },
   {
     name: "validate",
+    version: 1,
     dir: "validate",
     after: ["data", "elicit", "sae"],
     keys: ["validate.probe_auroc"],
@@ -293,6 +298,7 @@ export const STAGES: Stage[] = [
   },
   {
     name: "em",
+    version: 1,
     dir: "em",
     after: ["data"],
     keys: ["em.organism.em_rate", "em.control.em_rate", "em.organism.coherence", "em.ablation.em_rate"],
@@ -301,6 +307,7 @@ export const STAGES: Stage[] = [
   },
   {
     name: "detect",
+    version: 1,
     dir: "detect",
     after: ["organisms"],
     keys: ["detect.probe_auroc_best_layer"],
