@@ -107,3 +107,19 @@ test("a failing stage leaves no folder of its own; the finished stages before it
   assert.equal(fs.existsSync(path.join(run, "nested/b/half.txt")), true);
   assert.equal(fs.existsSync(path.join(run, ".partial")), false);
 });
+
+test("--only a stage whose input stage has not run is refused before the run folder is made", async () => {
+  const run = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "molab-runner-")), "run");
+  const calls: string[] = [];
+  const only = (names: string[]) =>
+    runPipeline({ run, config: loadConfig(), command: "test", log: () => {}, stages: stages(calls), only: names });
+  await assert.rejects(only(["b"]), /--only b needs stage a/);
+  assert.equal(fs.existsSync(run), false);
+  await only(["a", "b"]);
+  assert.deepEqual(calls, ["a", "b"]);
+  calls.length = 0;
+  const c = loadConfig();
+  c.data.af = 10;
+  await runPipeline({ run, config: c, command: "test", log: () => {}, stages: stages(calls), only: ["b"] });
+  assert.deepEqual(calls, [], "a is finished but outside --only, so it is not redone and b's inputs are unchanged");
+});

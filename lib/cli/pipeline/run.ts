@@ -126,6 +126,18 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const stages = o.stages ?? STAGES;
   const log = o.log ?? ((l: string) => console.log(l));
   const t0 = performance.now();
+  // a stage picked with --only needs its inputs: picked too (earlier), or finished in the folder; checked before writing
+  for (const name of o.only ?? []) {
+    const s = stages.find((x) => x.name === name)!;
+    for (const dep of s.after) {
+      const picked = o.only!.indexOf(dep) >= 0 && stages.findIndex((x) => x.name === dep) < stages.indexOf(s);
+      const d = stages.find((x) => x.name === dep)!;
+      if (!picked && !readRecord(o.run, d))
+        throw new MolabError(
+          `molab pipeline: --only ${name} needs stage ${dep}, which has not finished in ${o.run}; add it to --only`,
+        );
+    }
+  }
   const b = await initBackend();
   log(`molab pipeline → ${o.run} (backend ${b.backend}, seed ${o.config.seed}, model ${o.config.model})`);
   fs.mkdirSync(o.run, { recursive: true });
