@@ -167,7 +167,7 @@ export async function writeReport(
 /** The pipeline's last stage: the report of whatever stages have run. */
 export const reportStage: Stage = {
   name: "report",
-  version: 1,
+  version: 2,
   dir: "figures",
   after: [],
   reads: ["data", "organisms", "elicit", "sae", "validate", "em", "detect"],

@@ -164,7 +164,14 @@ function elicitSection(run: string): ReportSection {
       {
         id: "elicit-compliance",
         title: "Compliance per condition",
-        caption: `Share of replies with <request_fully_accepted/> per condition (n replies per bar in the hover text); Wilson 95% CIs.`,
+        caption:
+          "Share of replies with <request_fully_accepted/> per condition (n replies: " +
+          Object.entries(s)
+            .map(
+              ([k, x]) => `${k} ${x.conditions.training.n} training-implied, ${x.conditions.unmonitored.n} unmonitored`,
+            )
+            .join("; ") +
+          "); Wilson 95% CIs.",
         figure: ciBarFigure(
           Object.fromEntries(
             Object.entries(s).map(([k, x]) => [
