@@ -2,6 +2,13 @@
  * The stage registry of `molab pipeline`, in run order. Each entry names its folder in the run, the earlier
  * stages it reads, the config slice it depends on and the summary keys it reports. Stages whose library is not
  * built yet (em, detect) are registered slots without `run`: their keys are listed as pending in summary.json.
+ *
+ * Filling a slot: give it `run(ctx)`, which writes only into `ctx.out` (moved to `<run>/<dir>` when it returns),
+ * reads earlier stages through `ctx.dirOf(name)` (each named in `after`), and returns one console line and a
+ * headline `{estimate, ci, n}` for each of its `keys`; `settings` picks its slice of PipelineConfig (add one with
+ * its defaults in config.ts and data/pipeline/default-config.json), `inputs` lists files it reads from outside the
+ * run. Its figures go into report_sections.ts (a builder for its folder). Bump `version` when its code changes what
+ * it writes, so finished runs redo it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
