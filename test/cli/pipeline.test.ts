@@ -187,14 +187,19 @@ test(
   async () => {
     const d = tmp();
     const run = path.join(d, "run");
-    const cfg = writeConfig(d, { ...TINY, organisms: { af: { records: 30, maxSeqLen: 256 } } });
+    // ~14 optimizer steps: the progress bar (every 10 steps off a terminal) first prints mid-training
+    const cfg = writeConfig(d, {
+      ...TINY,
+      data: { ...TINY.data, af: 80 },
+      organisms: { af: { records: 64, maxSeqLen: 384 } },
+    });
     const p = spawn(process.execPath, [BIN, "pipeline", "--config", cfg, "--out", run], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
     await new Promise<void>((resolve, reject) => {
       p.stdout.on("data", (b: Buffer) => void (out += b.toString()));
-      // killed at the organism's first progress-bar update: inside the stage, after its first optimizer step
+      // killed at the organism's first progress-bar update: inside the stage, with steps still to go
       p.stderr.on("data", (b: Buffer) => {
         if (out.includes("== organisms ==") && /loss/.test(b.toString()) && p.exitCode === null && !p.killed)
           (p.kill("SIGKILL"), resolve());
@@ -212,7 +217,8 @@ test(
     const r = cli("--config", cfg, "--out", run);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /== data == unchanged/);
-    assert.match(r.stdout, /-- organisms: af organism/);
+    assert.match(r.stdout, /-- organisms: af organism: (\d+) steps/);
+    assert.ok(Number(/af organism: (\d+) steps/.exec(r.stdout)![1]) > 10, "the kill came before the last step");
     assert.equal(finished(run, "data"), dataDone, "data not redone");
     assert.ok(fs.existsSync(path.join(run, "organisms", "af", "stage.json")));
     assert.equal(fs.existsSync(path.join(run, ".partial")), false);
