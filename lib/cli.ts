@@ -14,8 +14,10 @@ import { data, DATA_FLAGS, DATA_USAGE, DATA_VALIDATE_FLAGS } from "./data/cli.ts
 import { stats, STATS_FLAGS, STATS_USAGE } from "./stats/cli.ts";
 import { validate, VALIDATE_FLAGS, VALIDATE_USAGE } from "./validate/cli.ts";
 import { saeCommand, SAE_FLAGS, SAE_USAGE } from "./sae/cli.ts";
+import { saeReport, SAE_REPORT_USAGE } from "./cli/sae_report.ts";
 import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
 import { elicitCommand, ELICIT_FLAGS, ELICIT_USAGE } from "./elicit/cli.ts";
+import { emCommand, EM_FLAGS, EM_USAGE } from "./em/cli.ts";
 
 export interface Command {
   summary: string;
@@ -80,10 +82,10 @@ export const COMMANDS: Record<string, Command> = {
   },
   sae: {
     summary:
-      "encode activations (.npy) with a SAELens, sparsify or GemmaScope SAE into dense latents (.npy); train an SAE on a model's activations",
-    usage: SAE_USAGE,
+      "encode activations (.npy) with a SAELens, sparsify or GemmaScope SAE; train an SAE on a model's activations; feature reports and dashboards",
+    usage: `${SAE_USAGE}\n\n${SAE_REPORT_USAGE}`,
     flags: SAE_FLAGS,
-    run: saeCommand,
+    run: (argv) => saeCommand(argv, saeReport),
   },
   validate: {
     summary: "validation report of an organism's outputs against gold_106 / the synthetic reference",
@@ -103,6 +105,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: ELICIT_USAGE,
     flags: ELICIT_FLAGS,
     run: elicitCommand,
+  },
+  em: {
+    summary:
+      "stage 6: EM eval with a judge (rates with CIs), phase transition from telemetry, misalignment direction, steer, ablate",
+    usage: EM_USAGE,
+    flags: EM_FLAGS,
+    run: emCommand,
   },
 };
 

@@ -54,6 +54,12 @@ const SIDEWAYS: Record<string, string> = {
   "lib/elicit/ -> lib/data/":
     "stage 3 elicits with the scenarios stage 1 defines (cue families, system prompts, user turns, placeholders); " +
     "a later stage reading an earlier stage's data, never the other way",
+  "lib/em/ -> lib/data/":
+    "stage 6's embedded judge is fitted on the EM narrow sets and matched controls stage 1 defines; " +
+    "a later stage reading an earlier stage's data, never the other way",
+  "lib/em/ -> lib/elicit/":
+    "stage 6 samples answers through stage 3's runners (our model in process with hooks, or an OpenAI-compatible " +
+    "endpoint such as molab serve); a later stage using an earlier stage's generation, never the other way",
   "lib/llm/ -> lib/chat/": "the OpenAI-compatible client sends and returns the ChatMessage that lib/chat defines",
 };
 

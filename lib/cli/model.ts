@@ -22,7 +22,7 @@ import { attachAdapter } from "../lora/inject.ts";
 import { modelHost } from "../lora/model_host.ts";
 
 /** Load the base model, with the PEFT adapter of --adapter attached when given. */
-async function loadWithAdapter(dir: string, values: Record<string, unknown>): Promise<Model> {
+export async function loadWithAdapter(dir: string, values: Record<string, unknown>): Promise<Model> {
   const model = await loadModel(dir);
   if (typeof values.adapter === "string") {
     try {
@@ -58,7 +58,7 @@ function checkPositions(cmd: string, model: Model, dir: string, promptLen: numbe
 }
 
 /** --model: a local directory or a hub id (downloaded into the HF cache, or reused offline); --revision for ids. */
-async function modelDir(cmd: string, values: Record<string, unknown>): Promise<string> {
+export async function modelDir(cmd: string, values: Record<string, unknown>): Promise<string> {
   const model = required(cmd, values, "model");
   return resolveModel(model, { revision: typeof values.revision === "string" ? values.revision : undefined });
 }

@@ -11,7 +11,7 @@ import { tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import type { ChatMessage } from "../chat/message.ts";
 import { generate } from "../model/generate.ts";
-import { forward, type Model } from "../model/llama.ts";
+import { forward, type Hooks, type Model } from "../model/llama.ts";
 import { disposeModel, loadModel } from "../model/load.ts";
 import { loadTokenizer, type Tokenizer } from "../model/tokenizer.ts";
 import { LoraAdapter } from "../lora/adapter.ts";
@@ -31,6 +31,8 @@ export interface RunOptions {
   /** Log-probabilities of the chosen tokens, with this many alternatives each (logprobs must be on). */
   logprobs?: boolean;
   topLogprobs?: number;
+  /** Hooks applied at every generation step (steering, ablation); not applied to the logprobs pass. */
+  hooks?: Hooks;
 }
 
 export interface LoadLocalOptions {
@@ -124,6 +126,7 @@ export class LocalModel {
         topP: o.topP ?? 1,
         seed: o.seed,
         stopTokens: eos,
+        hooks: o.hooks,
       });
       return res.tokens.map((ids, i) => {
         const c = this.finish(ids, res.finishReason[i], eos, o.stop ?? []);

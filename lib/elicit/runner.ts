@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import type { ChatMessage } from "../chat/message.ts";
 import { ChatClient } from "../llm/client.ts";
 import type { LlmConfig } from "../llm/config.ts";
-import type { LocalModel } from "./local.ts";
+import type { LocalModel, RunOptions } from "./local.ts";
 
 /** One generation to make: `id` is unique in a run and is what resuming matches on. */
 export interface RunItem {
@@ -51,7 +51,8 @@ export class LocalRunner implements Runner {
   constructor(
     private lm: LocalModel,
     private modelName: string,
-    private sampling: Sampling,
+    /** With `hooks`, every generation runs with them (steering, ablation). */
+    private sampling: Sampling & Pick<RunOptions, "hooks">,
     private batchSize = 8,
   ) {}
 

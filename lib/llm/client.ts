@@ -13,6 +13,12 @@ const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** `text` with every occurrence of `key` replaced by *** (keys shorter than 4 characters are left alone). */
 const redact = (text: string, key?: string) => (key && key.length >= 4 ? text.split(key).join("***") : text);
 
+/** The first generated token's top alternatives, with the reply's content. */
+export interface FirstTokenLogprobs {
+  content: string;
+  top: { token: string; logprob: number }[];
+}
+
 /** One chat completion with retries and the shared rate limiter; returns the message content. */
 export class ChatClient {
   private nextStart = 0;
@@ -27,6 +33,33 @@ export class ChatClient {
 
   /** The content of the first choice ("" when the body is not JSON or has no string content). `seed` is sent and seeds the backoff jitter. */
   async complete(messages: ChatMessage[], seed: number): Promise<string> {
+    const j = (await this.post(messages, seed, {})) as { choices?: { message?: { content?: unknown } }[] } | null;
+    const content = j?.choices?.[0]?.message?.content;
+    return typeof content === "string" ? content : "";
+  }
+
+  /**
+   * The first choice's content and the top-`topLogprobs` alternatives of its first token (OpenAI's
+   * `choices[0].logprobs.content[0].top_logprobs`; [] when the endpoint sent none): what a logprob-weighted
+   * judge reads. `logprobs: true` and `top_logprobs` are sent with the request.
+   */
+  async completeLogprobs(messages: ChatMessage[], seed: number, topLogprobs: number): Promise<FirstTokenLogprobs> {
+    const j = (await this.post(messages, seed, { logprobs: true, top_logprobs: topLogprobs })) as {
+      choices?: {
+        message?: { content?: unknown };
+        logprobs?: { content?: { top_logprobs?: { token?: unknown; logprob?: unknown }[] }[] } | null;
+      }[];
+    } | null;
+    const c = j?.choices?.[0];
+    const content = typeof c?.message?.content === "string" ? c.message.content : "";
+    const top = (c?.logprobs?.content?.[0]?.top_logprobs ?? []).flatMap((t) =>
+      typeof t?.token === "string" && typeof t.logprob === "number" ? [{ token: t.token, logprob: t.logprob }] : [],
+    );
+    return { content, top };
+  }
+
+  /** POST one request with retries; the parsed JSON body of a 2xx answer (null when it is not JSON). */
+  private async post(messages: ChatMessage[], seed: number, extra: Record<string, unknown>): Promise<unknown> {
     const c = this.cfg;
     const maxRetries = c.maxRetries ?? 5;
     const jitter = createRng(`backoff:${seed}`);
@@ -48,20 +81,18 @@ export class ChatClient {
             temperature: c.temperature ?? 1,
             max_tokens: c.maxTokens ?? 1024,
             seed,
+            ...extra,
           }),
           signal: AbortSignal.timeout(c.timeoutMs ?? 120000),
         });
         status = res.status;
         const body = await res.text();
         if (res.ok) {
-          let j: { choices?: { message?: { content?: unknown } }[] };
           try {
-            j = JSON.parse(body);
+            return JSON.parse(body);
           } catch {
-            return "";
+            return null;
           }
-          const content = j.choices?.[0]?.message?.content;
-          return typeof content === "string" ? content : "";
         }
         const ra = Number(res.headers.get("retry-after"));
         retryAfter = Number.isFinite(ra) && res.headers.get("retry-after") !== null ? ra * 1000 : null;

@@ -26,6 +26,7 @@ export const TRAIN_USAGE = `usage: molab train --base DIR --data FILE.jsonl --ou
   --weight-decay X     --max-grad-norm X (0: off)   --batch N (micro-batch)  --grad-accum N
   --max-seq-len N      --eval-fraction R  --eval-every N  --save-every N  --seed N
   --telemetry-rank N   record A/B vectors of adapters of rank ≤ N (default 4)
+  --telemetry-every N  record those vectors every N steps and at the last (default 1: every step)
   --telemetry-modules LIST  or of exactly these modules, e.g. model.layers.12.mlp.down_proj
   --no-length-grouping micro-batches in plain shuffled order (presets group similar lengths: less padding)
   --resume             continue from the last checkpoint in --out
@@ -61,6 +62,7 @@ export const TRAIN_FLAGS: FlagSpec = {
   "save-every": s,
   seed: s,
   "telemetry-rank": s,
+  "telemetry-every": s,
   "telemetry-modules": s,
   resume: { type: "boolean" },
   "no-length-grouping": { type: "boolean" },
@@ -141,6 +143,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     saveEvery: int("save-every"),
     seed: int("seed"),
     telemetryMaxRank: int("telemetry-rank"),
+    telemetryEvery: int("telemetry-every"),
     telemetryModules: list(values["telemetry-modules"]),
   };
   const positive = (k: string, v: number | undefined) => {

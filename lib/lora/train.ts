@@ -47,6 +47,8 @@ export interface TrainHyper {
   /** Telemetry vectors for adapters of rank ≤ this, or for the listed modules. */
   telemetryMaxRank: number;
   telemetryModules?: string[];
+  /** Record the vectors every N steps (and at the last step); 1 (default) records every step. */
+  telemetryEvery?: number;
 }
 
 export const DEFAULT_HYPER: TrainHyper = {
@@ -264,6 +266,10 @@ export async function trainLora(
     `gradient accumulation must be a positive integer, got ${h.gradAccum}`,
   );
   check(Number.isInteger(h.epochs) && h.epochs >= 1, `epochs must be a positive integer, got ${h.epochs}`);
+  check(
+    h.telemetryEvery === undefined || (Number.isInteger(h.telemetryEvery) && h.telemetryEvery >= 1),
+    `telemetryEvery must be a positive integer, got ${h.telemetryEvery}`,
+  );
   for (const [i, e] of data.train.entries())
     check(
       e.ids.length === e.mask.length && e.ids.length >= 2,
@@ -350,7 +356,9 @@ export async function trainLora(
       const line: TelemetryLine = { step, loss, grad_norm: norm, lr, tokens, epoch: Math.floor(s / stepsPerEpoch) + 1 };
       const doEval = data.eval.length > 0 && ((h.evalEvery > 0 && step % h.evalEvery === 0) || step === totalSteps);
       if (doEval) line.eval_loss = lastEval = evalNow() ?? NaN;
-      if (vecModules.length) line.vectors = telemetryVectors(adapter, vecModules);
+      const every = h.telemetryEvery ?? 1;
+      if (vecModules.length && (step % every === 0 || step === totalSteps))
+        line.vectors = telemetryVectors(adapter, vecModules);
       appendTelemetry(telemetryFile, line);
       run.onStep?.(line);
       bar?.update(step, loss, tokens, doEval ? `eval ${lastEval!.toFixed(4)}` : "");

@@ -5,10 +5,15 @@
  * Names and shapes (B batch, T new tokens, S cached + new, h hidden, H heads, D head_dim, I intermediate):
  *   hook_embed                       [B,T,h]  embeddings (× √h on Gemma) = blocks.0.hook_resid_pre
  *   blocks.{L}.hook_resid_pre        [B,T,h]
+ *   blocks.{L}.attn.hook_q           [B,T,H,D] queries before the rotary embedding (after Qwen3/Gemma 3's q-norm)
+ *   blocks.{L}.attn.hook_k           [B,T,KV,D] keys before the rotary embedding (KV heads, as TransformerLens' GQA)
+ *   blocks.{L}.attn.hook_v           [B,T,KV,D] values
  *   blocks.{L}.attn.hook_pattern     [B,H,T,S] softmax attention weights
  *   blocks.{L}.attn.hook_z           [B,T,H,D] per-head attention output, before o_proj
  *   blocks.{L}.hook_attn_out         [B,T,h]  what attention adds to the residual (after Gemma's post-attention norm)
  *   blocks.{L}.hook_resid_mid        [B,T,h]
+ *   blocks.{L}.mlp.hook_pre          [B,T,I]  gate_proj output, before the activation
+ *   blocks.{L}.mlp.hook_pre_linear   [B,T,I]  up_proj output
  *   blocks.{L}.mlp.hook_post         [B,T,I]  act(gate)·up, the input of down_proj
  *   blocks.{L}.hook_mlp_out          [B,T,h]  what the MLP adds to the residual (after Gemma's post-feedforward norm)
  *   blocks.{L}.hook_resid_post       [B,T,h]  = transformers' hidden_states[L+1] for L < last
@@ -25,10 +30,15 @@ export function hookNames(model: Model): string[] {
     const p = `blocks.${L}.`;
     out.push(
       p + "hook_resid_pre",
+      p + "attn.hook_q",
+      p + "attn.hook_k",
+      p + "attn.hook_v",
       p + "attn.hook_pattern",
       p + "attn.hook_z",
       p + "hook_attn_out",
       p + "hook_resid_mid",
+      p + "mlp.hook_pre",
+      p + "mlp.hook_pre_linear",
       p + "mlp.hook_post",
       p + "hook_mlp_out",
       p + "hook_resid_post",

@@ -227,6 +227,13 @@ class Run {
       const w = tf.concat([tf.broadcastTo(blk.qNorm, [H, D]), tf.broadcastTo(blk.kNorm, [KV, D])], 0);
       qk = tf.mul(rmsNormCore(qk, eps), w);
     }
+    const P = `blocks.${blk.index}.attn`;
+    if (this.lookup?.(`${P}.hook_q`) || this.lookup?.(`${P}.hook_k`)) {
+      // q [B,T,H,D] and k [B,T,KV,D] before the rotary embedding (TransformerLens' hook_q / hook_k)
+      const [q0, k0] = tf.split(qk, [H, KV], 2);
+      qk = tf.concat([this.hook(`${P}.hook_q`, q0, [B, T, H, D]), this.hook(`${P}.hook_k`, k0, [B, T, KV, D])], 2);
+    }
+    const vHooked = this.hook(`${P}.hook_v`, vFlat, [B, T, KV, D]); // [B·T, KV·D] viewed as [B,T,KV,D]
     const { cos, sin } = this.ctx.rope[blk.type];
     const rotated = tf.reshape(tf.matMul(tf.reshape(qk, [B * T * (H + KV), D]), this.model.rotate), [B, T, H + KV, D]);
     qk = tf.add(tf.mul(qk, cos), tf.mul(rotated, sin));
@@ -235,7 +242,7 @@ class Run {
     const perm = (x: tf.Tensor, p: number[], shape: number[]) => (T === 1 ? tf.reshape(x, shape) : tf.transpose(x, p));
     const q = tf.reshape(perm(tf.reshape(q5, [B, T, KV, G, D]), [0, 2, 3, 1, 4], [B, KV, G, T, D]), [B * KV, G * T, D]);
     let k = perm(k4, [0, 2, 3, 1], [B, KV, D, T]);
-    let v = perm(tf.reshape(vFlat, [B, T, KV, D]), [0, 2, 1, 3], [B, KV, T, D]);
+    let v = perm(tf.reshape(vHooked, [B, T, KV, D]), [0, 2, 1, 3], [B, KV, T, D]);
     if (cache) {
       const pk = cache.k[blk.index];
       const pv = cache.v[blk.index];
@@ -269,10 +276,9 @@ class Run {
     a = this.hook(`${L}.hook_attn_out`, a, [B, T, h]);
     x = this.hook(`${L}.hook_resid_mid`, tf.add(x, a), [B, T, h]);
     const m = rmsNorm(x, blk.preMlpNorm, eps);
-    let act = tf.mul(
-      activation(this.model, dense(blk.gate, m, this.opts.training)),
-      dense(blk.up, m, this.opts.training),
-    );
+    const pre = this.hook(`${L}.mlp.hook_pre`, dense(blk.gate, m, this.opts.training), [B, T, I]);
+    const preLinear = this.hook(`${L}.mlp.hook_pre_linear`, dense(blk.up, m, this.opts.training), [B, T, I]);
+    let act = tf.mul(activation(this.model, pre), preLinear);
     act = this.hook(`${L}.mlp.hook_post`, act, [B, T, I]);
     let mo = dense(blk.down, act, this.opts.training);
     if (blk.postMlpNorm) mo = rmsNorm(mo, blk.postMlpNorm, eps);

@@ -34,6 +34,12 @@ export const SAE_FLAGS: FlagSpec = {
   "eval-data": { type: "string" },
   seed: { type: "string" },
   resume: { type: "boolean" },
+  adapter: { type: "string" },
+  compare: { type: "string" },
+  feature: { type: "string" },
+  pool: { type: "string" },
+  top: { type: "string" },
+  revision: { type: "string" },
 };
 
 const ENCODE_USAGE = `usage: molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]
@@ -48,15 +54,27 @@ example: molab sae encode --sae runs/x/sae --acts acts.npy --out latents.npy`;
 
 export const SAE_USAGE = `${ENCODE_USAGE}\n\n${SAE_TRAIN_USAGE}`;
 
-export async function saeCommand(argv: string[]): Promise<number> {
+/**
+ * `molab sae …`. `features` and `dashboard` load a model with its adapter (lib/lora, a layer above this one), so the
+ * CLI passes them in as `report`.
+ */
+export async function saeCommand(
+  argv: string[],
+  report?: (positionals: string[], values: Record<string, unknown>) => Promise<number>,
+): Promise<number> {
   const { values, positionals } = parseFlags("sae", argv, SAE_FLAGS);
   const sub = positionals[0];
-  if (sub !== "encode" && sub !== "train")
+  if (sub !== "encode" && sub !== "train" && sub !== "features" && sub !== "dashboard")
     throw new MolabError(
-      `molab sae: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}; expected: encode, train`,
+      `molab sae: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}; ` +
+        "expected: encode, train, features, dashboard",
     );
   if (positionals.length > 1) throw new MolabError(`molab sae: unexpected argument ${JSON.stringify(positionals[1])}`);
   if (sub === "train") return saeTrain(values);
+  if (sub === "features" || sub === "dashboard") {
+    if (!report) throw new MolabError(`molab sae ${sub}: run it through the molab command`);
+    return report(positionals, values);
+  }
   const saeDir = required("sae", values, "sae");
   const actsFile = required("sae", values, "acts");
   const outFile = required("sae", values, "out");

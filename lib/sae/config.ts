@@ -6,7 +6,7 @@
  */
 import { MolabError } from "../errors.ts";
 
-export const ARCHITECTURES = ["standard", "topk", "jumprelu"] as const;
+export const ARCHITECTURES = ["standard", "topk", "jumprelu", "gated"] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
 /**
@@ -73,7 +73,7 @@ export function validateConfig(cfg: SaeConfig): SaeConfig {
     throw fieldError(
       file,
       "architecture",
-      `is ${JSON.stringify(cfg.architecture)}; supported: ${ARCHITECTURES.join(", ")} (gated and transcoders are not)`,
+      `is ${JSON.stringify(cfg.architecture)}; supported: ${ARCHITECTURES.join(", ")} (transcoders are not)`,
     );
   if (!NORMALIZATIONS.includes(cfg.normalize_activations))
     throw fieldError(

@@ -12,11 +12,12 @@ import { tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import type { ArchitectureName } from "./config.ts";
 import { jumprelu } from "./jumprelu.ts";
+import { gated } from "./gated.ts";
 import { decoderNorms, type Architecture, type Sae } from "./sae.ts";
 import { standard } from "./standard.ts";
 import { topk } from "./topk.ts";
 
-export const ARCHITECTURE: Record<ArchitectureName, Architecture> = { standard, topk, jumprelu };
+export const ARCHITECTURE: Record<ArchitectureName, Architecture> = { standard, topk, jumprelu, gated };
 
 export interface EncodeOptions {
   /** Latents per chunk (default: as many as keep n × chunk and d_in × chunk under 2^24 floats). */

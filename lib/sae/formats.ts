@@ -75,6 +75,8 @@ export async function loadSaeLens(dir: string, opts: LoadSaeOptions = {}): Promi
   const file = path.join(dir, "sae_weights.safetensors");
   const wanted: Record<string, string> = { W_enc: "W_enc", b_enc: "b_enc", W_dec: "W_dec", b_dec: "b_dec" };
   if (cfg.architecture === "jumprelu") wanted.threshold = "threshold";
+  // SAELens' gated SAE has no b_enc: its gate bias b_gate plays that part (gated.ts)
+  if (cfg.architecture === "gated") Object.assign(wanted, { b_enc: "b_gate", r_mag: "r_mag", b_mag: "b_mag" });
   wanted.scaling_factor = "scaling_factor";
   const tensors = await readTensors(file, wanted, ["scaling_factor"]);
   // SAELens drops an all-ones scaling_factor (older saves always wrote one) and refuses any other
@@ -98,6 +100,10 @@ export async function saveSaeLens(sae: Sae, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const tensors: Record<string, tf.Tensor> = { W_enc: sae.W_enc, b_enc: sae.b_enc, W_dec: sae.W_dec, b_dec: sae.b_dec };
   if (sae.threshold) tensors.threshold = sae.threshold;
+  if (sae.cfg.architecture === "gated") {
+    delete tensors.b_enc;
+    Object.assign(tensors, { b_gate: sae.b_enc, r_mag: sae.r_mag!, b_mag: sae.b_mag! });
+  }
   await writeSafetensors(path.join(dir, "sae_weights.safetensors"), tensors);
   await writeJsonAtomic(path.join(dir, "cfg.json"), toSaeLensConfig(sae.cfg));
 }

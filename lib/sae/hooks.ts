@@ -33,11 +33,12 @@ export function gemmaScopeHook(file: string): string | undefined {
   return undefined;
 }
 
-/** The width of a hook's activation in a model (attn.hook_z flattened over heads, as SAELens' hook_z SAEs read it). */
+/** The width of a hook's activation in a model (attn.hook_z/q/k/v flattened over heads, as SAELens' hook_z SAEs read it). */
 export function hookWidth(model: Model, hook: string): number | undefined {
   const c = model.config;
-  if (/\.mlp\.hook_post$/.test(hook)) return c.intermediateSize;
-  if (/\.attn\.hook_z$/.test(hook)) return c.numHeads * c.headDim;
+  if (/\.mlp\.hook_(post|pre|pre_linear)$/.test(hook)) return c.intermediateSize;
+  if (/\.attn\.hook_[zq]$/.test(hook)) return c.numHeads * c.headDim;
+  if (/\.attn\.hook_[kv]$/.test(hook)) return c.numKvHeads * c.headDim;
   if (/\.attn\.hook_pattern$/.test(hook)) return undefined;
   return c.hiddenSize;
 }

@@ -8,6 +8,7 @@ export type { Sae, SaeTensors, Architecture } from "./sae.ts";
 export { standard } from "./standard.ts";
 export { topk } from "./topk.ts";
 export { jumprelu } from "./jumprelu.ts";
+export { gated } from "./gated.ts";
 export * from "./encode.ts";
 export * from "./formats.ts";
 export * from "./hooks.ts";
@@ -20,5 +21,6 @@ export type { ActivationSource, StoreOptions, TokenSequence, TokenizeOptions } f
 export { trainSae, unitRows } from "./train.ts";
 export type { SaeTrainOptions, SaeRunOptions, SaeTrainResult, SaeTelemetryLine } from "./train.ts";
 export * from "./metrics.ts";
+export * from "./dashboard.ts";
 export { saeIntervals, sequenceStats, pooled } from "./intervals.ts";
 export type { SaeIntervals, SequenceStats, Interval } from "./intervals.ts";

@@ -1,7 +1,8 @@
 /**
  * An SAE is a config plus tensors, in SAELens' orientation whatever the file held:
- * W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in], b_dec [d_in], and threshold [d_sae] for JumpReLU.
- * Each architecture (standard.ts, topk.ts, jumprelu.ts) says how latents activate from their pre-activations;
+ * W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in], b_dec [d_in], threshold [d_sae] for JumpReLU, and for
+ * gated SAEs r_mag and b_mag [d_sae] (b_enc then holds the gate bias, SAELens' b_gate).
+ * Each architecture (standard.ts, topk.ts, jumprelu.ts, gated.ts) says how latents activate from their pre-activations;
  * encode.ts does the rest (input normalization, chunking over latents, top-k, decoding).
  */
 import { tf } from "../backend.ts";
@@ -15,6 +16,9 @@ export interface Sae {
   W_dec: tf.Tensor2D;
   b_dec: tf.Tensor1D;
   threshold?: tf.Tensor1D;
+  /** Gated: the magnitude path's log-scale and bias per latent. */
+  r_mag?: tf.Tensor1D;
+  b_mag?: tf.Tensor1D;
   /** ‖W_dec[i]‖ per latent, computed once when rescale_acts_by_decoder_norm needs it. */
   W_dec_norm?: tf.Tensor1D;
 }
@@ -23,7 +27,7 @@ export interface Sae {
 export interface Architecture {
   name: ArchitectureName;
   /** Tensors beyond W_enc, b_enc, W_dec, b_dec. */
-  extraTensors: readonly "threshold"[];
+  extraTensors: readonly ("threshold" | "r_mag" | "b_mag")[];
   /**
    * Activations of latents [lo, hi) from their pre-activations `pre` [n, hi − lo] (= sae_in · W_enc + b_enc).
    * For topk these are the scores the top-k is taken over; encode.ts keeps the k largest.
@@ -38,6 +42,8 @@ export interface SaeTensors {
   W_dec?: tf.Tensor;
   b_dec?: tf.Tensor;
   threshold?: tf.Tensor;
+  r_mag?: tf.Tensor;
+  b_mag?: tf.Tensor;
 }
 
 /**
@@ -54,6 +60,7 @@ export function makeSae(cfg: SaeConfig, t: SaeTensors, files: Partial<Record<key
     ["b_dec", [d_in]],
   ];
   if (cfg.architecture === "jumprelu") want.push(["threshold", [d_sae]]);
+  if (cfg.architecture === "gated") want.push(["r_mag", [d_sae]], ["b_mag", [d_sae]]);
   for (const [name, shape] of want) {
     const file = files[name] ?? cfg.source;
     const x = t[name];
@@ -72,12 +79,14 @@ export function makeSae(cfg: SaeConfig, t: SaeTensors, files: Partial<Record<key
     W_dec: t.W_dec as tf.Tensor2D,
     b_dec: t.b_dec as tf.Tensor1D,
     ...(t.threshold && cfg.architecture === "jumprelu" ? { threshold: t.threshold as tf.Tensor1D } : {}),
+    ...(cfg.architecture === "gated" ? { r_mag: t.r_mag as tf.Tensor1D, b_mag: t.b_mag as tf.Tensor1D } : {}),
   };
 }
 
 /** Free an SAE's tensors. */
 export function disposeSae(sae: Sae): void {
-  for (const t of [sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec, sae.threshold, sae.W_dec_norm]) t?.dispose();
+  for (const t of [sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec, sae.threshold, sae.r_mag, sae.b_mag, sae.W_dec_norm])
+    t?.dispose();
 }
 
 /** ‖W_dec[i]‖ for every latent, computed in chunks of rows (bounded memory) and cached on the SAE. */

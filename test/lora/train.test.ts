@@ -71,6 +71,20 @@ async function run(
   return { r, values };
 }
 
+test("telemetryEvery N records A/B vectors every N steps and at the last step, loss on every line", async () => {
+  // Mutations caught: vectors on every step regardless, or the last step left without vectors.
+  const out = tmp();
+  await run(out, { hyper: { telemetryEvery: 4 } });
+  const tel = readTelemetry(path.join(out, "telemetry.jsonl"));
+  assert.equal(tel.length, 9);
+  assert.deepEqual(
+    tel.filter((l) => l.vectors).map((l) => l.step),
+    [4, 8, 9],
+  );
+  await assert.rejects(run(tmp(), { hyper: { telemetryEvery: 0 } }), isErr(/telemetryEvery/));
+  fs.rmSync(out, { recursive: true });
+});
+
 test("training lowers train and held-out loss; telemetry has one line per step with A/B vectors of rank ≤ 4 adapters", async () => {
   const out = tmp();
   const tensorsBefore = tf.memory().numTensors;

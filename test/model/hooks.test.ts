@@ -15,7 +15,7 @@ test("residual bookkeeping: resid_mid = resid_pre + attn_out, resid_post = resid
   const model = await loadModel(path.join(FIXTURES, "gemma3_text"));
   try {
     const names = hookNames(model);
-    assert.equal(names.length, 2 + 8 * model.blocks.length);
+    assert.equal(names.length, 2 + 13 * model.blocks.length);
     const { logits, cache } = runWithCache(model, IDS);
     logits.dispose();
     assert.deepEqual(Object.keys(cache).sort(), [...names].sort());
@@ -48,6 +48,74 @@ test("residual bookkeeping: resid_mid = resid_pre + attn_out, resid_post = resid
     });
     assert.deepEqual(cache["blocks.0.mlp.hook_post"].shape, [1, 12, model.config.intermediateSize]);
     disposeActivations(cache);
+  } finally {
+    disposeModel(model);
+  }
+});
+
+test("q/k/v and MLP pre-activation hooks: z = pattern·v per head, post = silu(pre)·pre_linear, q/k feed the scores", async () => {
+  const model = await loadModel(path.join(FIXTURES, "llama"));
+  try {
+    const { numHeads: H, numKvHeads: KV, headDim: D, intermediateSize: I } = model.config;
+    const T = IDS[0].length;
+    const { logits, cache } = runWithCache(model, IDS);
+    logits.dispose();
+    tf.tidy(() => {
+      for (let L = 0; L < model.blocks.length; L++) {
+        const c = (n: string) => cache[`blocks.${L}.${n}`];
+        assert.deepEqual(c("attn.hook_q").shape, [1, T, H, D]);
+        assert.deepEqual(c("attn.hook_k").shape, [1, T, KV, D]);
+        assert.deepEqual(c("attn.hook_v").shape, [1, T, KV, D]);
+        // z[t, h] = Σ_s pattern[h, t, s] · v[s, h / (H / KV)]
+        const v = tf.gather(
+          tf.squeeze(c("attn.hook_v"), [0]),
+          tf.tensor1d(
+            Array.from({ length: H }, (_, h) => Math.floor(h / (H / KV))),
+            "int32",
+          ),
+          1,
+        );
+        // [H, T, S] · [H, S, D] → [H, T, D] → [T, H, D]
+        const z = tf.transpose(
+          tf.matMul(tf.squeeze(c("attn.hook_pattern"), [0]), tf.transpose(v, [1, 0, 2])),
+          [1, 0, 2],
+        );
+        assert.ok(maxAbsDiff(z.dataSync(), c("attn.hook_z").dataSync()) < 1e-5, `layer ${L}: z is not pattern · v`);
+        assert.deepEqual(c("mlp.hook_pre").shape, [1, T, I]);
+        const post = tf.mul(tf.mul(c("mlp.hook_pre"), tf.sigmoid(c("mlp.hook_pre"))), c("mlp.hook_pre_linear"));
+        assert.ok(
+          maxAbsDiff(post.dataSync(), c("mlp.hook_post").dataSync()) < 1e-5,
+          `layer ${L}: post is not silu(pre)·pre_linear`,
+        );
+      }
+    });
+    disposeActivations(cache);
+    // zero values zero the heads' outputs; a replaced pre-activation changes the MLP output
+    const zv = runWithCache(model, IDS, {
+      names: ["blocks.0.attn.hook_z", "blocks.0.mlp.hook_post"],
+      hooks: { "blocks.0.attn.hook_v": (x) => tf.zerosLike(x), "blocks.0.mlp.hook_pre_linear": (x) => tf.zerosLike(x) },
+    });
+    zv.logits.dispose();
+    assert.equal(
+      tf.tidy(() => tf.max(tf.abs(zv.cache["blocks.0.attn.hook_z"])).dataSync()[0]),
+      0,
+    );
+    assert.equal(
+      tf.tidy(() => tf.max(tf.abs(zv.cache["blocks.0.mlp.hook_post"])).dataSync()[0]),
+      0,
+    );
+    disposeActivations(zv.cache);
+    // zero keys (or queries) make every score 0: each query then attends uniformly to the keys it can see
+    for (const name of ["attn.hook_k", "attn.hook_q"]) {
+      const r = runWithCache(model, IDS, {
+        names: ["blocks.0.attn.hook_pattern"],
+        hooks: { [`blocks.0.${name}`]: (x) => tf.zerosLike(x) },
+      });
+      r.logits.dispose();
+      const p = r.cache["blocks.0.attn.hook_pattern"].arraySync() as number[][][][];
+      for (let t = 0; t < T; t++) assert.ok(Math.abs(p[0][0][t][0] - 1 / (t + 1)) < 1e-6, `${name}: query ${t}`);
+      disposeActivations(r.cache);
+    }
   } finally {
     disposeModel(model);
   }

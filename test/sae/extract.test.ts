@@ -16,7 +16,14 @@ import {
   runWithCache,
   type Model,
 } from "../../lib/model/index.ts";
-import { checkSaeFitsModel, disposeSae, encode, extractActivations, stopLayerFor } from "../../lib/sae/index.ts";
+import {
+  checkSaeFitsModel,
+  disposeSae,
+  encode,
+  extractActivations,
+  hookWidth,
+  stopLayerFor,
+} from "../../lib/sae/index.ts";
 import { randomSae } from "./helpers.ts";
 
 const MODEL_DIR = path.join(__dirname, "..", "fixtures", "model", "llama"); // hidden 64, 2 layers, 4 heads
@@ -85,4 +92,21 @@ test("extractActivations at a hook equals the full run's cache; SAE encodes it",
   for (let r = 0; r < 10; r++) assert.ok(v.slice(r * 96, (r + 1) * 96).filter((q) => q !== 0).length <= 4);
   tf.dispose([acts, x, latents]);
   disposeSae(sae);
+});
+
+test("q/k/v and MLP pre-activation hooks extract flat per-token vectors of hookWidth", () => {
+  const c = model.config;
+  const cases: [string, number][] = [
+    ["blocks.1.attn.hook_q", c.numHeads * c.headDim],
+    ["blocks.1.attn.hook_k", c.numKvHeads * c.headDim],
+    ["blocks.1.attn.hook_v", c.numKvHeads * c.headDim],
+    ["blocks.0.mlp.hook_pre", c.intermediateSize],
+    ["blocks.0.mlp.hook_pre_linear", c.intermediateSize],
+  ];
+  for (const [hook, width] of cases) {
+    assert.equal(hookWidth(model, hook), width, hook);
+    const act = extractActivations(model, IDS, hook);
+    assert.deepEqual(act.shape, [2, 5, width], hook);
+    act.dispose();
+  }
 });

@@ -182,7 +182,7 @@ test("GemmaScope params.npz: JumpReLU on raw inputs, hook from the path", async 
   disposeSae(ref);
 });
 
-test("SAELens bad input: wrong shape, missing tensor, unknown architecture, bad normalization", async () => {
+test("SAELens bad input: wrong shape, missing tensor (threshold, b_gate), unknown architecture, bad normalization", async () => {
   const ref = randomSae("jumprelu", D_IN, D_SAE, 14);
   const cfg = { architecture: "jumprelu", d_in: D_IN, d_sae: D_SAE, metadata: { sae_lens_version: "6.5.0" } };
   const all = { W_enc: ref.W_enc, b_enc: ref.b_enc, W_dec: ref.W_dec, b_dec: ref.b_dec, threshold: ref.threshold! };
@@ -195,8 +195,14 @@ test("SAELens bad input: wrong shape, missing tensor, unknown architecture, bad 
   void threshold;
   const missing = await saeLensDir("missing", cfg, noThreshold);
   await assert.rejects(loadSae(missing), isErr(/missing\/sae_weights\.safetensors: tensor "threshold" is missing/));
+  // a gated SAE saved without its gate bias: SAELens' gated SAEs store b_gate, not b_enc
   const gated = await saeLensDir("gated", { ...cfg, architecture: "gated" }, all);
-  await assert.rejects(loadSae(gated), isErr(/gated\/cfg\.json: field "architecture" is "gated"; supported: /));
+  await assert.rejects(loadSae(gated), isErr(/gated\/sae_weights\.safetensors: tensor "b_gate" is missing/));
+  const transcoder = await saeLensDir("transcoder", { ...cfg, architecture: "transcoder" }, all);
+  await assert.rejects(
+    loadSae(transcoder),
+    isErr(/transcoder\/cfg\.json: field "architecture" is "transcoder"; supported: standard, topk, jumprelu, gated/),
+  );
   const norm = await saeLensDir("norm", { ...cfg, normalize_activations: "rms" }, all);
   await assert.rejects(loadSae(norm), isErr(/norm\/cfg\.json: field "normalize_activations" is "rms"/));
   const dims = await saeLensDir("dims", { ...cfg, d_in: "64" }, all);
