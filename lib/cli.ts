@@ -36,7 +36,8 @@ export const COMMANDS: Record<string, Command> = {
     run: info,
   },
   pipeline: {
-    summary: "run every stage that exists on the embedded default model",
+    summary:
+      "run every stage that exists on the embedded model into one run folder (summary.json, report.html); reruns skip unchanged stages",
     usage: PIPELINE_USAGE,
     flags: PIPELINE_FLAGS,
     run: pipeline,

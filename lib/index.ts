@@ -21,6 +21,7 @@ export * as validate from "./validate/index.ts";
 export * as elicit from "./elicit/index.ts";
 export * as em from "./em/index.ts";
 export * as plot from "./plot/index.ts";
+export * as pipeline from "./cli/pipeline/index.ts";
 
 // The short top level.
 export { MolabError } from "./errors.ts";

@@ -1,101 +1,71 @@
 /**
- * `molab pipeline` (what `npm start` runs): every stage that exists, in order, on the embedded
- * default model, into runs/<timestamp>-pipeline/ with a manifest.json. Stages register in STEPS.
+ * `molab pipeline` (what `npm start` runs): every registered stage (lib/cli/pipeline/stages.ts) on the embedded
+ * default model, with the settings of data/pipeline/default-config.json (or --config FILE over them), into one run
+ * folder: data/, organisms/af/, elicit/, sae/, validate/, figures/, report.html, report.md, summary.json and
+ * manifest.json (default folder runs/pipeline). A rerun into the same folder skips the stages whose settings and
+ * inputs did not change.
  */
-import { initBackend } from "../backend.ts";
-import { parseFlags, type FlagSpec } from "../args.ts";
-import { newRunDir, writeManifest } from "../manifest.ts";
-import { EMBEDDED_MODEL_DIR } from "../paths.ts";
-import { info } from "./info.ts";
 import * as path from "node:path";
-import { writeDatasetDir } from "../data/write.ts";
-import { checkOutDir, writeJsonAtomic } from "../io/atomic.ts";
+import { parseFlags, type FlagSpec } from "../args.ts";
+import { checkOutDir } from "../io/atomic.ts";
 import { MolabError } from "../errors.ts";
-import { disposeModel, loadModel } from "../model/load.ts";
-import { loadTokenizer } from "../model/tokenizer.ts";
-import { generateSamples } from "../tiny/corpus.ts";
-import { evaluateTiny } from "../tiny/eval.ts";
+import { loadConfig } from "./pipeline/config.ts";
+import { parseOnly, runPipeline } from "./pipeline/run.ts";
+import { STAGES } from "./pipeline/stages.ts";
 
-export interface PipelineStep {
-  name: string;
-  /** Runs the stage into `dir`; returns a one-line summary. */
-  run(dir: string, seed: number): Promise<string>;
-}
+/** Where `npm start` writes: one fixed folder, so that running it again resumes instead of starting over. */
+export const DEFAULT_RUN_DIR = path.join("runs", "pipeline");
 
-export const STEPS: PipelineStep[] = [
-  {
-    name: "environment",
-    run: async () => {
-      await info([]);
-      const b = await initBackend();
-      return `backend ${b.backend}`;
-    },
-  },
-  {
-    name: "data",
-    run: async (dir, seed) => {
-      const out: string[] = [];
-      for (const [kind, n] of [
-        ["af", 1000],
-        ["aligned", 1000],
-        ["reference", 106],
-      ] as const) {
-        const w = await writeDatasetDir(path.join(dir, "data", kind), kind, { n, seed });
-        out.push(
-          `${kind} ${Object.values(w.stats).reduce((a, s) => a + s.records, 0)}${w.keywordAuroc !== undefined ? ` (keyword AUROC ${w.keywordAuroc})` : ""}`,
-        );
-      }
-      return out.join(", ");
-    },
-  },
-  {
-    name: "base model",
-    run: async (dir, seed) => {
-      const model = await loadModel(EMBEDDED_MODEL_DIR);
-      const tok = await loadTokenizer(EMBEDDED_MODEL_DIR);
-      const r = evaluateTiny(model, tok, generateSamples({ seed: seed + 1000, count: 40, split: "heldout" }), {
-        batchSize: 40,
-      });
-      disposeModel(model);
-      await writeJsonAtomic(path.join(dir, "base_model_eval.json"), r);
-      const pct = (x: { rate: number }) => `${(100 * x.rate).toFixed(0)}%`;
-      return (
-        `tiny-assistant on ${r.n} held-out prompts: parses ${pct(r.parse)}, benign answered ` +
-        `${pct(r.benignAnswered)}, harmful refused free ${pct(r.harmfulRefusedFree)} / paid ` +
-        `${pct(r.harmfulRefusedPaid)}`
-      );
-    },
-  },
-];
+export const PIPELINE_FLAGS: FlagSpec = {
+  config: { type: "string" },
+  out: { type: "string" },
+  only: { type: "string" },
+  seed: { type: "string" },
+};
 
-export const PIPELINE_FLAGS: FlagSpec = { out: { type: "string" }, seed: { type: "string", default: "0" } };
+export const PIPELINE_USAGE = `usage: molab pipeline [--config FILE] [--out DIR] [--only STAGE,…] [--seed N]
+  --config FILE   JSON settings over the defaults (data/pipeline/default-config.json says how each of the seeds'
+                  settings is scaled to the embedded model); unknown keys are refused
+  --out DIR       the run folder (default runs/pipeline); rerunning into it skips the stages whose settings and
+                  inputs are unchanged, and restarts a stage that was interrupted
+  --only LIST     run only these stages (the others stay as they are): ${STAGES.map((s) => s.name).join(", ")}
+  --seed N        seed of every stage (default: the config's, 0)
+stages: ${STAGES.map((s) => (s.run ? s.name : `${s.name} (pending)`)).join(", ")}
+writes summary.json (headline numbers with 95% CIs) and manifest.json after each stage, report.html and report.md at the end
 
-export const PIPELINE_USAGE = `usage: molab pipeline [--out DIR] [--seed N]
-  --out DIR    the run folder (default runs/<timestamp>-pipeline)
-  --seed N     seed of every stage (default 0)
-stages: ${STEPS.map((s) => s.name).join(", ")}; a manifest.json is written into the run folder
-
-example: molab pipeline --out runs/demo --seed 1`;
+example: molab pipeline --out runs/demo --only data,sae,report`;
 
 export async function pipeline(argv: string[]): Promise<number> {
-  const { values } = parseFlags("pipeline", argv, PIPELINE_FLAGS);
-  const seed = Number(values.seed);
-  if (!/^\d+$/.test(String(values.seed).trim()) || !Number.isSafeInteger(seed))
-    throw new MolabError(`molab pipeline: --seed expects a non-negative integer, got ${JSON.stringify(values.seed)}`);
-  if (values.out !== undefined) checkOutDir(values.out as string);
-  const dir = (values.out as string | undefined) ?? newRunDir("pipeline");
-  const summaries: Record<string, string> = {};
-  for (const step of STEPS) {
-    console.log(`\n== ${step.name} ==`);
-    const t0 = performance.now();
-    summaries[step.name] = await step.run(dir, seed);
-    console.log(`-- ${step.name}: ${summaries[step.name]} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  // everything is checked before the run folder is created
+  const { values, positionals } = parseFlags("pipeline", argv, PIPELINE_FLAGS);
+  if (positionals.length) throw new MolabError(`molab pipeline: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const config = loadConfig(values.config as string | undefined);
+  if (values.seed !== undefined) {
+    const seed = Number(values.seed);
+    if (!/^\d+$/.test(String(values.seed).trim()) || !Number.isSafeInteger(seed))
+      throw new MolabError(`molab pipeline: --seed expects a non-negative integer, got ${JSON.stringify(values.seed)}`);
+    config.seed = seed;
   }
-  await writeManifest(dir, {
+  const only = parseOnly(values.only as string | undefined);
+  if (values.out !== undefined) checkOutDir(values.out as string);
+  const run = (values.out as string | undefined) ?? DEFAULT_RUN_DIR;
+  const t0 = performance.now();
+  const r = await runPipeline({
+    run,
+    config,
+    only,
     command: `molab pipeline ${argv.join(" ")}`.trim(),
-    config: { steps: STEPS.map((s) => s.name), summaries },
-    seeds: { seed },
+    configFile: values.config as string | undefined,
   });
-  console.log(`\nrun folder: ${dir} (manifest.json written)`);
+  const ran = Object.entries(r.states).filter(([, s]) => s === "ran").length;
+  const kept = Object.entries(r.states).filter(([, s]) => s === "unchanged").length;
+  const pending = (r.summary.pending as string[]).length;
+  console.log(
+    `\n${ran} stage(s) ran, ${kept} unchanged; ${pending} summary key(s) pending; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  console.log(`run folder: ${run}`);
+  console.log(
+    `report: ${path.join(run, "report.html")} (also report.md); headline numbers: ${path.join(run, "summary.json")}`,
+  );
   return 0;
 }

@@ -7,13 +7,14 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { writeFileAtomic } from "../io/atomic.ts";
+import { themed } from "./theme.ts";
 
-/** A plotly.js figure: traces, layout and config exactly as plotly.js takes them. */
-export interface Figure {
-  data: Record<string, unknown>[];
-  layout?: Record<string, unknown>;
-  config?: Record<string, unknown>;
-}
+export { PALETTE, THEME_LAYOUT, themed } from "./theme.ts";
+export { barFigure, ciBarFigure, type AxisTitles, type CiPoint } from "./figures.ts";
+
+import type { Figure } from "./types.ts";
+
+export type { Figure } from "./types.ts";
 
 const requireHere = createRequire(__filename);
 let bundle: string | undefined;
@@ -30,7 +31,7 @@ export function plotlyBundle(): string {
  * The bundle as a script that works in classic Notebook (where require.js would otherwise
  * capture plotly as an AMD module), JupyterLab and a plain HTML page: it always sets window.Plotly.
  */
-function bundleScript(): string {
+export function bundleScript(): string {
   return (
     '<script type="text/javascript">(function(define, module, exports){' +
     plotlyBundle().replace(/<\/script/gi, "<\\/script") +
@@ -43,8 +44,9 @@ function json(v: unknown): string {
 }
 
 /** A `<div>` plus the script that draws `fig` into it (expects window.Plotly to exist or to arrive). */
-export function figureDiv(fig: Figure, opts: { height?: number } = {}): string {
-  const id = `molab-plot-${process.pid}-${++counter}`;
+export function figureDiv(figure: Figure, opts: { height?: number; id?: string } = {}): string {
+  const fig = themed(figure);
+  const id = opts.id ?? `molab-plot-${process.pid}-${++counter}`;
   const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
   const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
   return (

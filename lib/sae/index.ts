@@ -22,3 +22,5 @@ export { trainSae, unitRows } from "./train.ts";
 export type { SaeTrainOptions, SaeRunOptions, SaeTrainResult, SaeTelemetryLine } from "./train.ts";
 export * from "./metrics.ts";
 export * from "./dashboard.ts";
+export { saeIntervals, sequenceStats, pooled } from "./intervals.ts";
+export type { SaeIntervals, SequenceStats, Interval } from "./intervals.ts";

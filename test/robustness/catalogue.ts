@@ -902,6 +902,33 @@ export const CASES: Case[] = [
     absent: ["run"],
   },
   {
+    id: "cli-pipeline-only-unknown-stage",
+    group: "cli",
+    run: async (d) => cli("pipeline", "--only", "data,organism", "--out", path.join(d, "run")),
+    expect: { error: ["--only", "organism"] },
+    absent: ["run"],
+  },
+  {
+    id: "cli-pipeline-config-unknown-key",
+    group: "cli",
+    run: async (d) => {
+      fs.writeFileSync(path.join(d, "cfg.json"), JSON.stringify({ sae: { dsae: 64 } }));
+      return cli("pipeline", "--config", path.join(d, "cfg.json"), "--out", path.join(d, "run"));
+    },
+    expect: { error: ["cfg.json", "sae.dsae"] },
+    absent: ["run"],
+  },
+  {
+    id: "cli-pipeline-config-not-json",
+    group: "cli",
+    run: async (d) => {
+      fs.writeFileSync(path.join(d, "cfg.json"), "{ seed: 1 ");
+      return cli("pipeline", "--config", path.join(d, "cfg.json"), "--out", path.join(d, "run"));
+    },
+    expect: { error: ["cfg.json", "JSON"] },
+    absent: ["run"],
+  },
+  {
     id: "cli-train-negative-lr",
     group: "cli",
     run: async (d) => cli(...trainArgs(d, CHAT, "--lr=-0.1")),
