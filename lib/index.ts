@@ -19,6 +19,7 @@ export * as stats from "./stats/index.ts";
 export * as sae from "./sae/index.ts";
 export * as validate from "./validate/index.ts";
 export * as elicit from "./elicit/index.ts";
+export * as detect from "./detect/index.ts";
 export * as plot from "./plot/index.ts";
 
 // The short top level.

