@@ -7,3 +7,5 @@ export * from "./probes.ts";
 export * from "./blackbox.ts";
 export * from "./transfer.ts";
 export * from "./monitor.ts";
+export * from "./contrast.ts";
+export * from "./variants.ts";
