@@ -15,6 +15,7 @@ import { disposeModel, loadModel } from "../model/load.ts";
 import { loadTokenizer } from "../model/tokenizer.ts";
 import { generateSamples } from "../tiny/corpus.ts";
 import { evaluateTiny } from "../tiny/eval.ts";
+import { referenceTestbed, testbedLine } from "../detect/reference_testbed.ts";
 
 export interface PipelineStep {
   name: string;
@@ -64,6 +65,13 @@ export const STEPS: PipelineStep[] = [
         `${pct(r.benignAnswered)}, harmful refused free ${pct(r.harmfulRefusedFree)} / paid ` +
         `${pct(r.harmfulRefusedPaid)}`
       );
+    },
+  },
+  {
+    name: "detect",
+    run: async (dir, seed) => {
+      const ref = path.join(dir, "data", "reference", "reference.jsonl");
+      return testbedLine(await referenceTestbed(EMBEDDED_MODEL_DIR, ref, path.join(dir, "detect"), seed));
     },
   },
 ];

