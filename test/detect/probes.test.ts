@@ -25,6 +25,8 @@ import { keywordScores, outputOnlyScores } from "../../lib/detect/blackbox.ts";
 import { detectionAuroc } from "../../lib/detect/metrics.ts";
 import { residualsByLayer } from "../../lib/detect/activations.ts";
 import { disposeModel, loadModel, loadTokenizer, runWithCache } from "../../lib/model/index.ts";
+import { disposeSae, makeSae, pooledTextFeatures } from "../../lib/sae/index.ts";
+import { saeFeatureMatrix, saeProbe } from "../../lib/detect/sae_probe.ts";
 
 /** n rows per class: positives at `pos`, negatives at `neg`, plus N(0, noise²) on every coordinate. */
 function blobs(pos: number[], neg: number[], n: number, noise: number, seed: string): { X: Matrix; y: Labels01 } {
@@ -130,6 +132,44 @@ test("residualsByLayer: mean and last-token pools equal a direct read of blocks.
     for (let j = 0; j < h; j++) assert.ok(Math.abs(gotLast[j] - r1[ids.length - 1][j]) < 1e-5);
     assert.throws(() => residualsByLayer(model, tok, texts, { layers: [9] }), /not in 0…3/);
   } finally {
+    disposeModel(model);
+  }
+});
+
+test("SAE-feature probe: the matrix is pooledTextFeatures' latents; a latent that tracks the label gives AUROC 1", async () => {
+  await initBackend();
+  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+  const model = await loadModel(dir);
+  const tok = await loadTokenizer(dir);
+  const d = model.config.hiddenSize;
+  const m = 16;
+  const g = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 0.1, "float32", seed);
+  const sae = makeSae(
+    {
+      architecture: "standard",
+      d_in: d,
+      d_sae: m,
+      apply_b_dec_to_input: false,
+      normalize_activations: "none",
+      hook_name: "blocks.1.hook_resid_post",
+      format: "memory",
+      source: "test",
+      metadata: {},
+    },
+    { W_enc: g([d, m], 1), b_enc: tf.zeros([m]), W_dec: g([m, d], 2), b_dec: tf.zeros([d]) },
+  );
+  try {
+    const texts = ["one text here", "another text", "a third one", "and a fourth"];
+    const X = saeFeatureMatrix(model, tok, sae, texts);
+    const direct = pooledTextFeatures(model, tok, sae, texts, { pool: "mean" });
+    assert.equal(X.rows, 4);
+    assert.equal(X.cols, m);
+    X.data.forEach((v, i) => assert.ok(Math.abs(v - direct.features[i]) < 1e-6));
+    // a constructed feature matrix: column 0 carries the label, the rest is noise
+    const b = blobs([1, 0, 0], [0, 0, 0], 12, 0.1, "sae");
+    assert.equal(saeProbe(b.X, b.y, { k: 3 }).estimate, 1);
+  } finally {
+    disposeSae(sae);
     disposeModel(model);
   }
 });
