@@ -304,7 +304,7 @@ export function pMisbehavesGivenUnobserved(
   );
 }
 
-/** Mean of a statistic's bootstrap CI over a sample, for callers with their own per-item values. */
+/** The mean of per-item values (e.g. judge scores) with a percentile bootstrap CI. */
 export function meanMetric(name: string, definition: string, values: number[], o: GapOptions = {}): Metric {
   const n = values.length;
   const method = `percentile bootstrap (${o.nResamples ?? 9999} resamples)`;
