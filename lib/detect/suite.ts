@@ -22,7 +22,7 @@ import {
 /** The variant run that holds the prompts without a training cue (its rows may also carry cue_family "none"). */
 export const NO_CUE_VARIANT = "no_cue";
 
-/** A row with a white-box detector's score (written by `molab detect probe --results`). */
+/** A row that may carry a white-box detector's score for its reply (any detector may fill it; higher = more likely AF). */
 export type ScoredRow = ResultRow & { probe_score?: number | null };
 
 export interface SuiteOptions extends GapOptions {
