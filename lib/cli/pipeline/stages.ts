@@ -1,7 +1,7 @@
 /**
  * The stage registry of `molab pipeline`, in run order. Each entry names its folder in the run, the earlier
  * stages it reads, the config slice it depends on and the summary keys it reports. Stages whose library is not
- * built yet (em, detect) are registered slots without `run`: their keys are listed as pending in summary.json.
+ * built yet (em) are registered slots without `run`: their keys are listed as pending in summary.json.
  *
  * Filling a slot: give it `run(ctx)`, which writes only into `ctx.out` (moved to `<run>/<dir>` when it returns),
  * reads earlier stages through `ctx.dirOf(name)` (each named in `after`), and returns one console line and a
@@ -26,6 +26,7 @@ import { disposeModel, loadModel, loadTokenizer } from "../../model/index.ts";
 import { runValidate } from "../../validate/run.ts";
 import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
 import { reportStage } from "./report.ts";
+import { referenceTestbed, testbedLine } from "../../detect/reference_testbed.ts";
 
 const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
 
@@ -252,6 +253,24 @@ async function validateStage(ctx: StageContext): Promise<StageResult> {
   };
 }
 
+/** Detectors by layer, the keyword baseline and the CoT monitor on the reference set, read by the base model. */
+async function detectStage(ctx: StageContext): Promise<StageResult> {
+  const ref = path.join(ctx.dirOf("data"), "reference", "reference.jsonl");
+  const r = await referenceTestbed(ctx.model, ref, ctx.out, ctx.config.seed);
+  const best = r.detectors.by_layer.linear.find((m) => m.layer === r.detectors.best_layer)!;
+  return {
+    line: testbedLine(r),
+    summary: {
+      "detect.probe_auroc_best_layer": {
+        estimate: best.estimate,
+        ci: best.ci,
+        n: best.n,
+        method: `linear probe on layer ${best.layer}'s pooled residuals, out-of-fold AUROC on the reference set; DeLong CI`,
+      },
+    },
+  };
+}
+
 /** Every stage, in run order. */
 export const STAGES: Stage[] = [
   {
@@ -316,10 +335,11 @@ export const STAGES: Stage[] = [
     name: "detect",
     version: 1,
     dir: "detect",
-    after: ["organisms"],
+    after: ["data"],
     keys: ["detect.probe_auroc_best_layer"],
     settings: () => ({}),
-    pending: "lib/detect is not wired into the pipeline yet",
+    inputs: (_c, model) => [model, DEFAULT_AF_CLASSIFIER],
+    run: detectStage,
   },
   reportStage,
 ];
