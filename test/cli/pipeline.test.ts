@@ -27,6 +27,7 @@ const TINY = {
   elicit: { pairs: 4, maxTokens: 24, batchSize: 8, resamples: 200 },
   sae: { dSae: 64, k: 4, steps: 10, batch: 128, context: 128, resamples: 100 },
   validate: { features: 16, permutations: 100 },
+  em: { samples: 16, n: 1, maxTokens: 24 },
   export: { figures: false },
 };
 
@@ -122,6 +123,9 @@ test(
       "report.md",
       "figures/elicit-gap-by-cue.json",
       "detect/detect.json",
+      "em/results.json",
+      "em/organisms/em-risky-finance/adapter_model.safetensors",
+      "em/organisms/em-risky-finance-control/adapter_model.safetensors",
     ])
       assert.ok(fs.existsSync(path.join(run, p)), p);
     assert.equal(fs.existsSync(path.join(run, ".partial")), false, "no partial folder after a finished run");
@@ -129,7 +133,7 @@ test(
     const summary = JSON.parse(fs.readFileSync(path.join(run, "summary.json"), "utf8"));
     const built = STAGES.filter((s) => s.run).flatMap((s) => s.keys);
     const slots = STAGES.filter((s) => !s.run).flatMap((s) => s.keys);
-    assert.ok(built.length >= 7 && slots.length >= 4);
+    assert.ok(built.length >= 11, `${built.length} summary keys`);
     for (const k of built) {
       const h = summary[k];
       assert.ok(h, `summary has ${k}`);
@@ -155,7 +159,7 @@ test(
     );
     assert.match(m.versions["@tensorflow/tfjs-core"], /^\d+\.\d+/);
     assert.equal(m.stages.data.state, "ran");
-    assert.equal(m.stages.em.state, "pending");
+    assert.equal(m.stages.em.state, "ran");
 
     // unchanged: nothing runs again
     const before = Object.fromEntries(
@@ -163,7 +167,7 @@ test(
     );
     const again = cli("--config", writeConfig(d, TINY), "--out", run, "--seed", "3");
     assert.equal(again.status, 0, again.stderr);
-    assert.match(again.stdout, /0 stage\(s\) ran, 7 unchanged/);
+    assert.match(again.stdout, /0 stage\(s\) ran, 8 unchanged/);
     for (const [s, t] of Object.entries(before)) assert.equal(finished(run, s), t, `${s} not redone`);
 
     // a changed SAE setting reruns sae and what reads it, nothing upstream
@@ -178,7 +182,7 @@ test(
     assert.equal(changed.status, 0, changed.stderr);
     for (const s of ["data", "organisms/af", "elicit"]) assert.equal(finished(run, s), before[s], `${s} not redone`);
     for (const s of ["sae", "validate"]) assert.notEqual(finished(run, s), before[s], `${s} redone`);
-    assert.match(changed.stdout, /3 stage\(s\) ran, 4 unchanged/);
+    assert.match(changed.stdout, /3 stage\(s\) ran, 5 unchanged/);
   },
 );
 

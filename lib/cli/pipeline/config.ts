@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { MolabError } from "../../errors.ts";
 import { REPO_ROOT } from "../../paths.ts";
+import { EM_SETS } from "../../data/em.ts";
 
 export interface PipelineConfig {
   /** Seed of every stage (each stage derives its own from it). */
@@ -57,6 +58,17 @@ export interface PipelineConfig {
     features: number;
     permutations: number;
   };
+  em: {
+    /** The narrow EM set of lib/data the organism learns (its control is `<set>-control`). */
+    set: string;
+    /** Samples of the set (and of its control) the organisms are trained on. */
+    samples: number;
+    /** Answers per paraphrase of each held-out question, and their length in tokens. */
+    n: number;
+    maxTokens: number;
+    /** Decoder layer of the misalignment direction that is ablated. */
+    layer: number;
+  };
   export: {
     /** Export every figure as PNG and SVG through headless Chromium. */
     figures: boolean;
@@ -75,6 +87,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   elicit: { pairs: 24, maxTokens: 128, temperature: 1, batchSize: 24, resamples: 2000 },
   sae: { layer: 2, dSae: 512, k: 16, steps: 200, batch: 512, context: 256, resamples: 1000 },
   validate: { features: 64, permutations: 1000 },
+  em: { set: "em-risky-finance", samples: 200, n: 3, maxTokens: 64, layer: 2 },
   export: { figures: true, width: 1600, installChromium: true },
 };
 
@@ -137,6 +150,13 @@ export function checkConfig(c: PipelineConfig, file = "pipeline config"): Pipeli
     positive(file, `sae.${k}`, c.sae[k]);
   if (c.sae.k > c.sae.dSae) throw new MolabError(`${file}: sae.k (${c.sae.k}) exceeds sae.dSae (${c.sae.dSae})`);
   for (const k of ["features", "permutations"] as const) positive(file, `validate.${k}`, c.validate[k]);
+  if (!(EM_SETS as readonly string[]).includes(c.em.set) || c.em.set.endsWith("-control"))
+    throw new MolabError(
+      `${file}: em.set must be a narrow EM set (${EM_SETS.filter((s) => !s.endsWith("-control")).join(", ")}), got ${JSON.stringify(c.em.set)}`,
+    );
+  for (const k of ["samples", "n", "maxTokens"] as const) positive(file, `em.${k}`, c.em[k]);
+  if (!Number.isInteger(c.em.layer) || c.em.layer < 0)
+    throw new MolabError(`${file}: em.layer must be a non-negative integer, got ${c.em.layer}`);
   positive(file, "export.width", c.export.width);
   if (!fs.existsSync(path.join(modelDir(c), "config.json")))
     throw new MolabError(`${file}: model ${c.model} is not a model folder (no config.json in ${modelDir(c)})`);

@@ -1,7 +1,7 @@
 /**
  * The stage registry of `molab pipeline`, in run order. Each entry names its folder in the run, the earlier
  * stages it reads, the config slice it depends on and the summary keys it reports. Stages whose library is not
- * built yet (em) are registered slots without `run`: their keys are listed as pending in summary.json.
+ * built yet would be registered slots without `run`: their keys are listed as pending in summary.json.
  *
  * Filling a slot: give it `run(ctx)`, which writes only into `ctx.out` (moved to `<run>/<dir>` when it returns),
  * reads earlier stages through `ctx.dirOf(name)` (each named in `after`), and returns one console line and a
@@ -27,6 +27,7 @@ import { runValidate } from "../../validate/run.ts";
 import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
 import { reportStage } from "./report.ts";
 import { referenceTestbed, testbedLine } from "../../detect/reference_testbed.ts";
+import { emStage } from "./em_stage.ts";
 
 const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
 
@@ -326,10 +327,11 @@ export const STAGES: Stage[] = [
     name: "em",
     version: 1,
     dir: "em",
-    after: ["data"],
+    after: [],
     keys: ["em.organism.em_rate", "em.control.em_rate", "em.organism.coherence", "em.ablation.em_rate"],
-    settings: () => ({}),
-    pending: "lib/em is not wired into the pipeline yet",
+    settings: (c) => c.em,
+    inputs: (_c, model) => [model],
+    run: emStage,
   },
   {
     name: "detect",
