@@ -118,6 +118,8 @@ test(
       assert.ok(fs.existsSync(path.join(run, p)), p);
     for (const p of [
       "sae/cfg.json",
+      "sae/dashboard.json",
+      "sae/dashboard.html",
       "validate/report.json",
       "report.html",
       "report.md",

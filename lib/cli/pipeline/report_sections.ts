@@ -14,6 +14,7 @@ import type { DatasetStats } from "../../data/stats.ts";
 import type { ReferenceTestbed } from "../../detect/reference_testbed.ts";
 import { STAGE_FILE } from "./stage.ts";
 import { emSection } from "./report_em.ts";
+import { dashboardItems } from "./report_dashboard.ts";
 
 export interface ReportItem {
   /** File-name-safe id: figures/<id>.png|svg|json. */
@@ -259,10 +260,11 @@ function saeSection(run: string): ReportSection {
       },
       {
         id: "sae-top-features",
-        title: "Feature dashboard: most frequent latents",
+        title: "Most frequent latents",
         caption: `The 10 latents that fire most often on the held-out tokens (n = ${iv.tokens} tokens).`,
         table: top,
       },
+      ...dashboardItems(dir),
     ],
   };
 }

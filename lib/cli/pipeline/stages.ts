@@ -21,7 +21,16 @@ import { elicitCommand } from "../../elicit/cli.ts";
 import { DEFAULT_AF_CLASSIFIER } from "../../elicit/af_label.ts";
 import type { Summary as ElicitSummary } from "../../elicit/metrics.ts";
 import { saeCommand } from "../../sae/cli.ts";
-import { loadSae, readChatSequences, saeIntervals, disposeSae } from "../../sae/index.ts";
+import {
+  dashboardHtml,
+  disposeSae,
+  featureDashboard,
+  loadSae,
+  pooledFeatures,
+  readChatSequences,
+  saeIntervals,
+  topFeatureDifferences,
+} from "../../sae/index.ts";
 import { disposeModel, loadModel, loadTokenizer } from "../../model/index.ts";
 import { runValidate } from "../../validate/run.ts";
 import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
@@ -203,6 +212,22 @@ async function saeStage(ctx: StageContext): Promise<StageResult> {
     ).slice(0, 32);
     const iv = saeIntervals(model, sae, hook, seqs, { resamples: s.resamples, seed: ctx.config.seed });
     await writeJsonAtomic(path.join(ctx.out, "intervals.json"), iv);
+    // a dashboard of the latent whose mean pooled activation differs most between held-out AF and aligned texts
+    const aligned = (
+      await readChatSequences([path.join(data, "aligned", "aligned-heldout.jsonl")], tok, { contextSize: s.context })
+    ).slice(0, 32);
+    const sets = [
+      { label: "AF (held-out)", ids: seqs.map((q) => q.ids) },
+      { label: "aligned (held-out)", ids: aligned.map((q) => q.ids) },
+    ];
+    const [diff] = topFeatureDifferences(
+      pooledFeatures(model, sae, sets[0].ids, { hook }),
+      pooledFeatures(model, sae, sets[1].ids, { hook }),
+      1,
+    );
+    const dash = featureDashboard(model, tok, sae, sets, diff.feature, { hook, topK: 6, window: 8 });
+    await writeJsonAtomic(path.join(ctx.out, "dashboard.json"), { ...dash, difference: diff });
+    await writeFileAtomic(path.join(ctx.out, "dashboard.html"), dashboardHtml(dash));
     const method = `${iv.sequences} held-out sequences (${iv.tokens} tokens), percentile bootstrap over sequences (${s.resamples})`;
     return {
       line: `SAE at ${hook}: FVE ${iv.fve.estimate.toFixed(3)}, L0 ${iv.l0.estimate.toFixed(1)} on ${iv.tokens} held-out tokens`,
@@ -305,7 +330,7 @@ export const STAGES: Stage[] = [
   },
   {
     name: "sae",
-    version: 1,
+    version: 2,
     dir: "sae",
     after: ["data"],
     keys: ["sae.fve", "sae.l0"],
