@@ -108,8 +108,9 @@ async function withReplyProgress<T>(file: string, total: number, label: string, 
     shown = quarter;
     const el = (Date.now() - t0) / 1000;
     const eta = n > 0 ? `${Math.round((el / n) * (total - n))} s` : "?";
+    // rows can outnumber `total` (a rerun appends to results.jsonl): the bar is capped, the count is not
     const w = 24,
-      fill = Math.round((w * n) / total);
+      fill = Math.min(w, Math.round((w * n) / total));
     const line = `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${label} ${n}/${total} replies, ETA ${eta}`;
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
   };
