@@ -109,6 +109,21 @@ export interface EmDirection {
   source: Record<string, string>;
 }
 
+/** direction[l] = mean(misaligned activations at layer l) − mean(aligned ones), with its norms and counts. */
+function meanDifference(
+  layers: number[],
+  mis: Float64Array[][],
+  al: Float64Array[][],
+  source: Record<string, string>,
+): EmDirection {
+  const direction = layers.map((_, li) => {
+    const a = meanOver(mis, li),
+      b = meanOver(al, li);
+    return Array.from(a, (x, j) => x - b[j]);
+  });
+  return { layers, direction, norms: direction.map(vnorm), nMisaligned: mis.length, nAligned: al.length, source };
+}
+
 /** Directions at `layers` from judged rows, through `model` (with the organism's adapter attached by the caller). */
 export function emDirection(
   model: Model,
@@ -134,19 +149,7 @@ export function emDirection(
   const mis = acts(misaligned),
     al = acts(aligned);
   check(mis.length > 0 && al.length > 0, `direction: every selected answer was empty after tokenization`);
-  const direction = layers.map((_, li) => {
-    const a = meanOver(mis, li),
-      b = meanOver(al, li);
-    return Array.from(a, (x, j) => x - b[j]);
-  });
-  return {
-    layers,
-    direction,
-    norms: direction.map(vnorm),
-    nMisaligned: mis.length,
-    nAligned: al.length,
-    source: o.source ?? {},
-  };
+  return meanDifference(layers, mis, al, o.source ?? {});
 }
 
 export async function saveDirection(file: string, d: EmDirection): Promise<void> {
@@ -226,17 +229,5 @@ export function labelledDirection(
   const al = answerActivations(model, tok, gen(`${set}-control` as EmSetName), layers).filter(
     (a): a is Float64Array[] => a !== null,
   );
-  const direction = layers.map((_, li) => {
-    const a = meanOver(mis, li),
-      b = meanOver(al, li);
-    return Array.from(a, (x, j) => x - b[j]);
-  });
-  return {
-    layers,
-    direction,
-    norms: direction.map(vnorm),
-    nMisaligned: mis.length,
-    nAligned: al.length,
-    source: { labelled: set },
-  };
+  return meanDifference(layers, mis, al, { labelled: set });
 }

@@ -29,9 +29,7 @@ import {
   type RateBlock,
 } from "../../em/index.ts";
 import type { Headline, StageContext, StageResult } from "./stage.ts";
-
-const pct = (b: RateBlock["em"]) =>
-  b ? `${(100 * b.estimate).toFixed(1)}% [${(100 * b.ci[0]).toFixed(1)}, ${(100 * b.ci[1]).toFixed(1)}]` : "n/a";
+import { emRatePct } from "./report_em.ts";
 
 /** A rate as a summary headline: estimate, Wilson CI and the rows it stands on. */
 function headline(b: RateBlock, which: "em" | "coherence", what: string): Headline {
@@ -107,8 +105,8 @@ export async function emStage(ctx: StageContext): Promise<StageResult> {
     const what = `${questions.length} held-out questions × paraphrases × ${c.n} samples, embedded judge`;
     return {
       line:
-        `${lines.join("; ")}; EM organism ${pct(rates.organism.em)}, control ${pct(rates.control.em)}, ` +
-        `with the direction ablated at layer ${c.layer} ${pct(ab.conditions.ablate.em)}`,
+        `${lines.join("; ")}; EM organism ${emRatePct(rates.organism.em)}, control ${emRatePct(rates.control.em)}, ` +
+        `with the direction ablated at layer ${c.layer} ${emRatePct(ab.conditions.ablate.em)}`,
       summary: {
         "em.organism.em_rate": headline(rates.organism, "em", what),
         "em.control.em_rate": headline(rates.control, "em", what),

@@ -1,23 +1,11 @@
 /** The report's SAE feature dashboard items, read back from `<run>/sae/dashboard.json` (written by the sae stage). */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Figure } from "../../plot/index.ts";
+import { f3, readJson, type ReportItem } from "./report_shared.ts";
 import { dashboardFigure, type FeatureDashboard, type FeatureDifference } from "../../sae/dashboard.ts";
 
-/** The shape of report_sections.ts' ReportItem (not imported: that file imports this one). */
-interface Item {
-  id: string;
-  title: string;
-  caption: string;
-  figure?: Figure;
-  table?: Record<string, unknown>[];
-}
-
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
-const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
-
 /** The dashboard the sae stage wrote (sae/dashboard.json; the full page is sae/dashboard.html). */
-export function dashboardItems(dir: string): Item[] {
+export function dashboardItems(dir: string): ReportItem[] {
   const f = path.join(dir, "dashboard.json");
   if (!fs.existsSync(f)) return [];
   const d = readJson<FeatureDashboard & { difference: FeatureDifference }>(f);

@@ -1,15 +1,7 @@
 /** The report's emergent-misalignment section, read back from `<run>/em/results.json` (written by em_stage.ts). */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { rateBarFigure, type RateBlock } from "../../em/index.ts";
-import type { Figure } from "../../plot/index.ts";
-
-/** The shape of report_sections.ts' ReportSection (not imported: that file imports this one). */
-interface Section {
-  stage: string;
-  title: string;
-  items: { id: string; title: string; caption: string; figure?: Figure; table?: Record<string, unknown>[] }[];
-}
+import { readJson, type ReportSection } from "./report_shared.ts";
 
 interface EmResults {
   set: string;
@@ -25,11 +17,12 @@ interface EmResults {
   };
 }
 
-const pct = (b: RateBlock["em"]) =>
+/** An EM or coherence rate as "12.3% [4.5, 25.6]" (n/a when undefined). */
+export const emRatePct = (b: RateBlock["em"]) =>
   b ? `${(100 * b.estimate).toFixed(1)}% [${(100 * b.ci[0]).toFixed(1)}, ${(100 * b.ci[1]).toFixed(1)}]` : "n/a";
 
-export function emSection(run: string): Section {
-  const r = JSON.parse(fs.readFileSync(path.join(run, "em", "results.json"), "utf8")) as EmResults;
+export function emSection(run: string): ReportSection {
+  const r = readJson<EmResults>(path.join(run, "em", "results.json"));
   const n = (b: RateBlock) => `n = ${b.defined} judged of ${b.rows}`;
   const a = r.ablation;
   return {
@@ -52,8 +45,8 @@ export function emSection(run: string): Section {
           `and with a random direction of the same norm; ${n(a.conditions.none)} each; Wilson 95% CIs.`,
         table: Object.entries(a.conditions).map(([condition, b]) => ({
           condition,
-          "EM (95% CI)": pct(b.em),
-          "coherent > 50 (95% CI)": pct(b.coherence),
+          "EM (95% CI)": emRatePct(b.em),
+          "coherent > 50 (95% CI)": emRatePct(b.coherence),
           n: b.defined,
         })),
       },

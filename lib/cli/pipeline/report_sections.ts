@@ -13,27 +13,12 @@ import type { SaeIntervals } from "../../sae/intervals.ts";
 import type { DatasetStats } from "../../data/stats.ts";
 import type { ReferenceTestbed } from "../../detect/reference_testbed.ts";
 import { STAGE_FILE } from "./stage.ts";
+import { ciText, f3, readJson, type ReportItem, type ReportSection } from "./report_shared.ts";
+
+export type { ReportItem, ReportSection };
 import { emSection } from "./report_em.ts";
 import { dashboardItems } from "./report_dashboard.ts";
 
-export interface ReportItem {
-  /** File-name-safe id: figures/<id>.png|svg|json. */
-  id: string;
-  title: string;
-  caption: string;
-  figure?: Figure;
-  table?: Record<string, unknown>[];
-}
-
-export interface ReportSection {
-  stage: string;
-  title: string;
-  items: ReportItem[];
-  /** Why the section is empty (stage not run or not built). */
-  note?: string;
-}
-
-const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
 const jsonl = <T>(f: string): T[] =>
   fs.existsSync(f)
     ? fs
@@ -49,9 +34,6 @@ const jsonl = <T>(f: string): T[] =>
         })
     : [];
 const done = (run: string, dir: string) => fs.existsSync(path.join(run, dir, STAGE_FILE));
-const f3 = (x: number | null | undefined) =>
-  x === null || x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(3);
-const ciText = (ci: readonly number[] | null | undefined) => (ci ? `[${f3(ci[0])}, ${f3(ci[1])}]` : "no CI");
 
 function dataSection(run: string): ReportSection {
   const dir = path.join(run, "data");
