@@ -108,7 +108,8 @@ async function withReplyProgress<T>(file: string, total: number, label: string, 
     shown = quarter;
     const el = (Date.now() - t0) / 1000;
     const eta = n > 0 ? `${Math.round((el / n) * (total - n))} s` : "?";
-    // rows can outnumber `total` (a rerun appends to results.jsonl): the bar is capped, the count is not
+    // results.jsonl holds one line per reply (labels go to a sidecar), but a resumed molab elicit may append a
+    // reply that supersedes an errored one: the bar is capped, the count is not
     const w = 24,
       fill = Math.min(w, Math.round((w * n) / total));
     const line = `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${label} ${n}/${total} replies, ETA ${eta}`;
