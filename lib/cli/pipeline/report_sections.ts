@@ -11,12 +11,12 @@ import type { Summary as ElicitSummary, ConditionStats } from "../../elicit/metr
 import type { ValidationReport } from "../../validate/report.ts";
 import type { SaeIntervals } from "../../sae/intervals.ts";
 import type { DatasetStats } from "../../data/stats.ts";
-import type { ReferenceTestbed } from "../../detect/reference_testbed.ts";
 import { STAGE_FILE } from "./stage.ts";
 import { ciText, f3, readJson, type ReportItem, type ReportSection } from "./report_shared.ts";
 
 export type { ReportItem, ReportSection };
 import { emSection } from "./report_em.ts";
+import { detectSection } from "./report_detect.ts";
 import { dashboardItems } from "./report_dashboard.ts";
 
 const jsonl = <T>(f: string): T[] =>
@@ -300,55 +300,6 @@ function validateSection(run: string): ReportSection {
         caption: `From the validation report (${n}); probe scores are out-of-fold for the reference.`,
         figure,
       })),
-    ],
-  };
-}
-
-function detectSection(run: string): ReportSection {
-  const r = readJson<ReferenceTestbed>(path.join(run, "detect", "detect.json"));
-  const d = r.detectors;
-  const n = `${d.n_pos} AF and ${d.n_neg} aligned reference traces`;
-  const groups = Object.fromEntries(
-    Object.entries(d.by_layer).map(([name, rows]) => [
-      name.replace("_", " "),
-      rows.map((m) => ({ label: `layer ${m.layer}`, estimate: m.estimate, ci: m.ci, n: m.n })),
-    ]),
-  );
-  const m = r.monitor;
-  const row = (name: string, x: { estimate: number | null; ci: [number, number] | null; n: number }) => ({
-    measure: name,
-    estimate: f3(x.estimate),
-    "95% CI": ciText(x.ci),
-    n: x.n,
-  });
-  return {
-    stage: "detect",
-    title: "7 · Detection",
-    items: [
-      {
-        id: "detect-auroc-by-layer",
-        title: "White-box detectors: AUROC by layer",
-        caption:
-          `Read by the base model on the reference set (${n}): out-of-fold AUROC of a linear probe and a mean-difference ` +
-          "direction on each layer's pooled residuals, and the defection probe (generic contrast pairs, fitted on none " +
-          "of these traces); DeLong 95% CIs.",
-        figure: ciBarFigure(groups, { yTitle: "AUROC", yRange: [0, 1] }),
-      },
-      {
-        id: "detect-monitor",
-        title: "CoT monitor and black-box baselines",
-        caption:
-          `The embedded AF classifier as a CoT monitor at its threshold ${f3(m.threshold)} on the same traces (${n}); ` +
-          "Wilson 95% CIs for the rates, DeLong for AUROCs.",
-        table: [
-          row("monitor precision", m.precision),
-          row("monitor recall", m.recall),
-          row("monitor FPR (aligned flagged)", m.fpr),
-          row("monitor AUROC", m.auroc),
-          row("keyword scorer AUROC", d.baselines.keyword),
-          row("output-only classifier AUROC", d.baselines.output_only),
-        ],
-      },
     ],
   };
 }

@@ -35,8 +35,8 @@ import { disposeModel, loadModel, loadTokenizer } from "../../model/index.ts";
 import { runValidate } from "../../validate/run.ts";
 import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
 import { reportStage } from "./report.ts";
-import { referenceTestbed, testbedLine } from "../../detect/reference_testbed.ts";
-import { emStage } from "./em_stage.ts";
+import { DETECT_STAGE } from "./detect_stage.ts";
+import { EM_STAGES } from "./em_stage.ts";
 
 const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
 
@@ -281,24 +281,6 @@ async function validateStage(ctx: StageContext): Promise<StageResult> {
   };
 }
 
-/** Detectors by layer, the keyword baseline and the CoT monitor on the reference set, read by the base model. */
-async function detectStage(ctx: StageContext): Promise<StageResult> {
-  const ref = path.join(ctx.dirOf("data"), "reference", "reference.jsonl");
-  const r = await referenceTestbed(ctx.model, ref, ctx.out, ctx.config.seed);
-  const best = r.detectors.by_layer.linear.find((m) => m.layer === r.detectors.best_layer)!;
-  return {
-    line: testbedLine(r),
-    summary: {
-      "detect.probe_auroc_best_layer": {
-        estimate: best.estimate,
-        ci: best.ci,
-        n: best.n,
-        method: `linear probe on layer ${best.layer}'s pooled residuals, out-of-fold AUROC on the reference set; DeLong CI`,
-      },
-    },
-  };
-}
-
 /** Every stage, in run order. */
 export const STAGES: Stage[] = [
   {
@@ -350,26 +332,8 @@ export const STAGES: Stage[] = [
     inputs: (_c, model) => [model],
     run: validateStage,
   },
-  {
-    name: "em",
-    version: 1,
-    dir: "em",
-    after: [],
-    keys: ["em.organism.em_rate", "em.control.em_rate", "em.organism.coherence", "em.ablation.em_rate"],
-    settings: (c) => c.em,
-    inputs: (_c, model) => [model],
-    run: emStage,
-  },
-  {
-    name: "detect",
-    version: 1,
-    dir: "detect",
-    after: ["data"],
-    keys: ["detect.probe_auroc_best_layer"],
-    settings: () => ({}),
-    inputs: (_c, model) => [model, DEFAULT_AF_CLASSIFIER],
-    run: detectStage,
-  },
+  ...EM_STAGES,
+  DETECT_STAGE,
   reportStage,
 ];
 
