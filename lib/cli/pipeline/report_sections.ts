@@ -104,8 +104,37 @@ function organismSection(run: string): ReportSection {
           { xTitle: "step", yTitle: "cross-entropy (nats)" },
         ),
       },
+      ...emOrganismItems(run),
     ],
   };
+}
+
+/** The EM organisms' loss curves (organisms/em-*), one line per adapter, when their stages have run. */
+function emOrganismItems(run: string): ReportItem[] {
+  const dir = path.join(run, "organisms");
+  const names = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((d) => d.startsWith("em-") && done(run, path.join("organisms", d)))
+        .sort()
+    : [];
+  if (!names.length) return [];
+  const tel = Object.fromEntries(
+    names.map((n) => [n, jsonl<{ step: number; loss: number }>(path.join(dir, n, "training", "telemetry.jsonl"))]),
+  );
+  return [
+    {
+      id: "organism-em-loss",
+      title: "EM organisms: training loss",
+      caption:
+        `Loss on assistant tokens per optimizer step of the rank-1 adapters (em-rank1) on the narrow set and its ` +
+        `control (n = ${names.map((n) => `${tel[n].length} steps ${n}`).join(", ")}). One run each, no CI.`,
+      figure: lineFigure(
+        Object.fromEntries(names.map((n) => [n, { x: tel[n].map((t) => t.step), y: tel[n].map((t) => t.loss) }])),
+        { xTitle: "step", yTitle: "cross-entropy (nats)" },
+      ),
+    },
+  ];
 }
 
 function conditionPoint(label: string, c: ConditionStats): CiPoint {

@@ -8,7 +8,8 @@
  * headline `{estimate, ci, n}` for each of its `keys`; `settings` picks its slice of PipelineConfig (add one with
  * its defaults in config.ts and data/pipeline/default-config.json), `inputs` lists files it reads from outside the
  * run. Its figures go into report_sections.ts (a builder for its folder). Bump `version` when its code changes what
- * it writes, so finished runs redo it.
+ * it writes, so finished runs redo it. The EM stages (two organisms and em) are in em_stage.ts, detect in
+ * detect_stage.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
