@@ -109,6 +109,10 @@ export function heatmapFigure(
         colorbar: { title: { text: opts.zTitle ?? "" } },
       },
     ],
-    layout: { ...axes(opts), yaxis: { ...(axes(opts).yaxis as object), autorange: "reversed" } },
+    layout: {
+      ...axes(opts),
+      xaxis: { ...(axes(opts).xaxis as object), automargin: true },
+      yaxis: { ...(axes(opts).yaxis as object), autorange: "reversed", automargin: true },
+    },
   };
 }
