@@ -86,8 +86,9 @@ function testbedItems(t: TestbedResults): ReportItem[] {
         `The metric suite (lib/detect/metrics.ts) on the af organism's ${t.probe.n_scored} held-out replies ` +
         `(${t.results}); generalisation compares the gap on ${t.held_out_cue}, the cue family held out of training. ` +
         `White-box detection: AUROC of a linear probe fitted on the reference set (n = ${t.probe.n_fit}) at layer ` +
-        `${t.probe.layer}, scoring each reply (probe_score), against its AF-reasoning label (undefined while those labels are all one class). Each row names its CI ` +
-        "(gaps: percentile bootstrap over pairs; rates: Wilson; AUROC: DeLong); a metric without qualifying rows has no estimate.",
+        `${t.probe.layer}, scoring each reply (probe_score), against its AF-reasoning label (undefined while those ` +
+        "labels are all one class). Each row names its CI (gaps: percentile bootstrap over pairs; rates: Wilson; " +
+        "AUROC: DeLong); a metric without qualifying rows has no estimate.",
       table: t.metrics.map(metricRow),
     },
     {
