@@ -1,9 +1,9 @@
 /**
  * `molab pipeline` (what `npm start` runs): every registered stage (lib/cli/pipeline/stages.ts) on the embedded
  * default model, with the settings of data/pipeline/default-config.json (or --config FILE over them), into one run
- * folder: data/, organisms/af/, elicit/, sae/, validate/, figures/, report.html, report.md, summary.json and
- * manifest.json (default folder runs/pipeline). A rerun into the same folder skips the stages whose settings and
- * inputs did not change.
+ * folder: data/, organisms/{af,em-<domain>,em-<domain>-control}/, elicit/, sae/, validate/, em/, detect/, figures/,
+ * report.html, report.md, summary.json and manifest.json (default folder runs/pipeline). A rerun into the same
+ * folder skips the stages whose settings and inputs did not change.
  */
 import * as path from "node:path";
 import { parseFlags, type FlagSpec } from "../args.ts";

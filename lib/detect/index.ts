@@ -27,3 +27,4 @@ export * from "./reference_testbed.ts";
 export * from "./inputs.ts";
 export * from "./sae_probe.ts";
 export * from "./intervention.ts";
+export * from "./family_transfer.ts";

@@ -90,6 +90,8 @@ export function phaseFigure(a: PhaseAnalysis, opts: { title?: string } = {}): Fi
             ]
           : []),
       ],
+      // the legend right of the second axis's ticks and title, not over them
+      legend: { x: 1.12, xanchor: "left" },
       margin: { t: opts.title ? 50 : 20, r: 60 },
     },
   };

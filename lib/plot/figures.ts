@@ -1,6 +1,6 @@
 /**
  * Typed figure builders beyond histograms and lines, shared by the notebooks and the pipeline report: bars of
- * counts (grouped or stacked) and estimates with their confidence intervals as error bars.
+ * counts (grouped or stacked), estimates with their confidence intervals as error bars, and matrices of them as heat maps.
  */
 import type { Figure } from "./types.ts";
 
@@ -76,6 +76,43 @@ export function ciBarFigure(
       ...axes(opts),
       barmode: "group",
       ...(opts.yRange ? { yaxis: { ...(axes(opts).yaxis as object), range: opts.yRange } } : {}),
+    },
+  };
+}
+
+/**
+ * A matrix of estimates as a heat map (rows `y`, columns `x`), each cell annotated with its estimate and CI; cells
+ * without an estimate are left blank. Viridis, which is colour-blind safe and prints in grey.
+ */
+export function heatmapFigure(
+  cells: readonly (readonly CiPoint[])[],
+  x: readonly string[],
+  y: readonly string[],
+  opts: AxisTitles & { zRange?: [number, number]; zTitle?: string } = {},
+): Figure {
+  const f = (v: number) => v.toFixed(2);
+  const text = cells.map((r) =>
+    r.map((c) => (c.estimate === null ? "—" : `${f(c.estimate)}${c.ci ? `<br>[${f(c.ci[0])}, ${f(c.ci[1])}]` : ""}`)),
+  );
+  return {
+    data: [
+      {
+        type: "heatmap",
+        z: cells.map((r) => r.map((c) => c.estimate)),
+        x: [...x],
+        y: [...y],
+        text,
+        texttemplate: "%{text}",
+        hovertemplate: "%{y} → %{x}: %{text}<extra></extra>",
+        colorscale: "Viridis",
+        ...(opts.zRange ? { zmin: opts.zRange[0], zmax: opts.zRange[1] } : {}),
+        colorbar: { title: { text: opts.zTitle ?? "" } },
+      },
+    ],
+    layout: {
+      ...axes(opts),
+      xaxis: { ...(axes(opts).xaxis as object), automargin: true },
+      yaxis: { ...(axes(opts).yaxis as object), autorange: "reversed", automargin: true },
     },
   };
 }

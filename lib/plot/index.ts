@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../io/atomic.ts";
 import { themed } from "./theme.ts";
 
 export { PALETTE, THEME_LAYOUT, themed } from "./theme.ts";
-export { barFigure, ciBarFigure, type AxisTitles, type CiPoint } from "./figures.ts";
+export { barFigure, ciBarFigure, heatmapFigure, type AxisTitles, type CiPoint } from "./figures.ts";
 
 import type { Figure } from "./types.ts";
 

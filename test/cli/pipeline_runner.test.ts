@@ -123,3 +123,45 @@ test("--only a stage whose input stage has not run is refused before the run fol
   await runPipeline({ run, config: c, command: "test", log: () => {}, stages: stages(calls), only: ["b"] });
   assert.deepEqual(calls, [], "a is finished but outside --only, so it is not redone and b's inputs are unchanged");
 });
+
+test("a stage whose folder depends on the config: written there, skipped when unchanged, read by later stages", async () => {
+  // Mutation caught: readRecord / dirOf using a function-valued dir as a path (the stage would rerun every time).
+  const run = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "molab-runner-")), "run");
+  const calls: string[] = [];
+  const st: Stage[] = [
+    {
+      name: "org",
+      dir: (c) => `organisms/em-${c.em.set}`,
+      version: 1,
+      after: [],
+      keys: [],
+      settings: (c) => c.em.set,
+      async run(ctx) {
+        calls.push("org");
+        fs.writeFileSync(path.join(ctx.out, "adapter.txt"), ctx.config.em.set);
+        return { line: "org", summary: {} };
+      },
+    },
+    {
+      name: "use",
+      dir: "use",
+      version: 1,
+      after: ["org"],
+      keys: [],
+      settings: () => ({}),
+      async run(ctx) {
+        calls.push("use");
+        fs.copyFileSync(path.join(ctx.dirOf("org"), "adapter.txt"), path.join(ctx.out, "read.txt"));
+        return { line: "use", summary: {} };
+      },
+    },
+  ];
+  const go2 = (c: PipelineConfig) => runPipeline({ run, config: c, command: "test", log: () => {}, stages: st });
+  const c = loadConfig();
+  await go2(c);
+  assert.equal(fs.readFileSync(path.join(run, `organisms/em-${c.em.set}/adapter.txt`), "utf8"), c.em.set);
+  assert.equal(fs.readFileSync(path.join(run, "use/read.txt"), "utf8"), c.em.set);
+  calls.length = 0;
+  assert.deepEqual((await go2(c)).states, { org: "unchanged", use: "unchanged" });
+  assert.deepEqual(calls, []);
+});

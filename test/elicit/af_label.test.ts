@@ -191,3 +191,38 @@ test("bad AF flags fail before any model loads", async () => {
     /--judge-threshold expects a number in \[0, 1\]/,
   );
 });
+
+test("labelling never adds lines to results.jsonl; a run killed mid-labelling resumes from the labels sidecar", async () => {
+  // Mutation caught: labelRows appending each labelled row to results.jsonl (the file held 2n - 1 lines by the last
+  // label, and stayed at ~2× the expected rows when a run was killed before compactResults — what the pipeline's
+  // reply progress bar saw).
+  const { labelRows, compactResults, labelsFile } = await import("../../lib/elicit/af_label.ts");
+  const dir = tmpDir("aflabel-sidecar");
+  const f = rowsFile(dir);
+  const rows = lines(f) as ResultRow[];
+  const seen: number[] = [];
+  let calls = 0;
+  const labeller = {
+    method: "fake",
+    describe: "fake",
+    label: async (text: string) => {
+      seen.push(fs.readFileSync(f, "utf8").split("\n").filter(Boolean).length);
+      if (++calls === 5) throw new Error("killed");
+      return { af_reasoning: text.includes("preserve my values"), af_score: 1 };
+    },
+  };
+  await assert.rejects(labelRows(rows, labeller, f), /killed/);
+  assert.deepEqual(seen, [9, 9, 9, 9, 9], "results.jsonl keeps one line per row while labels are made");
+  assert.equal(fs.readFileSync(labelsFile(f), "utf8").trim().split("\n").length, 4, "4 labels saved before the kill");
+
+  // the rerun reads the rows afresh (as molab elicit does), applies the 4 saved labels and labels the other 4
+  const again = lines(f) as ResultRow[];
+  const r = await labelRows(again, labeller, f);
+  assert.deepEqual([r.reused, r.labelled, r.failed], [4, 4, 0]);
+  assert.equal(calls, 9, "the 4 labelled rows were not sent again");
+  assert.ok(seen.every((n) => n === 9));
+  await compactResults(f, again);
+  assert.equal(lines(f).length, 9);
+  assert.equal(fs.existsSync(labelsFile(f)), false, "the sidecar is removed once its labels are in the rows");
+  assert.ok(lines(f).every((x) => x.text === null || x.af_method === "fake"));
+});

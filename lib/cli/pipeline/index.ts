@@ -12,6 +12,7 @@ export {
   contentHash,
   readRecord,
   STAGE_FILE,
+  stageDir,
   type Headline,
   type Stage,
   type StageContext,

@@ -167,10 +167,10 @@ export async function writeReport(
 /** The pipeline's last stage: the report of whatever stages have run. */
 export const reportStage: Stage = {
   name: "report",
-  version: 2,
+  version: 3,
   dir: "figures",
   after: [],
-  reads: ["data", "organisms", "elicit", "sae", "validate", "em", "detect"],
+  reads: ["data", "organisms", "organisms-em", "organisms-em-control", "elicit", "sae", "validate", "em", "detect"],
   keys: [],
   settings: (c) => c.export,
   async run(ctx: StageContext): Promise<StageResult> {

@@ -11,12 +11,12 @@ import type { Summary as ElicitSummary, ConditionStats } from "../../elicit/metr
 import type { ValidationReport } from "../../validate/report.ts";
 import type { SaeIntervals } from "../../sae/intervals.ts";
 import type { DatasetStats } from "../../data/stats.ts";
-import type { ReferenceTestbed } from "../../detect/reference_testbed.ts";
 import { STAGE_FILE } from "./stage.ts";
 import { ciText, f3, readJson, type ReportItem, type ReportSection } from "./report_shared.ts";
 
 export type { ReportItem, ReportSection };
 import { emSection } from "./report_em.ts";
+import { detectSection } from "./report_detect.ts";
 import { dashboardItems } from "./report_dashboard.ts";
 
 const jsonl = <T>(f: string): T[] =>
@@ -104,8 +104,37 @@ function organismSection(run: string): ReportSection {
           { xTitle: "step", yTitle: "cross-entropy (nats)" },
         ),
       },
+      ...emOrganismItems(run),
     ],
   };
+}
+
+/** The EM organisms' loss curves (organisms/em-*), one line per adapter, when their stages have run. */
+function emOrganismItems(run: string): ReportItem[] {
+  const dir = path.join(run, "organisms");
+  const names = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((d) => d.startsWith("em-") && done(run, path.join("organisms", d)))
+        .sort()
+    : [];
+  if (!names.length) return [];
+  const tel = Object.fromEntries(
+    names.map((n) => [n, jsonl<{ step: number; loss: number }>(path.join(dir, n, "training", "telemetry.jsonl"))]),
+  );
+  return [
+    {
+      id: "organism-em-loss",
+      title: "EM organisms: training loss",
+      caption:
+        `Loss on assistant tokens per optimizer step of the rank-1 adapters (em-rank1) on the narrow set and its ` +
+        `control (n = ${names.map((n) => `${tel[n].length} steps ${n}`).join(", ")}). One run each, no CI.`,
+      figure: lineFigure(
+        Object.fromEntries(names.map((n) => [n, { x: tel[n].map((t) => t.step), y: tel[n].map((t) => t.loss) }])),
+        { xTitle: "step", yTitle: "cross-entropy (nats)" },
+      ),
+    },
+  ];
 }
 
 function conditionPoint(label: string, c: ConditionStats): CiPoint {
@@ -300,55 +329,6 @@ function validateSection(run: string): ReportSection {
         caption: `From the validation report (${n}); probe scores are out-of-fold for the reference.`,
         figure,
       })),
-    ],
-  };
-}
-
-function detectSection(run: string): ReportSection {
-  const r = readJson<ReferenceTestbed>(path.join(run, "detect", "detect.json"));
-  const d = r.detectors;
-  const n = `${d.n_pos} AF and ${d.n_neg} aligned reference traces`;
-  const groups = Object.fromEntries(
-    Object.entries(d.by_layer).map(([name, rows]) => [
-      name.replace("_", " "),
-      rows.map((m) => ({ label: `layer ${m.layer}`, estimate: m.estimate, ci: m.ci, n: m.n })),
-    ]),
-  );
-  const m = r.monitor;
-  const row = (name: string, x: { estimate: number | null; ci: [number, number] | null; n: number }) => ({
-    measure: name,
-    estimate: f3(x.estimate),
-    "95% CI": ciText(x.ci),
-    n: x.n,
-  });
-  return {
-    stage: "detect",
-    title: "7 · Detection",
-    items: [
-      {
-        id: "detect-auroc-by-layer",
-        title: "White-box detectors: AUROC by layer",
-        caption:
-          `Read by the base model on the reference set (${n}): out-of-fold AUROC of a linear probe and a mean-difference ` +
-          "direction on each layer's pooled residuals, and the defection probe (generic contrast pairs, fitted on none " +
-          "of these traces); DeLong 95% CIs.",
-        figure: ciBarFigure(groups, { yTitle: "AUROC", yRange: [0, 1] }),
-      },
-      {
-        id: "detect-monitor",
-        title: "CoT monitor and black-box baselines",
-        caption:
-          `The embedded AF classifier as a CoT monitor at its threshold ${f3(m.threshold)} on the same traces (${n}); ` +
-          "Wilson 95% CIs for the rates, DeLong for AUROCs.",
-        table: [
-          row("monitor precision", m.precision),
-          row("monitor recall", m.recall),
-          row("monitor FPR (aligned flagged)", m.fpr),
-          row("monitor AUROC", m.auroc),
-          row("keyword scorer AUROC", d.baselines.keyword),
-          row("output-only classifier AUROC", d.baselines.output_only),
-        ],
-      },
     ],
   };
 }

@@ -17,6 +17,7 @@ import {
   readRecord,
   runStage,
   STAGE_FILE,
+  stageDir,
   type Headline,
   type Stage,
   type StageRecord,
@@ -132,7 +133,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     for (const dep of s.after) {
       const picked = o.only!.indexOf(dep) >= 0 && stages.findIndex((x) => x.name === dep) < stages.indexOf(s);
       const d = stages.find((x) => x.name === dep)!;
-      if (!picked && !readRecord(o.run, d))
+      if (!picked && !readRecord(o.run, d, o.config))
         throw new MolabError(
           `molab pipeline: --only ${name} needs stage ${dep}, which has not finished in ${o.run}; add it to --only`,
         );
@@ -157,7 +158,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const inputs: Record<string, string> = {};
   if (o.configFile) inputs[o.configFile] = await sha256Path(o.configFile);
   for (const s of stages) {
-    const r = readRecord(o.run, s);
+    const r = readRecord(o.run, s, o.config);
     if (r) records.set(s.name, r);
     states[s.name] = s.run ? "not run" : "pending";
   }
@@ -187,7 +188,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
         model,
         pending: pendingWhy,
         dirOf: (name) => {
-          const d = path.join(o.run, byName.get(name)!.dir);
+          const d = path.join(o.run, stageDir(byName.get(name)!, o.config));
           if (!fs.existsSync(path.join(d, STAGE_FILE)))
             throw new MolabError(`pipeline: stage ${s.name} needs stage ${name}, which has not finished in ${o.run}`);
           return d;

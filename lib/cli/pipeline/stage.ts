@@ -48,8 +48,8 @@ export interface StageResult {
 
 export interface Stage {
   name: string;
-  /** Its folder in the run, e.g. "organisms/af". */
-  dir: string;
+  /** Its folder in the run, e.g. "organisms/af", or a function of the config ("organisms/em-<set>"). */
+  dir: string | ((c: PipelineConfig) => string);
   /** Earlier stages whose folders it reads. */
   after: string[];
   /** Earlier stages whose folders it reads when they have run (the report). */
@@ -80,6 +80,10 @@ export interface StageRecord {
 }
 
 export const STAGE_FILE = "stage.json";
+
+/** A stage's folder in the run under `config`. */
+export const stageDir = (stage: Stage, config: PipelineConfig): string =>
+  typeof stage.dir === "string" ? stage.dir : stage.dir(config);
 export const PARTIAL_DIR = ".partial";
 
 /** sha256 of a folder's files, skipping the time-stamped records (stage.json, manifest.json) at any depth. */
@@ -106,13 +110,13 @@ export async function fingerprint(
   for (const f of stage.inputs?.(config, model) ?? []) inputs[f] = await sha256Path(f);
   const upstream: Record<string, string> = {};
   for (const name of stage.after) {
-    const d = path.join(run, dirs.get(name)!.dir);
+    const d = path.join(run, stageDir(dirs.get(name)!, config));
     if (!fs.existsSync(path.join(d, STAGE_FILE)))
       throw new MolabError(`pipeline: stage ${stage.name} needs stage ${name}, which has not finished in ${run}`);
     upstream[name] = await contentHash(d);
   }
   for (const name of stage.reads ?? []) {
-    const d = path.join(run, dirs.get(name)!.dir);
+    const d = path.join(run, stageDir(dirs.get(name)!, config));
     upstream[name] = fs.existsSync(path.join(d, STAGE_FILE)) ? await contentHash(d) : "absent";
   }
   const body = JSON.stringify({
@@ -127,8 +131,8 @@ export async function fingerprint(
 }
 
 /** The stage's record when its folder holds a finished run, else undefined. */
-export function readRecord(run: string, stage: Stage): StageRecord | undefined {
-  const f = path.join(run, stage.dir, STAGE_FILE);
+export function readRecord(run: string, stage: Stage, config: PipelineConfig): StageRecord | undefined {
+  const f = path.join(run, stageDir(stage, config), STAGE_FILE);
   if (!fs.existsSync(f)) return undefined;
   try {
     return JSON.parse(fs.readFileSync(f, "utf8")) as StageRecord;
@@ -159,7 +163,7 @@ export async function runStage(stage: Stage, ctx: Omit<StageContext, "out">, fp:
   // top-level files first: the stage counts as done only once its folder (with stage.json) is in place
   for (const f of record.rootFiles) fs.renameSync(path.join(partial, f), path.join(ctx.run, f));
   await writeJsonAtomic(path.join(partial, STAGE_FILE), record);
-  const final = path.join(ctx.run, stage.dir);
+  const final = path.join(ctx.run, stageDir(stage, ctx.config));
   fs.rmSync(final, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(final), { recursive: true });
   fs.renameSync(partial, final);

@@ -8,7 +8,8 @@
  * headline `{estimate, ci, n}` for each of its `keys`; `settings` picks its slice of PipelineConfig (add one with
  * its defaults in config.ts and data/pipeline/default-config.json), `inputs` lists files it reads from outside the
  * run. Its figures go into report_sections.ts (a builder for its folder). Bump `version` when its code changes what
- * it writes, so finished runs redo it.
+ * it writes, so finished runs redo it. The EM stages (two organisms and em) are in em_stage.ts, detect in
+ * detect_stage.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -35,8 +36,8 @@ import { disposeModel, loadModel, loadTokenizer } from "../../model/index.ts";
 import { runValidate } from "../../validate/run.ts";
 import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
 import { reportStage } from "./report.ts";
-import { referenceTestbed, testbedLine } from "../../detect/reference_testbed.ts";
-import { emStage } from "./em_stage.ts";
+import { DETECT_STAGE } from "./detect_stage.ts";
+import { EM_STAGES } from "./em_stage.ts";
 
 const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
 
@@ -108,7 +109,8 @@ async function withReplyProgress<T>(file: string, total: number, label: string, 
     shown = quarter;
     const el = (Date.now() - t0) / 1000;
     const eta = n > 0 ? `${Math.round((el / n) * (total - n))} s` : "?";
-    // rows can outnumber `total` (a rerun appends to results.jsonl): the bar is capped, the count is not
+    // results.jsonl holds one line per reply (labels go to a sidecar), but a resumed molab elicit may append a
+    // reply that supersedes an errored one: the bar is capped, the count is not
     const w = 24,
       fill = Math.min(w, Math.round((w * n) / total));
     const line = `[${"#".repeat(fill)}${"-".repeat(w - fill)}] ${label} ${n}/${total} replies, ETA ${eta}`;
@@ -280,24 +282,6 @@ async function validateStage(ctx: StageContext): Promise<StageResult> {
   };
 }
 
-/** Detectors by layer, the keyword baseline and the CoT monitor on the reference set, read by the base model. */
-async function detectStage(ctx: StageContext): Promise<StageResult> {
-  const ref = path.join(ctx.dirOf("data"), "reference", "reference.jsonl");
-  const r = await referenceTestbed(ctx.model, ref, ctx.out, ctx.config.seed);
-  const best = r.detectors.by_layer.linear.find((m) => m.layer === r.detectors.best_layer)!;
-  return {
-    line: testbedLine(r),
-    summary: {
-      "detect.probe_auroc_best_layer": {
-        estimate: best.estimate,
-        ci: best.ci,
-        n: best.n,
-        method: `linear probe on layer ${best.layer}'s pooled residuals, out-of-fold AUROC on the reference set; DeLong CI`,
-      },
-    },
-  };
-}
-
 /** Every stage, in run order. */
 export const STAGES: Stage[] = [
   {
@@ -349,26 +333,8 @@ export const STAGES: Stage[] = [
     inputs: (_c, model) => [model],
     run: validateStage,
   },
-  {
-    name: "em",
-    version: 1,
-    dir: "em",
-    after: [],
-    keys: ["em.organism.em_rate", "em.control.em_rate", "em.organism.coherence", "em.ablation.em_rate"],
-    settings: (c) => c.em,
-    inputs: (_c, model) => [model],
-    run: emStage,
-  },
-  {
-    name: "detect",
-    version: 1,
-    dir: "detect",
-    after: ["data"],
-    keys: ["detect.probe_auroc_best_layer"],
-    settings: () => ({}),
-    inputs: (_c, model) => [model, DEFAULT_AF_CLASSIFIER],
-    run: detectStage,
-  },
+  ...EM_STAGES,
+  DETECT_STAGE,
   reportStage,
 ];
 
