@@ -1,4 +1,4 @@
-/** Hub ids → local directories (HF cache layout, offline mode, safetensors only). */
+/** Hub ids → local directories (HF cache layout, offline mode, never pickles; an SAE: one folder of a repo). */
 export {
   resolveModel,
   resolveDataset,

@@ -1,5 +1,5 @@
 /**
- * Model and dataset ids → local directories. A directory that exists is used as it is; otherwise the id names a
+ * Model, dataset and SAE ids → local directories. A directory that exists is used as it is; otherwise the id names a
  * hub repository, found in (or downloaded into) the Hugging Face cache that Python's huggingface_hub also uses.
  * Environment: HF_HUB_CACHE / HF_HOME (where), HF_HUB_OFFLINE=1 (cache only), HF_ENDPOINT (which hub),
  * HF_TOKEN (private and gated repos; sent to the hub only, never printed or stored).
