@@ -40,7 +40,10 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k])) as unknown;
+  for (const k of ENV) {
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+  }
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
