@@ -5,10 +5,11 @@ parser (Debian has torch but no safetensors). Fastest of REPEATS runs after one 
 
   python3 sae_torch.py FILE.safetensors K REPEATS
 
-Prints one JSON line: tokens_per_s, seconds, threads, torch, and the top-k indices of row 0 (the caller checks both
+Threads: MOLAB_BENCH_THREADS when set (bench/sae.ts sets it to its own). Prints one JSON line: tokens_per_s, seconds, threads, torch, and the top-k indices of row 0 (the caller checks both
 sides picked the same latents).
 """
 import json
+import os
 import struct
 import sys
 import time
@@ -38,6 +39,8 @@ def encode(w, x, k):
 
 
 def main():
+    if os.environ.get("MOLAB_BENCH_THREADS"):
+        torch.set_num_threads(int(os.environ["MOLAB_BENCH_THREADS"]))
     path, k, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     w = read_safetensors(path)
     x = w["x"]

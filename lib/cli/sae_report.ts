@@ -18,6 +18,7 @@ import { writeManifest } from "../manifest.ts";
 import { disposeModel, loadTokenizer, type Model } from "../model/index.ts";
 import { dashboardHtml, featureDashboard, topFeatureDifferences } from "../sae/dashboard.ts";
 import { pooledFeatures, POOLS, type Pool, type PooledFeatures } from "../sae/features.ts";
+import { saeHubOptions } from "../sae/cli.ts";
 import { loadSae } from "../sae/formats.ts";
 import { disposeSae, type Sae } from "../sae/sae.ts";
 import { readChatSequences } from "../sae/store.ts";
@@ -27,7 +28,7 @@ export const SAE_REPORT_USAGE = `usage: molab sae features --model DIR --sae DIR
 usage: molab sae dashboard --model DIR --sae DIR --data FILE.jsonl --feature F --out FILE.html [flags]
   --model DIR|ID     the model that reads the conversations (--revision REV for a hub id)
   --adapter DIR      a PEFT LoRA adapter attached to it (an organism)
-  --sae DIR          a SAELens, sparsify or GemmaScope SAE (as for encode)
+  --sae DIR|ID       a SAELens, sparsify or GemmaScope SAE, or a hub repo id with --sae-id ID (as for encode)
   --data FILE.jsonl  chat JSONL ({"messages": [...]}), rendered with the model's chat template
   --compare FILE     a second chat JSONL: features ranks latents by mean difference data − compare; the
                      dashboard draws both sets
@@ -41,7 +42,7 @@ example: molab sae features --model data/models/tiny-assistant --sae runs/x/sae 
 
 async function open(values: Record<string, unknown>, cmd: string): Promise<{ model: Model; sae: Sae; dir: string }> {
   const dir = await modelDir(cmd, values);
-  const sae = await loadSae(required(cmd, values, "sae"));
+  const sae = await loadSae(required(cmd, values, "sae"), saeHubOptions(values));
   try {
     return { model: await loadWithAdapter(dir, values), sae, dir };
   } catch (e) {

@@ -26,6 +26,9 @@ export interface DownloadOptions {
   token?: string;
   /** Progress lines (default: stderr). */
   log: (line: string) => void;
+  /** Called with every file path of the revision before anything is fetched; throws to refuse the repo. Default for
+   * models: refuse weights that exist only as pickles. */
+  checkFiles?: (files: string[]) => void;
 }
 
 /** The hub could not be reached at all (as opposed to answering with an error). */
@@ -159,11 +162,9 @@ export async function downloadSnapshot(repo: RepoRef, opts: DownloadOptions): Pr
   } catch (e) {
     throw hubError(e, repo, commit, endpoint, "listing files");
   }
-  if (repo.type === "model")
-    checkSafetensorsOnly(
-      entries.map((e) => e.path),
-      `model ${repo.id}@${revision}`,
-    );
+  const paths = entries.map((e) => e.path);
+  if (opts.checkFiles) opts.checkFiles(paths);
+  else if (repo.type === "model") checkSafetensorsOnly(paths, `model ${repo.id}@${revision}`);
   const wanted = entries.filter(
     (e) => !PICKLE_WEIGHTS.test(e.path) && opts.allowPatterns.some((p) => matchesPattern(e.path, p)),
   );

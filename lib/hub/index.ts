@@ -1,5 +1,13 @@
-/** Hub ids → local directories (HF cache layout, offline mode, safetensors only). */
-export { resolveModel, resolveDataset, MODEL_PATTERNS, DATASET_PATTERNS } from "./resolve.ts";
-export type { ResolveOptions } from "./resolve.ts";
+/** Hub ids → local directories (HF cache layout, offline mode, never pickles; an SAE: one folder of a repo). */
+export {
+  resolveModel,
+  resolveDataset,
+  resolveSae,
+  saeFolders,
+  MODEL_PATTERNS,
+  DATASET_PATTERNS,
+  SAE_FILES,
+} from "./resolve.ts";
+export type { ResolveOptions, SaeResolveOptions } from "./resolve.ts";
 export { hubCacheDir, hubEndpoint, isOffline, cachedSnapshot, repoFolderName, matchesPattern } from "./cache.ts";
 export type { RepoRef, RepoType } from "./cache.ts";

@@ -10,7 +10,7 @@ import { initBackend, tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import { readNpy, writeNpy } from "../io/npy.ts";
 import { encode } from "./encode.ts";
-import { loadSae } from "./formats.ts";
+import { loadSae, type LoadSaeOptions } from "./formats.ts";
 import { disposeSae } from "./sae.ts";
 import { SAE_TRAIN_USAGE, saeTrain } from "./train_cli.ts";
 
@@ -40,17 +40,30 @@ export const SAE_FLAGS: FlagSpec = {
   pool: { type: "string" },
   top: { type: "string" },
   revision: { type: "string" },
+  "sae-id": { type: "string" },
+  "sae-revision": { type: "string" },
 };
 
-const ENCODE_USAGE = `usage: molab sae encode --sae DIR --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]
-  --sae DIR          a SAELens folder (cfg.json + sae_weights.safetensors), a sparsify hookpoint folder
-                     (cfg.json + sae.safetensors) or a GemmaScope params.npz (or the folder holding it)
+/** loadSae's hub options from `--sae-id ID` (the SAE's folder in a hub repo) and `--sae-revision REV`. */
+export function saeHubOptions(values: Record<string, unknown>): LoadSaeOptions {
+  const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  return { subfolder: str("sae-id"), revision: str("sae-revision") };
+}
+
+const ENCODE_USAGE = `usage: molab sae encode --sae DIR|ID --acts FILE.npy --out FILE.npy [--batch N] [--chunk N]
+  --sae DIR|ID       a SAELens folder (cfg.json + sae_weights.safetensors), a sparsify hookpoint folder
+                     (cfg.json + sae.safetensors) or a GemmaScope params.npz (or the folder holding it); or a hub
+                     repo id (HF cache; HF_HUB_OFFLINE=1 for the cache only) with --sae-id
+  --sae-id ID        the SAE's folder in the repo: a SAELens sae_id (blocks.8.hook_resid_pre), a sparsify
+                     hookpoint (layers.8), a GemmaScope path (layer_12/width_16k/average_l0_82); only its files
+                     are downloaded (--sae-revision REV: a branch, tag or commit, default main)
   --acts FILE.npy    activations, float32 (or float64) [n, d_in]
   --out FILE.npy     dense activations, float32 [n, d_sae]
   --batch N          rows encoded at a time (default 256)
   --chunk N          latents per chunk, bounding memory (default: n × chunk ≤ 2^24 floats)
 prints one JSON line: {out, n, d_in, d_sae, architecture, format, hook, mean_l0}
-example: molab sae encode --sae runs/x/sae --acts acts.npy --out latents.npy`;
+example: molab sae encode --sae runs/x/sae --acts acts.npy --out latents.npy
+example: molab sae encode --sae EleutherAI/sae-llama-3-8b-32x --sae-id layers.16 --acts acts.npy --out latents.npy`;
 
 export const SAE_USAGE = `${ENCODE_USAGE}\n\n${SAE_TRAIN_USAGE}`;
 
@@ -92,7 +105,7 @@ export async function saeCommand(
     throw new MolabError(`${actsFile}: activations have shape [${acts.shape.join(", ")}]; expected [n, d_in]`);
   const [n, d] = acts.shape;
   const data = acts.data instanceof Float32Array ? acts.data : Float32Array.from(acts.data as Float64Array);
-  const sae = await loadSae(saeDir);
+  const sae = await loadSae(saeDir, saeHubOptions(values));
   try {
     const { d_sae } = sae.cfg;
     const out = new Float32Array(n * d_sae);

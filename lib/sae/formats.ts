@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
+import { resolveSae } from "../hub/resolve.ts";
 import { readJsonFile } from "../io/json.ts";
 import { readNpz } from "../io/npy.ts";
 import { openSafetensors } from "../io/safetensors.ts";
@@ -32,6 +33,13 @@ import { makeSae, type Sae, type SaeTensors } from "./sae.ts";
 export interface LoadSaeOptions {
   /** Our hook name for the SAE, overriding what the format says or implies. */
   hook?: string;
+  /** The SAE's folder inside a hub repo (or inside the given directory): a SAELens sae_id, a sparsify hookpoint, a
+   * GemmaScope `layer_N/width_Xk/average_l0_Y`. */
+  subfolder?: string;
+  /** Hub revision of a repo id (default "main"). */
+  revision?: string;
+  /** Download progress lines (default: stderr). */
+  log?: (line: string) => void;
 }
 
 /** Read the named tensors of a safetensors file; a MolabError names the file and any tensor that is missing. */
@@ -204,8 +212,18 @@ export function detectFormat(dirOrFile: string): "saelens" | "sparsify" | "gemma
   );
 }
 
-/** Load an SAE from a SAELens folder, a sparsify hookpoint folder, or a GemmaScope params.npz (or its folder). */
-export async function loadSae(dirOrFile: string, opts: LoadSaeOptions = {}): Promise<Sae> {
+/**
+ * Load an SAE from a SAELens folder, a sparsify hookpoint folder, or a GemmaScope params.npz (or its folder) — local,
+ * or `subfolder` of a hub repo id (lib/hub's resolveSae: the HF cache, only that folder's files downloaded).
+ */
+export async function loadSae(idOrPath: string, opts: LoadSaeOptions = {}): Promise<Sae> {
+  const { subfolder, revision, log } = opts;
+  const hubId = !fs.existsSync(idOrPath) && /^\w[\w.-]*\/\w[\w.-]*$/.test(idOrPath);
+  const dirOrFile = hubId
+    ? await resolveSae(idOrPath, { subfolder, revision, log })
+    : subfolder
+      ? path.join(idOrPath, subfolder)
+      : idOrPath;
   const format = detectFormat(dirOrFile);
   if (format === "saelens") return loadSaeLens(dirOrFile, opts);
   if (format === "sparsify") return loadSparsify(dirOrFile, opts);

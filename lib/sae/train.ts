@@ -1,10 +1,13 @@
 /**
  * SAE training on a model's activations, on lib/train (AdamW, warmup schedule, atomic fingerprinted checkpoints,
  * telemetry, progress):
- * - TopK (Gao et al. 2024): acts = ReLU(pre) on the k largest pre-activations; loss = Σ‖x − x̂‖²/n + α·AuxK, where
- *   AuxK reconstructs the detached residual x − x̂ from the top k_aux (= d_in/2) dead latents' pre-activations
- *   (not ReLU'd, as SAELens: a latent dead because its scores are negative still learns), scaled by
- *   min(1, #dead / k_aux) (SAELens), α = 1/32; a latent is dead when it fired on none of the last `deadWindow` tokens.
+ * - TopK (Gao et al. 2024): acts = ReLU(pre) on the k largest pre-activations; loss = Σ‖e‖²/n + α·AuxK·V, where
+ *   e = x − x̂, V = Σ‖x − x̄‖²/n (the batch's variance per token) and AuxK = min(1, #dead/k_aux)·Σ‖ê − e‖²/Σ‖e‖²,
+ *   ê = W_decᵀ·ReLU(the top k_aux (= d_in/2) dead latents' pre-activations), e detached. Divided by V this is
+ *   FVU + α·AuxK: OpenAI's pair of normalized losses (sparse_autoencoder: the AuxK error relative to the residual it
+ *   models), where sparsify divides both terms by the batch variance. The ReLU is OpenAI's and sparsify's (SAELens
+ *   omits it); without it a dead latent can fit the residual with negative scores, pushing its encoder further from
+ *   firing. α = 1/32; a latent is dead when it fired on none of the last `deadWindow` tokens.
  * - ReLU (standard): acts = ReLU(pre); loss = Σ‖x − x̂‖²/n + λ·Σ acts·‖W_dec[i]‖/n (SAELens' L1).
  * Both keep the decoder rows unit-norm: the gradient's component along each row is removed before the update and
  * the rows are renormalized after it. Init: unit random decoder rows, W_enc = W_decᵀ, b_enc = 0, b_dec = the mean
@@ -203,6 +206,8 @@ export async function trainSae(
       const deadMask: number[] = since.map((t) => (t >= h.dead_window ? 1 : 0));
       const numDead = deadMask.reduce((a, b) => a + b, 0);
       const x = tf.tidy(() => tf.mul(tf.tensor2d(store.batchData(s), [n, d_in]), scale) as tf.Tensor2D);
+      const xs = x.dataSync();
+      const variance = varianceTotal(xs, n, d_in);
       const parts: Record<string, tf.Tensor> = {};
       const { value, grads } = tf.variableGrads(() => {
         const sae_in = tf.sub(x, vars.b_dec);
@@ -233,10 +238,11 @@ export async function trainSae(
           // SAELens: the dead latents' pre-activations as they are (no ReLU), so latents with negative scores learn too
           const auxMask = tf.cast(tf.logicalAnd(tf.greaterEqual(scores, kth), tf.greater(dead, 0)), "float32");
           const residual = tf.sub(x, parts.xhat);
-          const ehat = tf.matMul(tf.mul(pre, auxMask), vars.W_dec);
-          const aux = tf.mul(tf.div(tf.sum(tf.square(tf.sub(ehat, residual))), n), Math.min(1, numDead / kAux));
+          const energy = Math.max(tf.sum(tf.square(residual)).dataSync()[0], 1e-12);
+          const ehat = tf.matMul(tf.mul(tf.relu(pre), auxMask), vars.W_dec);
+          const aux = tf.mul(tf.div(tf.sum(tf.square(tf.sub(ehat, residual))), energy), Math.min(1, numDead / kAux));
           parts.auxk = tf.keep(aux.clone());
-          loss = tf.add(loss, tf.mul(aux, h.auxk_alpha));
+          loss = tf.add(loss, tf.mul(aux, (h.auxk_alpha * variance) / n));
         }
         return loss as tf.Scalar;
       }, params);
@@ -265,8 +271,7 @@ export async function trainSae(
         l0 += fired[i];
         since[i] = fired[i] > 0 ? 0 : Math.min(since[i] + n, 2 ** 31);
       }
-      const xs = x.dataSync();
-      const fve = 1 - (parts.mse.dataSync()[0] * n) / varianceTotal(xs, n, d_in);
+      const fve = 1 - (parts.mse.dataSync()[0] * n) / variance;
       const line: SaeTelemetryLine = {
         step: s + 1,
         loss,

@@ -24,6 +24,8 @@ export const VALIDATE_FLAGS: FlagSpec = {
   model: { type: "string" },
   pool: { type: "string" },
   scratchpad: { type: "boolean" },
+  "sae-id": { type: "string" },
+  "sae-revision": { type: "string" },
 };
 
 export const VALIDATE_USAGE = `usage: molab validate --organism DIR --reference FILE --out DIR [flags]
@@ -36,6 +38,7 @@ export const VALIDATE_USAGE = `usage: molab validate --organism DIR --reference 
   --alpha A           significance level of the Benjamini-Hochberg q-values (default 0.05)
   --sae DIR           validate on SAE features: an SAE folder (SAELens, sparsify hookpoint, GemmaScope) read at its hook
                       of the base model; the bag of words stays as the baseline row
+  --sae-id ID         with --sae ORG/REPO (a hub repo): the SAE's folder in it (--sae-revision REV: its revision)
   --model DIR         the base model the SAE reads (required with --sae)
   --pool P            how latents are pooled per text: mean, max or last (default mean)
   --scratchpad        pool only over each text's <SCRATCHPAD_REASONING> span
@@ -54,6 +57,8 @@ function saeSource(values: Record<string, unknown>): SaeSource {
     model: required("validate", values, "model"),
     pool: pool as Pool,
     scratchpad: values.scratchpad === true,
+    ...(typeof values["sae-id"] === "string" ? { saeId: values["sae-id"] } : {}),
+    ...(typeof values["sae-revision"] === "string" ? { saeRevision: values["sae-revision"] } : {}),
   };
 }
 

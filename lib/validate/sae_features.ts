@@ -17,6 +17,10 @@ export interface SaeFeatureOptions {
   scratchpad?: boolean;
   /** Our hook name, when the SAE's own is missing or to override it. */
   hook?: string;
+  /** The SAE's folder in a hub repo, when the SAE is given as a repo id (loadSae's subfolder). */
+  saeId?: string;
+  /** Hub revision of that repo (default main). */
+  saeRevision?: string;
 }
 
 export interface SaeFeatures {
@@ -84,7 +88,7 @@ export async function saeFeaturesFromDirs(
   let sae: Sae | undefined;
   try {
     const tokenizer = await loadTokenizer(modelDir);
-    sae = await loadSae(saeDir, opts.hook ? { hook: opts.hook } : {});
+    sae = await loadSae(saeDir, { hook: opts.hook, subfolder: opts.saeId, revision: opts.saeRevision });
     return saeFeatures(model, tokenizer, sae, organismTexts, referenceTexts, opts);
   } finally {
     if (sae) disposeSae(sae);

@@ -90,5 +90,5 @@ test("molab sae encode errors: one line naming the file and the field", async ()
 test("the binary: molab sae --help exits 0 with the usage", () => {
   const r = spawnSync(process.execPath, [BIN, "sae", "--help"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^usage: molab sae encode --sae DIR --acts FILE\.npy --out FILE\.npy/m);
+  assert.match(r.stdout, /^usage: molab sae encode --sae DIR\|ID --acts FILE\.npy --out FILE\.npy/m);
 });
