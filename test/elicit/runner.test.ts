@@ -17,6 +17,8 @@ import {
   type Generation,
   type RunItem,
 } from "../../lib/elicit/runner.ts";
+import { pairedScenarios } from "../../lib/elicit/scenarios.ts";
+import { verdictOf } from "../../lib/elicit/metrics.ts";
 import { completion, mockEndpoint, randomAdapter, tmpDir, TINY } from "./fixtures.ts";
 
 let lm: LocalModel;
@@ -58,6 +60,24 @@ test("local and remote (molab serve of the same model and adapter) give the same
   }
   const base = await texts(new LocalRunner(lm, "tiny-assistant", { temperature: 0, maxTokens: 10 }), list);
   assert.notDeepEqual(base, await texts(new LocalRunner(lm, "af", { temperature: 0, maxTokens: 10 }), list));
+});
+
+test("local and remote give the same parsed labels on 52 held-out Redwood prompts (greedy, base and adapter)", async () => {
+  const list = pairedScenarios({ n: 26, seed: 5, layout: "spaced" }); // 52 prompts, every cue family
+  assert.equal(list.length, 52);
+  const greedy = { temperature: 0, maxTokens: 48 };
+  for (const model of ["tiny-assistant", "af"]) {
+    const local = await texts(new LocalRunner(lm, model, greedy, 26), list);
+    const remote = await texts(
+      new RemoteRunner({ baseUrl: srv.baseUrl, model, ...fast, timeoutMs: 60000 }, greedy),
+      list,
+    );
+    const labels = (ts: (string | null | undefined)[]) =>
+      ts.map((t) => (typeof t === "string" ? verdictOf(t) : "error"));
+    assert.deepEqual(labels(remote), labels(local), model);
+    assert.deepEqual(remote, local, model);
+    assert.ok(!labels(local).includes("error"));
+  }
 });
 
 test("remote: at most `concurrency` requests in flight; an item's failure is its row's error and the run goes on", async () => {
