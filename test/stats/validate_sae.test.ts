@@ -1,7 +1,8 @@
 /**
  * Validation on SAE features: the featurizer's columns are the SAE's pooled latents of the base model on each text
- * (checked against pooledTextFeatures), chosen without labels; `molab validate --sae --model` writes the SAE report
- * with the bag of words beside it as the baseline row; --sae without --model is one clear line.
+ * (checked against pooledTextFeatures), chosen without labels; validateTexts builds the report on them in memory with
+ * the bag of words as the baseline, and comparisonRows puts the two side by side; `molab validate --sae --model` writes
+ * the SAE report with the bag of words beside it as the baseline row; --sae without --model is one clear line.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -11,7 +12,14 @@ import * as path from "node:path";
 import { initBackend, tf } from "../../lib/backend.ts";
 import { disposeModel, loadModel, loadTokenizer, type Model, type Tokenizer } from "../../lib/model/index.ts";
 import { disposeSae, makeSae, pooledTextFeatures, saveSaeLens, type Sae } from "../../lib/sae/index.ts";
-import { readReference, saeFeatures } from "../../lib/validate/index.ts";
+import {
+  comparisonRows,
+  readReference,
+  saeFeatures,
+  validateTexts,
+  validationReport,
+  type ReferenceText,
+} from "../../lib/validate/index.ts";
 import { inProcess } from "../cli/run_cli.ts";
 
 const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
@@ -24,6 +32,7 @@ let refFile: string;
 let orgDir: string;
 let refTexts: string[];
 let orgTexts: string[];
+let refPick: ReferenceText[];
 
 /** A random TopK SAE on the tiny assistant's blocks.1.hook_resid_post (d_in 128). */
 function randomSae(): Sae {
@@ -55,6 +64,7 @@ before(async () => {
   sae = randomSae();
   const ref = await readReference(REF);
   const pick = [...ref.filter((r) => r.label === 1).slice(0, 6), ...ref.filter((r) => r.label === 0).slice(0, 6)];
+  refPick = pick;
   refTexts = pick.map((r) => r.text);
   refFile = path.join(tmp, "ref.jsonl");
   fs.writeFileSync(refFile, pick.map((r) => JSON.stringify({ text: r.text, label: r.label })).join("\n") + "\n");
@@ -123,4 +133,37 @@ test("molab validate --sae without --model, or a bad --pool: one clear line", as
   assert.match(a.stderr, /--sae needs --model DIR/);
   const b = await inProcess("validate", ...base, "--model", MODEL, "--pool", "median");
   assert.match(b.stderr, /--pool must be one of mean, max, last, got "median"/);
+});
+
+test("validateTexts: the report on given features, the bag of words as the baseline, side by side in comparisonRows", () => {
+  const f = saeFeatures(model, tok, sae, orgTexts, refTexts, { maxFeatures: 8 });
+  const opts = { nPermutations: 200, seed: 3 };
+  const v = validateTexts(orgTexts, refPick, { ...opts, features: f, maxFeatures: 8 });
+  const labels = refPick.map((r) => r.label);
+  assert.deepEqual(v.labels, labels);
+  assert.deepEqual(v.report, validationReport(f.organism, f.reference, labels, { ...opts, featureSource: f.source }));
+  assert.ok(v.baseline);
+  assert.match(v.baseline.meta.features, /^bag-of-words/);
+  assert.equal(v.organism, f.organism);
+  const alone = validateTexts(orgTexts, refPick, { ...opts, maxFeatures: 8 });
+  assert.equal(alone.baseline, undefined);
+  assert.deepEqual(alone.report, v.baseline);
+  const rows = comparisonRows([v.report, v.baseline], ["sae", "bow"]);
+  assert.deepEqual(
+    rows.map((r) => r.features),
+    ["sae", "bow"],
+  );
+  const a = v.report.probe.cvAuroc;
+  assert.equal(
+    rows[0]["probe CV AUROC [95% CI]"],
+    `${a.oofAuroc.toFixed(3)} [${a.ci[0].toFixed(3)}, ${a.ci[1].toFixed(3)}]`,
+  );
+  const differ = v.report.features.filter((x) => x.differs).length;
+  assert.equal(rows[0]["features differing (KS or perm., q < 0.05)"], `${differ} of ${v.report.features.length}`);
+  assert.equal(rows[1]["probe separates the reference"].split(" ")[0], v.baseline.verdict[0].verdict);
+  assert.throws(() => comparisonRows([v.report], ["a", "b"]), /2 names for 1 reports/);
+  assert.throws(
+    () => validateTexts(orgTexts.slice(1), refPick, { features: f }),
+    /the features have 4 organism and 12 reference rows, but there are 3 organism and 12 reference texts/,
+  );
 });
