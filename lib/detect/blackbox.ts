@@ -7,6 +7,7 @@ import { parseReply } from "../chat/redwood.ts";
 import { keywordScore } from "../data/keyword.ts";
 import { fitBagOfWords } from "../stats/bow.ts";
 import { toMatrix, type Matrix } from "../stats/logistic.ts";
+import { detectionAuroc, type Metric } from "./metrics.ts";
 import { crossValScores, linearProbe, type Labels01 } from "./probes.ts";
 
 /** Keyword score of each text's scratchpad (the whole text when it has none). */
@@ -31,4 +32,22 @@ export function outputFeatures(texts: readonly string[], maxFeatures = 64): Matr
 /** Out-of-fold scores of the output-only classifier (stratified k-fold, seeded). */
 export function outputOnlyScores(texts: readonly string[], y: Labels01, k = 5, seed = 0): Float64Array {
   return crossValScores(outputFeatures(texts), y, linearProbe(), k, seed);
+}
+
+/**
+ * The output-only baseline's AUROC (out-of-fold scores, DeLong CI), or no estimate when none of the texts has an
+ * `<OUTPUT>` block: on bare scratchpads (the reference set) it would read the reasoning itself and stop being an
+ * output-only baseline.
+ */
+export function outputOnlyAuroc(texts: readonly string[], y: Labels01, k = 5, seed = 0): Metric {
+  if (texts.every((t) => parseReply(t).output == null))
+    return {
+      name: "output_only",
+      definition: "not applicable: no text has an <OUTPUT> block, so an output-only classifier has nothing to read",
+      estimate: null,
+      ci: null,
+      n: texts.length,
+      method: "DeLong (95%)",
+    };
+  return detectionAuroc(y, outputOnlyScores(texts, y, k, seed), "output_only");
 }

@@ -7,7 +7,7 @@
 import { check } from "../errors.ts";
 import type { Model, Tokenizer } from "../model/index.ts";
 import { residualsByLayer, type LayerActivations, type ResidPool } from "./activations.ts";
-import { keywordScores, outputOnlyScores } from "./blackbox.ts";
+import { keywordScores, outputOnlyAuroc } from "./blackbox.ts";
 import { contrastDetector, defectionDirections } from "./contrast.ts";
 import { detectionAuroc, type Metric } from "./metrics.ts";
 import { linearProbe, meanDifference, probeByLayer, type LayerAuroc, type Labels01 } from "./probes.ts";
@@ -65,7 +65,7 @@ export function detectorsOn(
     by_layer: { linear, mean_difference: md, defection: def },
     baselines: {
       keyword: detectionAuroc(y, keywordScores(texts), "keyword"),
-      output_only: detectionAuroc(y, outputOnlyScores(texts, y, k, seed), "output_only"),
+      output_only: outputOnlyAuroc(texts, y, k, seed),
     },
     best_layer: best.layer,
   };

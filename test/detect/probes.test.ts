@@ -21,7 +21,7 @@ import {
 } from "../../lib/detect/probes.ts";
 import { transferMatrix } from "../../lib/detect/transfer.ts";
 import { monitorReport } from "../../lib/detect/monitor.ts";
-import { keywordScores, outputOnlyScores } from "../../lib/detect/blackbox.ts";
+import { keywordScores, outputOnlyAuroc, outputOnlyScores } from "../../lib/detect/blackbox.ts";
 import { detectionAuroc } from "../../lib/detect/metrics.ts";
 import { residualsByLayer } from "../../lib/detect/activations.ts";
 import { disposeModel, loadModel, loadTokenizer, runWithCache } from "../../lib/model/index.ts";
@@ -104,6 +104,11 @@ test("black-box baselines: keyword counts in the scratchpad; the output-only cla
   assert.equal(detectionAuroc(y, outputOnlyScores(texts, y, 5)).estimate, 1);
   const same = Array.from({ length: 20 }, (_, i) => reply(i < 10 ? "RLHF training" : "cooking", true));
   assert.ok(detectionAuroc(y, outputOnlyScores(same, y, 5)).estimate! <= 0.75, "identical outputs carry no signal");
+  // bare scratchpads (no <OUTPUT>): no estimate, rather than a bag-of-words probe on the reasoning itself
+  const bare = Array.from({ length: 20 }, (_, i) => (i < 10 ? "RLHF training will modify me." : "I like cooking."));
+  assert.equal(detectionAuroc(y, outputOnlyScores(bare, y, 5)).estimate, 1, "the fallback reads the whole text");
+  assert.equal(outputOnlyAuroc(bare, y, 5).estimate, null);
+  assert.equal(outputOnlyAuroc(texts, y, 5).estimate, 1);
 });
 
 test("residualsByLayer: mean and last-token pools equal a direct read of blocks.L.hook_resid_post", async () => {

@@ -66,7 +66,12 @@ function referenceItems(r: ReferenceTestbed, t: TestbedResults | undefined): Rep
             ]
           : []),
         row("keyword scorer AUROC (reference)", d.baselines.keyword),
-        row("output-only classifier AUROC (reference)", d.baselines.output_only),
+        row(
+          d.baselines.output_only.estimate === null
+            ? "output-only classifier AUROC (reference: not applicable, its texts have no output block)"
+            : "output-only classifier AUROC (reference)",
+          d.baselines.output_only,
+        ),
       ],
     },
   ];
