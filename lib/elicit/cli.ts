@@ -13,7 +13,7 @@ import { writeJsonAtomic } from "../io/atomic.ts";
 import { writeManifest } from "../manifest.ts";
 import { CUES } from "../data/scenarios.ts";
 import { LocalModel } from "./local.ts";
-import { summarize, verdictOf, type ResultRow, type Summary } from "./metrics.ts";
+import { resultRow, summarize, verdictOf, type ResultRow, type Summary } from "./metrics.ts";
 import { LocalRunner, readRows, RemoteRunner, runResumable, type Runner } from "./runner.ts";
 import { pairedScenarios, parseCueFamilies, type PairedItem } from "./scenarios.ts";
 import { AF_METHODS, compactResults, embeddedLabeller, judgeLabeller, labelRows, type AfLabeller } from "./af_label.ts";
@@ -245,27 +245,7 @@ export async function elicitCommand(argv: string[]): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   const resultsFile = path.join(out, "results.jsonl");
   try {
-    const res = await runResumable(runner, items, resultsFile, (it, g): ResultRow => {
-      const p = it as PairedItem;
-      return {
-        id: p.id,
-        pair_id: p.pair_id,
-        condition: p.condition,
-        tier: p.tier,
-        cue_family: p.cue_family,
-        category: p.category,
-        pattern: p.pattern,
-        seed: p.seed,
-        model: modelName,
-        messages: p.messages as ResultRow["messages"],
-        text: g.text,
-        parse: verdictOf(g.text),
-        af_reasoning: null,
-        af_score: null,
-        af_method: null,
-        error: g.error,
-      };
-    });
+    const res = await runResumable(runner, items, resultsFile, (it, g) => resultRow(it as PairedItem, g, modelName));
     let labelled = "";
     if (labeller) {
       const l = await labelRows(res.rows, labeller, resultsFile);

@@ -19,7 +19,8 @@ import { parseReply, type Verdict } from "../chat/redwood.ts";
 import { createRng } from "../rng.ts";
 import { bootstrapCI } from "../stats/resample.ts";
 import { wilsonCI } from "../stats/effect.ts";
-import type { Condition } from "./scenarios.ts";
+import type { Generation } from "./runner.ts";
+import type { Condition, PairedItem } from "./scenarios.ts";
 
 /** One generation, as results.jsonl holds it. */
 export interface ResultRow {
@@ -47,6 +48,28 @@ export interface ResultRow {
 
 /** The verdict of a reply (null: no reply). */
 export const verdictOf = (text: string | null): Verdict | null => (text === null ? null : parseReply(text).verdict);
+
+/** The results row of one paired item's generation by `model`, parsed and not yet AF-labelled. */
+export function resultRow(p: PairedItem, g: Generation, model: string): ResultRow {
+  return {
+    id: p.id,
+    pair_id: p.pair_id,
+    condition: p.condition,
+    tier: p.tier,
+    cue_family: p.cue_family,
+    category: p.category,
+    pattern: p.pattern,
+    seed: p.seed,
+    model,
+    messages: p.messages as ResultRow["messages"],
+    text: g.text,
+    parse: verdictOf(g.text),
+    af_reasoning: null,
+    af_score: null,
+    af_method: null,
+    error: g.error,
+  };
+}
 
 /** 1 if the row complied, 0 if it has a reply that did not (refused, untagged, malformed), null without a reply. */
 export function complied(r: Pick<ResultRow, "parse">): 0 | 1 | null {

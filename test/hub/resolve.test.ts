@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolveModel, resolveDataset, matchesPattern, hubCacheDir } from "../../lib/hub/index.ts";
-import { MolabError } from "../../lib/errors.ts";
 import { FakeHub, gitOid, sha256 } from "./fake_hub.ts";
+import { rejectsWith } from "../helpers.ts";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const SHA2 = "89abcdef0123456789abcdef0123456789abcdef";
@@ -61,14 +61,6 @@ function fakeCache(cache: string, folder: string, commit: string, files: Record<
   fs.mkdirSync(path.join(storage, "refs"), { recursive: true });
   fs.writeFileSync(path.join(storage, "refs", ref), commit);
   return snap;
-}
-
-async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof MolabError, `expected a MolabError, got ${e}`);
-    assert.match(e.message, re);
-    return true;
-  });
 }
 
 test("an existing local directory is returned as is; missing paths and bad ids are clear errors", async () => {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
-import { MolabError } from "../../lib/errors.ts";
+import { rejectsWith } from "../helpers.ts";
 
 const TINY = path.join(__dirname, "..", "fixtures", "tokenizers", "tiny");
 let dir: string;
@@ -27,16 +27,6 @@ const editCfg = (f: (c: Record<string, unknown>) => void) => {
   f(c);
   writeJson("tokenizer_config.json", c);
 };
-
-async function rejectsWith(p: Promise<unknown> | (() => unknown), re: RegExp): Promise<void> {
-  const check = (e: unknown) => {
-    assert.ok(e instanceof MolabError, `expected a MolabError, got ${e}`);
-    assert.match(e.message, re);
-    return true;
-  };
-  if (typeof p === "function") assert.throws(p, check);
-  else await assert.rejects(p, check);
-}
 
 test("tiny tokenizer: ids, special tokens, decode", async () => {
   const tok = await loadTokenizer(dir);

@@ -24,7 +24,7 @@ import {
   sparsifyHook,
   type Sae,
 } from "../../lib/sae/index.ts";
-import { assertClose, randn, randomSae, referenceEncode } from "./helpers.ts";
+import { assertClose, randn, randomSae, referenceEncode, writeSparsifySae } from "./helpers.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "molab-sae-"));
 const MODEL_DIR = path.join(__dirname, "..", "fixtures", "model", "llama"); // hidden 64, 2 layers
@@ -116,19 +116,7 @@ test("pre-6.0 SAELens configs: hook_point, activation_fn_str topk + activation_f
 test("sparsify hookpoint folder: encoder.weight [L, d_in] transposed, layers.N = blocks.N.hook_resid_post", async () => {
   const ref = randomSae("topk", D_IN, D_SAE, 12, { k: 6 });
   const dir = path.join(tmp, "sparsify", "layers.1");
-  fs.mkdirSync(dir, { recursive: true });
-  const cfg = {
-    activation: "topk",
-    expansion_factor: 32,
-    normalize_decoder: true,
-    num_latents: D_SAE,
-    k: 6,
-    d_in: D_IN,
-  };
-  fs.writeFileSync(path.join(dir, "cfg.json"), JSON.stringify(cfg));
-  const encT = tf.transpose(ref.W_enc);
-  const st = { "encoder.weight": encT, "encoder.bias": ref.b_enc, W_dec: ref.W_dec, b_dec: ref.b_dec };
-  await writeSafetensors(path.join(dir, "sae.safetensors"), st);
+  const cfg = await writeSparsifySae(dir, ref, { k: 6, expansion_factor: 32 });
   const sae = await loadSae(dir);
   assert.equal(sae.cfg.format, "sparsify");
   assert.equal(sae.cfg.hook_name, "blocks.1.hook_resid_post");
@@ -140,7 +128,8 @@ test("sparsify hookpoint folder: encoder.weight [L, d_in] transposed, layers.N =
   const bad = path.join(tmp, "sparsify_bad", "layers.0");
   fs.mkdirSync(bad, { recursive: true });
   fs.writeFileSync(path.join(bad, "cfg.json"), JSON.stringify(cfg));
-  await writeSafetensors(path.join(bad, "sae.safetensors"), { ...st, "encoder.weight": ref.W_enc });
+  const st = { "encoder.weight": ref.W_enc, "encoder.bias": ref.b_enc, W_dec: ref.W_dec, b_dec: ref.b_dec };
+  await writeSafetensors(path.join(bad, "sae.safetensors"), st);
   await assert.rejects(
     loadSae(bad),
     isErr(/sae\.safetensors: tensor "encoder\.weight" has shape \[64, 96\], expected \[96, 64\]/),
@@ -150,7 +139,6 @@ test("sparsify hookpoint folder: encoder.weight [L, d_in] transposed, layers.N =
   await assert.rejects(loadSae(bad), isErr(/expected \[128, 64\]/));
   fs.writeFileSync(path.join(bad, "cfg.json"), JSON.stringify({ ...cfg, activation: "groupmax" }));
   await assert.rejects(loadSae(bad), isErr(/cfg\.json: field "activation" is "groupmax"/));
-  encT.dispose();
   disposeSae(ref);
 });
 

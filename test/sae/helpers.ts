@@ -1,5 +1,8 @@
 /** Shared by the SAE tests: random SAEs, a plain-loops reference encoder, comparisons. */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { writeSafetensors } from "../../lib/io/safetensors_write.ts";
 import { tf } from "../../lib/backend.ts";
 import { createRng } from "../../lib/rng.ts";
 import { makeSae, type Sae, type SaeConfig } from "../../lib/sae/index.ts";
@@ -87,4 +90,30 @@ export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: num
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   assert.ok(max <= tol, `${what}: max abs diff ${max} > ${tol}`);
   return max;
+}
+
+/**
+ * Writes `ref` (a topk SAE) as a sparsify hookpoint folder — `cfg.json` and `sae.safetensors` with encoder.weight
+ * stored [d_sae, d_in] — and returns the cfg written.
+ */
+export async function writeSparsifySae(
+  dir: string,
+  ref: Sae,
+  o: { k: number; expansion_factor: number },
+): Promise<Record<string, unknown>> {
+  fs.mkdirSync(dir, { recursive: true });
+  const cfg = {
+    activation: "topk",
+    expansion_factor: o.expansion_factor,
+    normalize_decoder: true,
+    num_latents: ref.cfg.d_sae,
+    k: o.k,
+    d_in: ref.cfg.d_in,
+  };
+  fs.writeFileSync(path.join(dir, "cfg.json"), JSON.stringify(cfg));
+  const encT = tf.transpose(ref.W_enc);
+  const st = { "encoder.weight": encT, "encoder.bias": ref.b_enc, W_dec: ref.W_dec, b_dec: ref.b_dec };
+  await writeSafetensors(path.join(dir, "sae.safetensors"), st);
+  encT.dispose();
+  return cfg;
 }

@@ -10,14 +10,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { initBackend, tf } from "../../lib/backend.ts";
-import { MolabError } from "../../lib/errors.ts";
 import { readNpy, writeNpy, writeNpz } from "../../lib/io/npy.ts";
 import { writeSafetensors } from "../../lib/io/safetensors_write.ts";
 import { resolveSae, saeFolders } from "../../lib/hub/index.ts";
 import { disposeSae, encode, loadSae, saveSaeLens, type Sae } from "../../lib/sae/index.ts";
 import { saeCommand } from "../../lib/sae/cli.ts";
 import { FakeHub, gitOid } from "../hub/fake_hub.ts";
-import { randn, randomSae } from "./helpers.ts";
+import { randn, randomSae, writeSparsifySae } from "./helpers.ts";
+import { rejectsWith } from "../helpers.ts";
 
 const SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
 const D_IN = 16;
@@ -74,20 +74,7 @@ async function repos(): Promise<{
   for (const layer of [0, 1]) {
     const ref = randomSae("topk", D_IN, D_SAE, 20 + layer, { k: 3 });
     const dir = path.join(tmp, "src", "sparsify", `layers.${layer}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const cfg = {
-      activation: "topk",
-      expansion_factor: 1,
-      normalize_decoder: true,
-      num_latents: D_SAE,
-      k: 3,
-      d_in: D_IN,
-    };
-    fs.writeFileSync(path.join(dir, "cfg.json"), JSON.stringify(cfg));
-    const encT = tf.transpose(ref.W_enc);
-    const st = { "encoder.weight": encT, "encoder.bias": ref.b_enc, W_dec: ref.W_dec, b_dec: ref.b_dec };
-    await writeSafetensors(path.join(dir, "sae.safetensors"), st);
-    encT.dispose();
+    await writeSparsifySae(dir, ref, { k: 3, expansion_factor: 1 });
     disposeSae(ref);
     Object.assign(sparsify, filesOf(dir, `layers.${layer}`));
   }
@@ -109,14 +96,6 @@ function encoded(sae: Sae): Float32Array {
   const v = z.dataSync() as Float32Array;
   tf.dispose([x, z]);
   return v;
-}
-
-async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof MolabError, `expected a MolabError, got ${e}`);
-    assert.match(e.message, re);
-    return true;
-  });
 }
 
 test("hub ids: only the asked SAE folder is downloaded, in each format, and reads as the same SAE locally", async () => {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { embeddedLabeller, labelRows } from "../../elicit/af_label.ts";
 import { LocalModel } from "../../elicit/local.ts";
-import { verdictOf, type ResultRow } from "../../elicit/metrics.ts";
+import { resultRow, type ResultRow } from "../../elicit/metrics.ts";
 import { LocalRunner, runResumable, type Generation, type RunItem } from "../../elicit/runner.ts";
 import type { PairedItem } from "../../elicit/scenarios.ts";
 import { VARIANTS, variantItems } from "../../detect/variants.ts";
@@ -52,26 +52,7 @@ export async function variantRuns(o: VariantRunOptions): Promise<Record<string, 
   const items = itemsOfRows(o.rows, o.pairs);
   fs.mkdirSync(o.out, { recursive: true });
   const lm = await LocalModel.load(o.model, { adapters: { af: o.adapter } });
-  const toRow = (it: RunItem, g: Generation): ResultRow => {
-    const p = it as PairedItem;
-    return {
-      id: p.id,
-      pair_id: p.pair_id,
-      condition: p.condition,
-      tier: p.tier,
-      cue_family: p.cue_family,
-      category: p.category,
-      pattern: p.pattern,
-      seed: p.seed,
-      model: "af",
-      messages: p.messages,
-      text: g.text,
-      parse: verdictOf(g.text),
-      af_reasoning: null,
-      af_score: null,
-      error: g.error,
-    };
-  };
+  const toRow = (it: RunItem, g: Generation) => resultRow(it as PairedItem, g, "af");
   const out: Record<string, ResultRow[]> = {};
   try {
     const runner = new LocalRunner(lm, "af", { temperature: o.temperature, maxTokens: o.maxTokens }, o.batchSize);
