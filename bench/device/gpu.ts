@@ -1,7 +1,8 @@
 /**
  * GPU parity and SAE-encode speed on the webgpu backend (run by bench/device/run.sh on the device machine).
  * Parity: logits of test/fixtures/model/llama and a TopK SAE encode, webgpu vs the cpu backend (max |Δ| < 1e-3).
- * Speed: TopK-128 encode, d_in 4096 × d_sae 131,072, 256 tokens (sparse out: indices + values read back).
+ * Speed: TopK-128 encode, d_in 4096 × d_sae 131,072, 256 tokens (sparse out: indices + values read back), stock tfjs
+ * ops and lib/sae/webgpu_topk.ts's fused WGSL encode (each tile shape checked against a host computation of 4 rows).
  * Prints one JSON line last.
  */
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
@@ -10,6 +11,7 @@ import { initBackend, setupNavigatorGpu, tf } from "../../lib/backend.ts";
 import { forward } from "../../lib/model/llama.ts";
 import { disposeModel, loadModel } from "../../lib/model/load.ts";
 import { disposeDenorm, encode, processInput, type Sae } from "../../lib/sae/index.ts";
+import { TopkWeightsGpu, WebGpuTopkEncoder, webgpuBackendDevice, type MatmulTile } from "../../lib/sae/webgpu_topk.ts";
 
 /**
  * lib/sae's encode merges per-chunk top-k on the host with dataSync, which the webgpu backend cannot do under Node
@@ -121,7 +123,7 @@ async function main() {
     `logits webgpu vs cpu: max |Δ| ${(out.logits_max_abs_diff as number).toExponential(2)} over ${lc.length}`,
   );
 
-  // 2. SAE encode parity (dense TopK) on a small SAE
+  // 2. SAE encode parity (dense TopK) on a small SAE: stock tfjs ops and the fused WGSL encode vs lib/sae on cpu
   {
     const [d_in, d_sae, k, n] = [512, 16384, 32, 64];
     const W = rand(d_in * d_sae, 1, 0.05),
@@ -147,6 +149,25 @@ async function main() {
     });
     out.sae_max_abs_diff = maxAbs(ec, eg);
     console.log(`SAE encode webgpu vs cpu: max |Δ| ${(out.sae_max_abs_diff as number).toExponential(2)}`);
+    await tf.setBackend("webgpu");
+    try {
+      const dev = webgpuBackendDevice();
+      dev.pushErrorScope("validation");
+      const wts = TopkWeightsGpu.create(dev, { d_in, d_sae, k }, W, be, bd);
+      const fe = new WebGpuTopkEncoder(wts);
+      const { values, indices } = await fe.encode(x, n);
+      const err = await dev.popErrorScope();
+      if (err) throw new Error(`WebGPU validation: ${err.message}`);
+      const dense = new Float32Array(n * d_sae);
+      for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) dense[r * d_sae + indices[r * k + j]] = values[r * k + j];
+      out.fused_small_max_abs_diff = maxAbs(ec, dense);
+      fe.dispose();
+      wts.dispose();
+    } catch (e) {
+      out.fused_small_error = String((e as Error).message ?? e);
+      out.fused_small_max_abs_diff = Infinity;
+    }
+    console.log(`SAE encode fused WGSL vs cpu: max |Δ| ${out.fused_small_max_abs_diff} ${out.fused_small_error ?? ""}`);
   }
 
   // 3. speed: d_in 4096 × d_sae 131,072, TopK-128, 256 tokens
@@ -197,7 +218,175 @@ async function main() {
   console.log(
     `SAE encode 4096×131072 TopK-128, ${n} tokens: ${(out.sae_tokens_per_s as number).toFixed(0)} tokens/s (median of 5)`,
   );
+
+  // 4. the fused WGSL encode (lib/sae/webgpu_topk.ts) on the same SAE, on the backend's device, for several tiles
+  const checkRows = [0, 127, 128, 255];
+  const host = hostTopk(w, b_enc, b_dec, x, d_in, d_sae, k, checkRows);
+  const x1024 = rand(1024 * d_in, 9);
+  const fused = await benchFused(
+    webgpuBackendDevice(),
+    "tfjs-webgpu",
+    { d_in, d_sae, k },
+    w,
+    b_enc,
+    b_dec,
+    x,
+    n,
+    host,
+    x1024,
+  );
+  out.fused = fused;
+  const best = fused.filter((f) => f.ok).sort((a, b) => b.tokens_per_s - a.tokens_per_s)[0];
+  out.fused_best = best ?? null;
+  out.fused_ok = fused.length > 0 && fused.every((f) => f.ok);
   console.log(JSON.stringify(out));
+}
+
+interface HostRows {
+  rows: number[];
+  top: { idx: number[]; val: number[] }[]; // per row: host top-k latents (descending) and ReLU'd values
+  pre: Float64Array[]; // per row: all pre-activations
+}
+
+/** Pre-activations of some rows in float64 on the host, and their top-k. */
+function hostTopk(
+  w: Float32Array[],
+  b_enc: Float32Array,
+  b_dec: Float32Array,
+  x: Float32Array,
+  d_in: number,
+  d_sae: number,
+  k: number,
+  rows: number[],
+): HostRows {
+  const C = w.length,
+    cw = d_sae / C;
+  const pre = rows.map(() => Float64Array.from(b_enc));
+  for (let c = 0; c < C; c++)
+    for (let r = 0; r < d_in; r++) {
+      const wr = w[c].subarray(r * cw, (r + 1) * cw);
+      for (let q = 0; q < rows.length; q++) {
+        const xr = x[rows[q] * d_in + r] - b_dec[r];
+        const p = pre[q];
+        const o = c * cw;
+        for (let j = 0; j < cw; j++) p[o + j] += xr * wr[j];
+      }
+    }
+  const top = pre.map((p) => {
+    const idx = Array.from(p.keys())
+      .sort((a, b) => p[b] - p[a])
+      .slice(0, k);
+    return { idx, val: idx.map((i) => Math.max(0, p[i])) };
+  });
+  return { rows, top, pre };
+}
+
+interface FusedResult {
+  device: string;
+  tile: MatmulTile;
+  ok: boolean;
+  error?: string;
+  topk_agree?: number; // share of the checked rows' top-k latents that match the host's
+  max_abs_diff?: number; // GPU values vs host pre-activations of the same latents (ReLU'd)
+  near_tie_misses?: number; // mismatched latents whose host value is within 1e-4 of the host's k-th value
+  times_s?: number[];
+  tokens_per_s: number;
+  tokens_per_s_1024?: number;
+  stages_ms?: Record<string, number>;
+}
+
+async function benchFused(
+  dev: GPUDevice,
+  label: string,
+  cfg: { d_in: number; d_sae: number; k: number },
+  w: Float32Array[],
+  b_enc: Float32Array,
+  b_dec: Float32Array,
+  x: Float32Array,
+  n: number,
+  host: HostRows,
+  x1024: Float32Array,
+): Promise<FusedResult[]> {
+  const tiles: MatmulTile[] = [
+    { bm: 128, bn: 64, bk: 16 },
+    { bm: 128, bn: 64, bk: 8 },
+    { bm: 128, bn: 64, bk: 32 },
+    { bm: 256, bn: 64, bk: 16 },
+    { bm: 64, bn: 64, bk: 16 },
+    { bm: 64, bn: 128, bk: 16 },
+    { bm: 128, bn: 128, bk: 16 },
+  ];
+  const res: FusedResult[] = [];
+  const { k } = cfg;
+  dev.pushErrorScope("validation");
+  const wts = TopkWeightsGpu.create(dev, cfg, w, b_enc, b_dec);
+  for (const tile of tiles) {
+    const r: FusedResult = { device: label, tile, ok: false, tokens_per_s: 0 };
+    res.push(r);
+    let enc: WebGpuTopkEncoder | undefined;
+    try {
+      dev.pushErrorScope("validation");
+      enc = new WebGpuTopkEncoder(wts, { tile });
+      const { values, indices } = await enc.encode(x, n);
+      const err = await dev.popErrorScope();
+      if (err) throw new Error(`WebGPU validation: ${err.message}`);
+      let same = 0,
+        tot = 0,
+        near = 0,
+        dmax = 0;
+      host.rows.forEach((row, q) => {
+        const h = host.top[q];
+        const hs = new Set(h.idx);
+        const kth = host.pre[q][h.idx[k - 1]];
+        for (let j = 0; j < k; j++) {
+          const i = indices[row * k + j];
+          tot++;
+          if (hs.has(i)) same++;
+          else if (Math.abs(host.pre[q][i] - kth) < 1e-4) near++;
+          const hv = i >= 0 && i < cfg.d_sae ? Math.max(0, host.pre[q][i]) : Infinity;
+          dmax = Math.max(dmax, Math.abs(values[row * k + j] - hv), Math.abs(values[row * k + j] - h.val[j]));
+        }
+      });
+      r.topk_agree = same / tot;
+      r.near_tie_misses = near;
+      r.max_abs_diff = dmax;
+      r.ok = dmax < 1e-3 && same + near === tot;
+      await enc.encode(x, n);
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        await enc.encode(x, n);
+        times.push((performance.now() - t0) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      r.times_s = times;
+      r.tokens_per_s = n / times[times.length >> 1];
+      const t1: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        await enc.encode(x1024, 1024);
+        t1.push((performance.now() - t0) / 1000);
+      }
+      t1.sort((a, b) => a - b);
+      r.tokens_per_s_1024 = 1024 / t1[3];
+      await enc.encode(x, n);
+      r.stages_ms = { ...(await enc.stageTimes(n, 10)) };
+    } catch (e) {
+      r.error = String((e as Error).message ?? e);
+    } finally {
+      enc?.dispose();
+    }
+    console.log(
+      `fused [${label}] tile ${tile.bm}x${tile.bn}x${tile.bk}: ${r.ok ? "PASS" : "FAIL"} ` +
+        `agree ${r.topk_agree} (near-tie misses ${r.near_tie_misses}) max|Δ| ${r.max_abs_diff?.toExponential(2)}; ` +
+        `${r.tokens_per_s.toFixed(0)} tokens/s at ${n} (${r.tokens_per_s_1024?.toFixed(0)} at 1024); ` +
+        `stages ${JSON.stringify(r.stages_ms)} ${r.error ?? ""}`,
+    );
+  }
+  const err = await dev.popErrorScope();
+  if (err) console.log(`fused [${label}] validation: ${err.message}`);
+  wts.dispose();
+  return res;
 }
 
 main().catch((e) => {
