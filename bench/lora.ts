@@ -25,6 +25,7 @@ import { accumulateGradients } from "../lib/lora/train.ts";
 import { loadHost } from "../lib/lora/model_host.ts";
 import { keepStockMatMul } from "../lib/wasm_kernels.ts";
 import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
+import { torchEnv } from "./timing.ts";
 
 const TINY = path.join(__dirname, "..", "data", "models", "tiny-assistant");
 
@@ -179,7 +180,7 @@ async function main() {
         "--threads",
         String(threads),
       ],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: torchEnv(threads) },
     );
     if (res.status !== 0) {
       console.error(`PyTorch side failed (${py}): ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);

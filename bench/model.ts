@@ -21,7 +21,7 @@ import { disposeModel, loadModel } from "../lib/model/load.ts";
 import { expectedTensors } from "../lib/model/weights.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
-import { bestTime } from "./timing.ts";
+import { bestTime, torchEnv } from "./timing.ts";
 
 const CONFIG = {
   model_type: "llama",
@@ -149,7 +149,7 @@ async function main() {
         String(GEN.newTokens),
         JSON.stringify(checkIds),
       ];
-      const r = spawnSync(py, args, { encoding: "utf8", maxBuffer: 1 << 28 });
+      const r = spawnSync(py, args, { encoding: "utf8", maxBuffer: 1 << 28, env: torchEnv(threads) });
       if (r.status !== 0) throw new Error(`model_torch.py failed: ${r.stderr}`);
       const j = JSON.parse(r.stdout);
       best(theirs, "forward", j.forward_tokens_per_s);

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { torchEnv } from "./timing.ts";
 
 const CONFIGS: Record<string, Record<string, unknown>> = {
   // Qwen/Qwen2.5-0.5B-Instruct config.json (the fields the decoder reads)
@@ -269,6 +270,7 @@ async function main() {
   const py = process.env.MOLAB_PYTHON ?? "/usr/bin/python3";
   const t = spawnSync(py, [path.join(__dirname, "model_large_torch.py"), dir, String(threads), String(seq)], {
     encoding: "utf8",
+    env: torchEnv(threads),
     maxBuffer: 1 << 24,
   });
   let torch: Record<string, number> | undefined;

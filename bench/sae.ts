@@ -23,7 +23,7 @@ import { writeSafetensors } from "../lib/io/safetensors_write.ts";
 import { createRng } from "../lib/rng.ts";
 import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
 import { encode, encodeSparse, type Sae } from "../lib/sae/index.ts";
-import { bestTime } from "./timing.ts";
+import { bestTime, torchEnv } from "./timing.ts";
 
 const SIZES = {
   tiny: { d_in: 128, d_sae: 1024, k: 32 },
@@ -93,6 +93,7 @@ async function run(name: keyof typeof SIZES, repeats: number, py: string) {
   tf.dispose([xt, sae.W_enc, sae.b_enc, sae.b_dec]);
   const r = spawnSync(py, [path.join(__dirname, "sae_torch.py"), file, String(k), String(repeats)], {
     encoding: "utf8",
+    env: torchEnv(Number(process.env.MOLAB_BENCH_THREADS) || 1),
   });
   fs.rmSync(file, { force: true });
   if (r.status !== 0) throw new Error(`sae_torch.py failed: ${r.stderr}`);
