@@ -337,6 +337,99 @@ napi_value Exp(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// softmax(heap, xOff, yOff, rows, cols): y[r, :] = softmax(x[r, :]) (tfjs Softmax, last axis).
+// Per row: the max, then exp(x − max) summed in float64, then one multiply by the reciprocal. Rows split over the
+// threads when the work is large (attention probabilities, a vocabulary's logits).
+void softmaxRows(const float* x, float* y, int64_t r0, int64_t r1, int64_t cols) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    float mx = -INFINITY;
+    int64_t j = 0;
+#ifdef __AVX512F__
+    __m512 vmx = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    for (; j + 16 <= cols; j += 16) {
+      __m512 v = _mm512_loadu_ps(xr + j);
+      nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+      vmx = _mm512_max_ps(vmx, v);
+    }
+    mx = nan ? NAN : _mm512_reduce_max_ps(vmx);
+#endif
+    for (; j < cols; j++) mx = (xr[j] > mx || xr[j] != xr[j]) ? xr[j] : mx;
+    if (mx == -INFINITY || mx == INFINITY || mx != mx) {
+      // every entry −∞, an entry +∞ or NaN: exp(x − max) / Σ is NaN throughout, as in tfjs's kernel
+      for (int64_t j = 0; j < cols; j++) yr[j] = NAN;
+      continue;
+    }
+    j = 0;
+    double sum = 0;
+#ifdef __AVX512F__
+    const __m512 m = _mm512_set1_ps(mx);
+    __m512 acc = _mm512_setzero_ps();
+    for (; j + 16 <= cols; j += 16) {
+      __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(xr + j), m));
+      _mm512_storeu_ps(yr + j, e);
+      acc = _mm512_add_ps(acc, e);
+    }
+    sum = _mm512_reduce_add_ps(acc);
+#endif
+    for (; j < cols; j++) sum += (yr[j] = expApprox(xr[j] - mx));
+    const float inv = (float)(1.0 / sum);
+    j = 0;
+#ifdef __AVX512F__
+    const __m512 vinv = _mm512_set1_ps(inv);
+    for (; j + 16 <= cols; j += 16) _mm512_storeu_ps(yr + j, _mm512_mul_ps(_mm512_loadu_ps(yr + j), vinv));
+#endif
+    for (; j < cols; j++) yr[j] *= inv;
+  }
+}
+
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), yOff = a.i64(2), rows = a.i64(3), cols = a.i64(4);
+  if (a.failed) return nullptr;
+  const float* x = region(a, heap, len, xOff, rows * cols);
+  float* y = region(a, heap, len, yOff, rows * cols);
+  if (a.failed) return nullptr;
+#ifdef _OPENMP
+  if (rows > 1 && parallel(8.0 * rows * cols)) {
+#pragma omp parallel num_threads(gThreads)
+    {
+      int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      softmaxRows(x, y, rows * t / nt, rows * (t + 1) / nt, cols);
+    }
+    return undefinedValue(env);
+  }
+#endif
+  softmaxRows(x, y, 0, rows, cols);
+  return undefinedValue(env);
+}
+
+// sigmoid(heap, xOff, yOff, n): y = 1 / (1 + exp(−x)).
+napi_value Sigmoid(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), yOff = a.i64(2), n = a.i64(3);
+  if (a.failed) return nullptr;
+  const float* x = region(a, heap, len, xOff, n);
+  float* y = region(a, heap, len, yOff, n);
+  if (a.failed) return nullptr;
+  int64_t i = 0;
+#ifdef __AVX512F__
+  const __m512 one = _mm512_set1_ps(1.f);
+  for (; i + 16 <= n; i += 16) {
+    __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_loadu_ps(x + i)));
+    _mm512_storeu_ps(y + i, _mm512_div_ps(one, _mm512_add_ps(one, e)));
+  }
+#endif
+  for (; i < n; i++) y[i] = 1.f / (1.f + expApprox(-x[i]));
+  return undefinedValue(env);
+}
+
 // ---- Frozen weights in native memory ---------------------------------------------------------------------------
 
 enum DType { F32 = 0, BF16 = 1, F16 = 2 };
@@ -752,6 +845,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"linear", nullptr, Linear, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"exp", nullptr, Exp, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sigmoid", nullptr, Sigmoid, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -74,6 +74,10 @@ export interface NativeAddon {
   gather(heap: ArrayBuffer, idsOff: number, n: number, w: NativeWeightHandle, outOff: number): void;
   /** y = exp(x), float32, n elements. */
   exp(heap: ArrayBuffer, xOff: number, yOff: number, n: number): void;
+  /** y[r, :] = softmax(x[r, :]) over the last axis of a [rows, cols] float32 tensor. */
+  softmax(heap: ArrayBuffer, xOff: number, yOff: number, rows: number, cols: number): void;
+  /** y = 1 / (1 + exp(−x)), float32, n elements. */
+  sigmoid(heap: ArrayBuffer, xOff: number, yOff: number, n: number): void;
   setThreads(n: number): void;
   info(): { blas: string; threads: number; weightBytes: number };
 }

@@ -4,7 +4,8 @@
  * copies). Transposed operands (every matmul gradient) go straight to BLAS too. Gradients are unchanged: tfjs defines
  * them on the ops, and they run through these same kernels.
  *
- * Also: `Exp` vectorised natively (the wasm one is scalar: the softmax over a vocabulary dominated a LoRA step), and
+ * Also: `Exp`, `Softmax` (last axis) and `Sigmoid` vectorised natively (the wasm ones are scalar: the softmax over a
+ * vocabulary dominated a LoRA step; attention's softmax and SwiGLU's sigmoid were most of a forward's non-matmul time), and
  * `Identity` without a copy (it shares the input's buffer, as Reshape does; tfjs never writes a tensor in place).
  *
  * Anything the native kernel does not cover (non-float32, prelu, broadcasts other than "one side has batch 1") falls
@@ -145,6 +146,40 @@ export function installNativeKernels(tf: TF): boolean {
       const out = backend.makeOutput(x.shape, "float32");
       const n = size(x.shape);
       if (n) m.exp(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(backend, x), offsetOf(backend, out), n);
+      return out;
+    });
+  }
+  const origSoftmax = tf.getKernel("Softmax", "wasm");
+  if (origSoftmax) {
+    register(origSoftmax, (args) => {
+      const x = args.inputs.logits as Info;
+      const dim = (args.attrs as { dim: number }).dim;
+      const cols = x.shape[x.shape.length - 1] ?? 1;
+      if (x.dtype !== "float32" || x.shape.length === 0 || (dim !== -1 && dim !== x.shape.length - 1))
+        return origSoftmax.kernelFunc(args);
+      const backend = args.backend as unknown as WasmHeapBackend;
+      const out = backend.makeOutput(x.shape, "float32");
+      const n = size(x.shape);
+      if (n)
+        m.softmax(
+          backend.wasm.HEAPU8.buffer as ArrayBuffer,
+          offsetOf(backend, x),
+          offsetOf(backend, out),
+          n / cols,
+          cols,
+        );
+      return out;
+    });
+  }
+  const origSigmoid = tf.getKernel("Sigmoid", "wasm");
+  if (origSigmoid) {
+    register(origSigmoid, (args) => {
+      const x = args.inputs.x as Info;
+      if (x.dtype !== "float32") return origSigmoid.kernelFunc(args);
+      const backend = args.backend as unknown as WasmHeapBackend;
+      const out = backend.makeOutput(x.shape, "float32");
+      const n = size(x.shape);
+      if (n) m.sigmoid(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(backend, x), offsetOf(backend, out), n);
       return out;
     });
   }
