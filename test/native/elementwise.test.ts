@@ -97,12 +97,7 @@ test("Softmax over the last axis within 1e-6 of float64, for row widths around t
   // −∞ entries (masked positions) get 0; a row of 4-D attention scores is softmaxed along its last axis.
   const masked = tf.tidy(() => tf.softmax(tf.tensor2d([0, -Infinity, 0, -Infinity], [1, 4])).arraySync());
   assert.deepEqual(masked, [[0.5, 0, 0.5, 0]]);
-  const four = tf.tidy(() =>
-    tf
-      .softmax(tf.tensor4d(rand(2 * 3 * 4 * 5, 9), [2, 3, 4, 5]))
-      .sum(-1)
-      .dataSync(),
-  );
+  const four = tf.tidy(() => tf.sum(tf.softmax(tf.tensor4d(rand(2 * 3 * 4 * 5, 9), [2, 3, 4, 5])), -1).dataSync());
   for (const v of four) assert.ok(Math.abs(v - 1) < 1e-6);
 });
 
