@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 PRETEST=0
 [ "${1:-}" = "--pretest" ] && PRETEST=1
 [ "${MOLAB_NATIVE:-}" = "0" ] && exit 0
-[ -f native/build/Release/molab_native.node ] && exit 0
+# Built, and from the current sources (a checkout that changed native/ rebuilds it).
+A=native/build/Release/molab_native.node
+[ -f $A ] && [ $A -nt native/molab_native.cc ] && [ $A -nt native/binding.gyp ] && exit 0
 if [ "$(uname)" = Linux ] && command -v apt-get >/dev/null 2>&1 && ! dpkg -s libopenblas-dev >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" != 0 ] && SUDO="sudo"

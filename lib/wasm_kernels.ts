@@ -146,6 +146,11 @@ function installFastSlice(): void {
       let o = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
       for (let b = 0; b < outer; b++) {
         const base = xBase + b * rows * inner;
+        if (inner === 1) {
+          // single elements (a gather along the last axis, e.g. a tied [hidden, vocab] embedding): a plain loop
+          for (let j = 0; j < n; j++) heap[o++] = heap[base + idx[j]];
+          continue;
+        }
         for (let j = 0; j < n; j++, o += inner) {
           const from = base + idx[j] * inner;
           heap.copyWithin(o, from, from + inner);

@@ -430,6 +430,148 @@ napi_value Sigmoid(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// Cross-entropy of rows of logits x [N, V] against int32 targets t [N] with float32 weights w [N]: rows of weight 0
+// (prompt tokens, padding) are skipped. ceForward writes lse[i] = log Σⱼ exp(x[i, j]) (0 for skipped rows) and
+// value = Σᵢ wᵢ·(lseᵢ − x[i, tᵢ]); ceGrad writes dx[i, j] = (exp(x[i, j] − lseᵢ) − [j = tᵢ])·(wᵢ·dy).
+float rowMax(const float* x, int64_t V) {
+  int64_t j = 0;
+  float mx = -INFINITY;
+#ifdef __AVX512F__
+  __m512 vmx = _mm512_set1_ps(-INFINITY);
+  for (; j + 16 <= V; j += 16) vmx = _mm512_max_ps(vmx, _mm512_loadu_ps(x + j));
+  mx = _mm512_reduce_max_ps(vmx);
+#endif
+  for (; j < V; j++) mx = x[j] > mx ? x[j] : mx;
+  return mx;
+}
+
+double rowSumExp(const float* x, int64_t V, float mx) {
+  int64_t j = 0;
+  double sum = 0;
+#ifdef __AVX512F__
+  const __m512 m = _mm512_set1_ps(mx);
+  __m512 acc = _mm512_setzero_ps();
+  for (; j + 16 <= V; j += 16) acc = _mm512_add_ps(acc, exp16(_mm512_sub_ps(_mm512_loadu_ps(x + j), m)));
+  sum = _mm512_reduce_add_ps(acc);
+#endif
+  for (; j < V; j++) sum += expApprox(x[j] - mx);
+  return sum;
+}
+
+// ceForward(heap, xOff, tOff, wOff, lseOff, valueOff, N, V)
+napi_value CeForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), tOff = a.i64(2), wOff = a.i64(3), lseOff = a.i64(4), valOff = a.i64(5), N = a.i64(6),
+          V = a.i64(7);
+  if (a.failed) return nullptr;
+  const float* x = region(a, heap, len, xOff, N * V);
+  const int32_t* t = reinterpret_cast<const int32_t*>(region(a, heap, len, tOff, N));
+  const float* w = region(a, heap, len, wOff, N);
+  float* lse = region(a, heap, len, lseOff, N);
+  float* value = region(a, heap, len, valOff, 1);
+  if (a.failed) return nullptr;
+  for (int64_t i = 0; i < N; i++)
+    if (w[i] != 0.f && (t[i] < 0 || t[i] >= V)) {
+      a.fail("cross-entropy: a target id is outside the vocabulary");
+      return nullptr;
+    }
+  double total = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) reduction(+ : total) if (parallel(8.0 * N * V)) num_threads(gThreads)
+#endif
+  for (int64_t i = 0; i < N; i++) {
+    if (w[i] == 0.f) {
+      lse[i] = 0.f;
+      continue;
+    }
+    const float* xr = x + i * V;
+    const float mx = rowMax(xr, V);
+    const float l = mx + (float)std::log(rowSumExp(xr, V, mx));
+    lse[i] = l;
+    total += (double)w[i] * ((double)l - (double)xr[t[i]]);
+  }
+  value[0] = (float)total;
+  return undefinedValue(env);
+}
+
+// ceGrad(heap, xOff, lseOff, tOff, wOff, dyOff, dxOff, N, V)
+napi_value CeGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), lseOff = a.i64(2), tOff = a.i64(3), wOff = a.i64(4), dyOff = a.i64(5), dxOff = a.i64(6),
+          N = a.i64(7), V = a.i64(8);
+  if (a.failed) return nullptr;
+  const float* x = region(a, heap, len, xOff, N * V);
+  const float* lse = region(a, heap, len, lseOff, N);
+  const int32_t* t = reinterpret_cast<const int32_t*>(region(a, heap, len, tOff, N));
+  const float* w = region(a, heap, len, wOff, N);
+  const float* dy = region(a, heap, len, dyOff, 1);
+  float* dx = region(a, heap, len, dxOff, N * V);
+  if (a.failed) return nullptr;
+  const float g = dy[0];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (parallel(8.0 * N * V)) num_threads(gThreads)
+#endif
+  for (int64_t i = 0; i < N; i++) {
+    float* o = dx + i * V;
+    if (w[i] == 0.f) {
+      std::memset(o, 0, sizeof(float) * V);
+      continue;
+    }
+    const float* xr = x + i * V;
+    const float c = w[i] * g;
+    int64_t j = 0;
+#ifdef __AVX512F__
+    const __m512 l = _mm512_set1_ps(lse[i]), vc = _mm512_set1_ps(c);
+    for (; j + 16 <= V; j += 16)
+      _mm512_storeu_ps(o + j, _mm512_mul_ps(exp16(_mm512_sub_ps(_mm512_loadu_ps(xr + j), l)), vc));
+#endif
+    for (; j < V; j++) o[j] = expApprox(xr[j] - lse[i]) * c;
+    const int32_t ti = t[i];
+    o[ti] = (expApprox(xr[ti] - lse[i]) - 1.f) * c;
+  }
+  return undefinedValue(env);
+}
+
+// adamw(heap, pOff, gOff, mOff, vOff, npOff, nmOff, nvOff, n, keep, oneMinusB1, b2, oneMinusB2, bc2Sqrt, eps, stepSize)
+// One AdamW update of n floats into new buffers, with the same float32 operations in the same order as
+// lib/train/optim.ts's tensor code (so the two give bit-identical results: binding.gyp compiles with
+// -ffp-contract=off, so no a·b + c becomes one FMA): m' = m + (g − m)·(1 − β1); v' = v·β2 + g·g·(1 − β2);
+// p' = p·keep − (m' / (√v' / bc2 + ε))·stepSize, where keep = 1 − lr·wd (1: no decay).
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t pOff = a.i64(1), gOff = a.i64(2), mOff = a.i64(3), vOff = a.i64(4), npOff = a.i64(5), nmOff = a.i64(6),
+          nvOff = a.i64(7), n = a.i64(8);
+  const float keep = (float)a.num(9), c1 = (float)a.num(10), b2 = (float)a.num(11), c2 = (float)a.num(12),
+              bc2 = (float)a.num(13), eps = (float)a.num(14), stepSize = (float)a.num(15);
+  if (a.failed) return nullptr;
+  const float* p = region(a, heap, len, pOff, n);
+  const float* g = region(a, heap, len, gOff, n);
+  const float* m = region(a, heap, len, mOff, n);
+  const float* v = region(a, heap, len, vOff, n);
+  float* np = region(a, heap, len, npOff, n);
+  float* nm = region(a, heap, len, nmOff, n);
+  float* nv = region(a, heap, len, nvOff, n);
+  if (a.failed) return nullptr;
+  const bool decay = keep != 1.f;
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] + (gi - m[i]) * c1;
+    const float vi = v[i] * b2 + (gi * gi) * c2;
+    const float denom = std::sqrt(vi) / bc2 + eps;
+    const float pi = decay ? p[i] * keep : p[i];
+    nm[i] = mi;
+    nv[i] = vi;
+    np[i] = pi - (mi / denom) * stepSize;
+  }
+  return undefinedValue(env);
+}
+
 // ---- Frozen weights in native memory ---------------------------------------------------------------------------
 
 enum DType { F32 = 0, BF16 = 1, F16 = 2 };
@@ -847,6 +989,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"exp", nullptr, Exp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sigmoid", nullptr, Sigmoid, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ceForward", nullptr, CeForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ceGrad", nullptr, CeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

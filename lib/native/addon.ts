@@ -78,6 +78,48 @@ export interface NativeAddon {
   softmax(heap: ArrayBuffer, xOff: number, yOff: number, rows: number, cols: number): void;
   /** y = 1 / (1 + exp(−x)), float32, n elements. */
   sigmoid(heap: ArrayBuffer, xOff: number, yOff: number, n: number): void;
+  /** Weighted cross-entropy of [N, V] logits: lse per row (0 where the weight is 0) and Σ w·(lse − x[target]). */
+  ceForward(
+    heap: ArrayBuffer,
+    xOff: number,
+    tOff: number,
+    wOff: number,
+    lseOff: number,
+    valueOff: number,
+    N: number,
+    V: number,
+  ): void;
+  /** Its gradient: dx = (softmax(x) − onehot(target))·w·dy, zero rows where the weight is 0. */
+  ceGrad(
+    heap: ArrayBuffer,
+    xOff: number,
+    lseOff: number,
+    tOff: number,
+    wOff: number,
+    dyOff: number,
+    dxOff: number,
+    N: number,
+    V: number,
+  ): void;
+  /** One AdamW update of n floats into new buffers (lib/train/optim.ts's arithmetic, bit for bit). */
+  adamw(
+    heap: ArrayBuffer,
+    pOff: number,
+    gOff: number,
+    mOff: number,
+    vOff: number,
+    npOff: number,
+    nmOff: number,
+    nvOff: number,
+    n: number,
+    keep: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    bc2Sqrt: number,
+    eps: number,
+    stepSize: number,
+  ): void;
   setThreads(n: number): void;
   info(): { blas: string; threads: number; weightBytes: number };
 }
@@ -95,7 +137,30 @@ export const ADDON_PATH =
 const requireHere = createRequire(__filename);
 let loaded: { addon?: NativeAddon; status: NativeStatus } | undefined;
 
+/** Every function this version calls: a build from older sources lacks some (then: npm run build:native). */
+const FUNCTIONS = [
+  "matmul",
+  "weightFromBuffer",
+  "weightFromFile",
+  "weightAlloc",
+  "weightFill",
+  "weightFree",
+  "linear",
+  "gather",
+  "exp",
+  "softmax",
+  "sigmoid",
+  "adamw",
+  "ceForward",
+  "ceGrad",
+  "setThreads",
+  "info",
+] as const;
+
 function selfTest(m: NativeAddon): void {
+  const missing = FUNCTIONS.filter((f) => typeof (m as unknown as Record<string, unknown>)[f] !== "function");
+  if (missing.length)
+    throw new Error(`built from older sources (no ${missing.join(", ")}): rebuild it with npm run build:native`);
   const h = new ArrayBuffer(64);
   const f = new Float32Array(h);
   f.set([1, 2, 3, 4, 5, 6, 7, 8]);

@@ -95,6 +95,33 @@ function nativeMatMul(tf: TF, m: NativeAddon, backend: WasmHeapBackend, p: MatMu
   return out;
 }
 
+/** The native AdamW kernel's name; inputs {p, g, m, v} (float32, one shape), outputs [p', m', v']. */
+export const ADAMW_KERNEL = "MolabAdamW";
+
+export interface AdamWAttrs {
+  /** 1 − lr·weight decay (1: none). */
+  keep: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  /** √(1 − β2ᵗ). */
+  bc2Sqrt: number;
+  eps: number;
+  /** lr / (1 − β1ᵗ). */
+  stepSize: number;
+}
+
+/**
+ * The native weighted cross-entropy (lib/train/loss.ts uses it when installed): inputs {logits [N, V] float32,
+ * targets [N] int32, weights [N] float32}, outputs [lse [N], value []]; the gradient kernel takes
+ * {logits, lse, targets, weights, dy} and returns dlogits. Rows of weight 0 cost nothing.
+ */
+export const CE_KERNEL = "MolabCrossEntropy";
+export const CE_GRAD_KERNEL = "MolabCrossEntropyGrad";
+
+/** The heap's buffer, read after the outputs were made (a malloc may have replaced it). */
+const heap = (b: WasmHeapBackend) => b.wasm.HEAPU8.buffer as ArrayBuffer;
+
 let installed = false;
 
 /** Replace the wasm BatchMatMul and _FusedMatMul kernels by native ones (once per process). Returns whether active. */
@@ -181,6 +208,70 @@ export function installNativeKernels(tf: TF): boolean {
       const n = size(x.shape);
       if (n) m.sigmoid(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(backend, x), offsetOf(backend, out), n);
       return out;
+    });
+  }
+  // A kernel of our own (no tfjs op has it): one AdamW update per parameter instead of ~12 elementwise ops.
+  if (!tf.getKernel(ADAMW_KERNEL, "wasm"))
+    tf.registerKernel({
+      kernelName: ADAMW_KERNEL,
+      backendName: "wasm",
+      kernelFunc: (args) => {
+        const { p, g, m: mt, v } = args.inputs as Record<string, Info>;
+        const at = args.attrs as unknown as AdamWAttrs;
+        const backend = args.backend as unknown as WasmHeapBackend;
+        const outs = [0, 1, 2].map(() => backend.makeOutput(p.shape, "float32"));
+        const n = size(p.shape);
+        if (n) {
+          const off = (t: Info) => offsetOf(backend, t);
+          m.adamw(
+            backend.wasm.HEAPU8.buffer as ArrayBuffer,
+            off(p),
+            off(g),
+            off(mt),
+            off(v),
+            off(outs[0]),
+            off(outs[1]),
+            off(outs[2]),
+            n,
+            at.keep,
+            at.oneMinusBeta1,
+            at.beta2,
+            at.oneMinusBeta2,
+            at.bc2Sqrt,
+            at.eps,
+            at.stepSize,
+          );
+        }
+        return outs;
+      },
+    });
+  if (!tf.getKernel(CE_KERNEL, "wasm")) {
+    tf.registerKernel({
+      kernelName: CE_KERNEL,
+      backendName: "wasm",
+      kernelFunc: (args) => {
+        const { logits, targets, weights } = args.inputs as Record<string, Info>;
+        const [N, V] = logits.shape;
+        const backend = args.backend as unknown as WasmHeapBackend;
+        const lse = backend.makeOutput([N], "float32");
+        const value = backend.makeOutput([], "float32");
+        const off = (t: Info) => offsetOf(backend, t);
+        m.ceForward(heap(backend), off(logits), off(targets), off(weights), off(lse), off(value), N, V);
+        return [lse, value];
+      },
+    });
+    tf.registerKernel({
+      kernelName: CE_GRAD_KERNEL,
+      backendName: "wasm",
+      kernelFunc: (args) => {
+        const { logits, lse, targets, weights, dy } = args.inputs as Record<string, Info>;
+        const [N, V] = logits.shape;
+        const backend = args.backend as unknown as WasmHeapBackend;
+        const dx = backend.makeOutput([N, V], "float32");
+        const off = (t: Info) => offsetOf(backend, t);
+        m.ceGrad(heap(backend), off(logits), off(lse), off(targets), off(weights), off(dy), off(dx), N, V);
+        return dx;
+      },
     });
   }
   const origIdentity = tf.getKernel("Identity", "wasm");

@@ -4,6 +4,7 @@
  * the forward too.) The gradient is the textbook one: w · (softmax(logits) − onehot(target)).
  */
 import { tf } from "../backend.ts";
+import { CE_GRAD_KERNEL, CE_KERNEL } from "../native/kernels.ts";
 
 /**
  * Σᵢ wᵢ · CE(logitsᵢ, targetᵢ) for logits [N, V], targets int32 [N], weights float32 [N].
@@ -11,6 +12,23 @@ import { tf } from "../backend.ts";
  */
 export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
   const [N, V] = logits.shape;
+  if (logits.dtype === "float32" && tf.getKernel(CE_KERNEL, tf.getBackend())) {
+    // The native path: one pass over the logits each way, rows of weight 0 skipped (lib/native/kernels.ts).
+    const fused = tf.customGrad(((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+      const [lse, value] = tf.engine().runKernel(CE_KERNEL, { logits: x, targets, weights }) as tf.Tensor[];
+      save([x, lse, targets, weights]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, l, tg, w] = saved;
+          return tf
+            .engine()
+            .runKernel(CE_GRAD_KERNEL, { logits: xs, lse: l, targets: tg, weights: w, dy }) as tf.Tensor;
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return fused(logits) as tf.Scalar;
+  }
   const f = tf.customGrad(((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     const lse = tf.logSumExp(x, 1); // [N]
     const idx = tf.stack([tf.range(0, N, 1, "int32"), targets], 1) as tf.Tensor2D;

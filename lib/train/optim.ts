@@ -5,6 +5,7 @@
  */
 import { tf } from "../backend.ts";
 import { check } from "../errors.ts";
+import { ADAMW_KERNEL, type AdamWAttrs } from "../native/kernels.ts";
 
 export interface AdamWOptions {
   lr: number;
@@ -63,23 +64,54 @@ export class AdamW {
     const bc1 = 1 - Math.pow(this.beta1, t);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
     const stepSize = lr / bc1;
+    // The native path's one-kernel update (lib/native), bit-identical to the ops below, when it is installed.
+    const fused = tf.getKernel(ADAMW_KERNEL, tf.getBackend()) !== undefined;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i],
         g = grads[i];
-      const [m, v, np] = tf.tidy(() => {
-        const decayed = this.weightDecay !== 0 ? tf.mul(p, 1 - lr * this.weightDecay) : p;
-        const m = tf.add(this.m[i], tf.mul(tf.sub(g, this.m[i]), 1 - this.beta1));
-        const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.mul(g, g), 1 - this.beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.eps);
-        const np = tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize));
-        return [m, v, np];
-      });
+      const [m, v, np] = fused
+        ? this.fusedStep(p, g, i, { lr, bc2Sqrt, stepSize })
+        : tf.tidy(() => {
+            const decayed = this.weightDecay !== 0 ? tf.mul(p, 1 - lr * this.weightDecay) : p;
+            const m = tf.add(this.m[i], tf.mul(tf.sub(g, this.m[i]), 1 - this.beta1));
+            const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.mul(g, g), 1 - this.beta2));
+            const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.eps);
+            const np = tf.sub(decayed, tf.mul(tf.div(m, denom), stepSize));
+            return [m, v, np];
+          });
       tf.dispose([this.m[i], this.v[i]]);
       this.m[i] = m;
       this.v[i] = v;
       p.assign(np);
       np.dispose();
     }
+  }
+
+  private fusedStep(
+    p: tf.Tensor,
+    g: tf.Tensor,
+    i: number,
+    s: { lr: number; bc2Sqrt: number; stepSize: number },
+  ): [tf.Tensor, tf.Tensor, tf.Tensor] {
+    if (p.dtype !== "float32" || g.dtype !== "float32" || g.size !== p.size)
+      throw new Error(`AdamW: parameter ${i} and its gradient must be float32 of one shape`);
+    const attrs: AdamWAttrs = {
+      keep: this.weightDecay !== 0 ? 1 - s.lr * this.weightDecay : 1,
+      oneMinusBeta1: 1 - this.beta1,
+      beta2: this.beta2,
+      oneMinusBeta2: 1 - this.beta2,
+      bc2Sqrt: s.bc2Sqrt,
+      eps: this.eps,
+      stepSize: s.stepSize,
+    };
+    const [np, m, v] = tf
+      .engine()
+      .runKernel(
+        ADAMW_KERNEL,
+        { p, g, m: this.m[i], v: this.v[i] },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    return [m, v, np];
   }
 
   /** The state to checkpoint (tensors owned by the optimizer; do not dispose). */
@@ -117,10 +149,10 @@ export class AdamW {
  * maxNorm ≤ 0 or Infinity: no clipping, the norm is still returned.
  */
 export function clipGradNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
-  const norm = tf.tidy(() => {
-    const norms = grads.map((g) => tf.norm(g));
-    return tf.norm(tf.stack(norms)).dataSync()[0];
-  });
+  // √(Σ over every gradient of Σ g²): two ops per tensor (tf.norm takes five: abs, pow, sum, pow, and a stack).
+  const norm = tf.tidy(() =>
+    grads.length ? tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0] : 0,
+  );
   if (!(maxNorm > 0) || maxNorm === Infinity) return { grads: grads.map((g) => tf.clone(g)), norm };
   const coef = Math.min(1, maxNorm / (norm + 1e-6));
   return { grads: grads.map((g) => tf.tidy(() => tf.mul(g, Math.fround(coef)))), norm };

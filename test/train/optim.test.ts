@@ -109,3 +109,50 @@ test("AdamW state round trip continues identically", () => {
   [oa, ob, oc].forEach((o) => o.dispose());
   tf.dispose([a, b, g]);
 });
+
+test("AdamW: the native one-kernel update equals the tensor ops bit for bit (parameters and both moments)", async () => {
+  const { ADAMW_KERNEL } = await import("../../lib/native/kernels.ts");
+  const { nativeStatus } = await import("../../lib/native/addon.ts");
+  const kernel = tf.getKernel(ADAMW_KERNEL, tf.getBackend());
+  assert.equal(kernel !== undefined, nativeStatus().enabled && tf.getBackend() === "wasm", "installed with the addon");
+  if (!kernel) return; // the wasm path: the tensor ops are the only path (the tests above)
+  const n = 4099;
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
+  const p0 = Float32Array.from({ length: n }, rnd);
+  const gs = [0, 1, 2, 3].map(() => Float32Array.from({ length: n }, () => rnd() * (s % 7 === 0 ? 1e-6 : 1)));
+  const run = () => {
+    const v = tf.variable(tf.tensor1d(p0));
+    const opt = new AdamW([v], { lr: 3e-3, weightDecay: 0.01, betas: [0.9, 0.98] });
+    for (const g of gs) {
+      const t = tf.tensor1d(g);
+      opt.step([t]);
+      t.dispose();
+      opt.lr *= 0.7;
+    }
+    const st = opt.state();
+    const out = [v.dataSync(), st.expAvg[0].dataSync(), st.expAvgSq[0].dataSync()].map((a) => Float32Array.from(a));
+    opt.dispose();
+    v.dispose();
+    return out;
+  };
+  const fused = run();
+  tf.unregisterKernel(ADAMW_KERNEL, "wasm");
+  let ops: Float32Array[];
+  try {
+    ops = run();
+  } finally {
+    tf.registerKernel(kernel);
+  }
+  for (let k = 0; k < 3; k++) {
+    const a = new Uint32Array(fused[k].buffer),
+      b = new Uint32Array(ops[k].buffer);
+    let diff = 0;
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) diff++;
+    assert.equal(diff, 0, `${["parameters", "exp_avg", "exp_avg_sq"][k]}: ${diff} of ${n} differ`);
+  }
+  assert.ok(
+    fused[0].some((x, i) => x !== p0[i]),
+    "the update moved the parameters",
+  );
+});
