@@ -144,8 +144,10 @@ function rmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor {
 
 function loraDelta(l: LoraDelta, x: tf.Tensor, training: boolean): tf.Tensor {
   const xin = training && l.dropout ? tf.dropout(x, l.dropout, undefined, l.seed?.()) : x;
-  const h = tf.mul(tf.matMul(xin, tf.transpose(l.A)), l.scale);
-  return tf.matMul(h, tf.transpose(l.B));
+  // A [r, in] and B [out, r] as PEFT stores them, used transposed by the matmul itself (no Transpose ops, forward or
+  // backward).
+  const h = tf.mul(tf.matMul(xin, l.A, false, true), l.scale);
+  return tf.matMul(h, l.B, false, true);
 }
 
 /** x [N, in] → [N, Σ out], with any attached LoRA deltas added to their parts' columns. */
