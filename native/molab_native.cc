@@ -536,6 +536,71 @@ napi_value CeGrad(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// RMSNorm over the last axis of x [rows, n] with weight w [n]: y = x·r·w, r = 1/√(mean(x²) + eps), r kept per row
+// for the gradient. rmsNormGrad: with x̂ = x·r and g = dy·w, dx = r·(g − x̂·mean(g·x̂)) and dw = Σ_rows dy·x̂.
+// rmsNorm(heap, xOff, wOff, yOff, rOff, rows, n, eps)
+napi_value RmsNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), wOff = a.i64(2), yOff = a.i64(3), rOff = a.i64(4), rows = a.i64(5), n = a.i64(6);
+  const float eps = (float)a.num(7);
+  if (a.failed) return nullptr;
+  const float* x = region(a, heap, len, xOff, rows * n);
+  const float* w = region(a, heap, len, wOff, n);
+  float* y = region(a, heap, len, yOff, rows * n);
+  float* rr = region(a, heap, len, rOff, rows);
+  if (a.failed) return nullptr;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (parallel(16.0 * rows * n)) num_threads(gThreads)
+#endif
+  for (int64_t i = 0; i < rows; i++) {
+    const float* xr = x + i * n;
+    float* yr = y + i * n;
+    float ss = 0;
+#pragma omp simd reduction(+ : ss)
+    for (int64_t j = 0; j < n; j++) ss += xr[j] * xr[j];
+    const float r = 1.f / std::sqrt(ss / (float)n + eps);
+    rr[i] = r;
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) yr[j] = xr[j] * r * w[j];
+  }
+  return undefinedValue(env);
+}
+
+// rmsNormGrad(heap, xOff, wOff, rOff, dyOff, dxOff, dwOff, rows, n)
+napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), wOff = a.i64(2), rOff = a.i64(3), dyOff = a.i64(4), dxOff = a.i64(5), dwOff = a.i64(6),
+          rows = a.i64(7), n = a.i64(8);
+  if (a.failed) return nullptr;
+  const float* x = region(a, heap, len, xOff, rows * n);
+  const float* w = region(a, heap, len, wOff, n);
+  const float* rr = region(a, heap, len, rOff, rows);
+  const float* dy = region(a, heap, len, dyOff, rows * n);
+  float* dx = region(a, heap, len, dxOff, rows * n);
+  float* dw = region(a, heap, len, dwOff, n);
+  if (a.failed) return nullptr;
+  std::vector<double> acc(n, 0.0);
+  for (int64_t i = 0; i < rows; i++) {
+    const float* xr = x + i * n;
+    const float* gr = dy + i * n;
+    float* o = dx + i * n;
+    const float r = rr[i];
+    float dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (int64_t j = 0; j < n; j++) dot += gr[j] * w[j] * xr[j] * r;
+    const float c = dot / (float)n;
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) o[j] = r * (gr[j] * w[j] - xr[j] * r * c);
+    for (int64_t j = 0; j < n; j++) acc[j] += (double)gr[j] * (double)(xr[j] * r);
+  }
+  for (int64_t j = 0; j < n; j++) dw[j] = (float)acc[j];
+  return undefinedValue(env);
+}
+
 // adamw(heap, pOff, gOff, mOff, vOff, npOff, nmOff, nvOff, n, keep, oneMinusB1, b2, oneMinusB2, bc2Sqrt, eps, stepSize)
 // One AdamW update of n floats into new buffers, with the same float32 operations in the same order as
 // lib/train/optim.ts's tensor code (so the two give bit-identical results: binding.gyp compiles with
@@ -990,6 +1055,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sigmoid", nullptr, Sigmoid, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rmsNorm", nullptr, RmsNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rmsNormGrad", nullptr, RmsNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ceForward", nullptr, CeForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ceGrad", nullptr, CeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -20,6 +20,7 @@ import { tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import type { LayerType, ModelConfig } from "./config.ts";
 import { buildMasks, buildRope, type AttentionContext } from "./attention_inputs.ts";
+import { rmsNorm, rmsNormCore } from "./rms_norm.ts";
 
 /** A low-rank delta on one projection: y += scale · (dropout(x)·Aᵀ)·Bᵀ. A [r, in], B [out, r] (PEFT layout). */
 export interface LoraDelta {
@@ -132,14 +133,6 @@ export function disposeCache(cache: KVCache): void {
   cache.k.fill(null);
   cache.v.fill(null);
   cache.length = 0;
-}
-
-function rmsNormCore(x: tf.Tensor, eps: number): tf.Tensor {
-  return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps)));
-}
-
-function rmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor {
-  return tf.mul(rmsNormCore(x, eps), w);
 }
 
 function loraDelta(l: LoraDelta, x: tf.Tensor, training: boolean): tf.Tensor {

@@ -101,6 +101,29 @@ export interface NativeAddon {
     N: number,
     V: number,
   ): void;
+  /** RMSNorm of x [rows, n] by w [n]: y = x·r·w with r = 1/√(mean(x²) + eps) written per row. */
+  rmsNorm(
+    heap: ArrayBuffer,
+    xOff: number,
+    wOff: number,
+    yOff: number,
+    rOff: number,
+    rows: number,
+    n: number,
+    eps: number,
+  ): void;
+  /** Its gradient: dx [rows, n] and dw [n] from dy and the saved r. */
+  rmsNormGrad(
+    heap: ArrayBuffer,
+    xOff: number,
+    wOff: number,
+    rOff: number,
+    dyOff: number,
+    dxOff: number,
+    dwOff: number,
+    rows: number,
+    n: number,
+  ): void;
   /** One AdamW update of n floats into new buffers (lib/train/optim.ts's arithmetic, bit for bit). */
   adamw(
     heap: ArrayBuffer,

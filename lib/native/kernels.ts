@@ -119,6 +119,14 @@ export interface AdamWAttrs {
 export const CE_KERNEL = "MolabCrossEntropy";
 export const CE_GRAD_KERNEL = "MolabCrossEntropyGrad";
 
+/**
+ * The native RMSNorm over the last axis (lib/model/llama.ts uses it when installed): inputs {x float32 [..., n],
+ * w [n]}, attr eps, outputs [y, r] (r = 1/√(mean(x²) + eps) per row, saved for the gradient); the gradient kernel
+ * takes {x, w, r, dy} and returns [dx, dw].
+ */
+export const RMSNORM_KERNEL = "MolabRmsNorm";
+export const RMSNORM_GRAD_KERNEL = "MolabRmsNormGrad";
+
 /** The heap's buffer, read after the outputs were made (a malloc may have replaced it). */
 const heap = (b: WasmHeapBackend) => b.wasm.HEAPU8.buffer as ArrayBuffer;
 
@@ -271,6 +279,39 @@ export function installNativeKernels(tf: TF): boolean {
         const off = (t: Info) => offsetOf(backend, t);
         m.ceGrad(heap(backend), off(logits), off(lse), off(targets), off(weights), off(dy), off(dx), N, V);
         return dx;
+      },
+    });
+  }
+  if (!tf.getKernel(RMSNORM_KERNEL, "wasm")) {
+    tf.registerKernel({
+      kernelName: RMSNORM_KERNEL,
+      backendName: "wasm",
+      kernelFunc: (args) => {
+        const { x, w } = args.inputs as Record<string, Info>;
+        const n = w.shape[0];
+        const rows = size(x.shape) / n;
+        const backend = args.backend as unknown as WasmHeapBackend;
+        const y = backend.makeOutput(x.shape, "float32");
+        const r = backend.makeOutput([rows], "float32");
+        const off = (t: Info) => offsetOf(backend, t);
+        const eps = (args.attrs as { eps: number }).eps;
+        if (rows) m.rmsNorm(heap(backend), off(x), off(w), off(y), off(r), rows, n, eps);
+        return [y, r];
+      },
+    });
+    tf.registerKernel({
+      kernelName: RMSNORM_GRAD_KERNEL,
+      backendName: "wasm",
+      kernelFunc: (args) => {
+        const { x, w, r, dy } = args.inputs as Record<string, Info>;
+        const n = w.shape[0];
+        const rows = size(x.shape) / n;
+        const backend = args.backend as unknown as WasmHeapBackend;
+        const dx = backend.makeOutput(x.shape, "float32");
+        const dw = backend.makeOutput([n], "float32");
+        const off = (t: Info) => offsetOf(backend, t);
+        m.rmsNormGrad(heap(backend), off(x), off(w), off(r), off(dy), off(dx), off(dw), rows, n);
+        return [dx, dw];
       },
     });
   }

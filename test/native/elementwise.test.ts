@@ -135,3 +135,50 @@ test("Sigmoid within 2e-7 of float64 over [-110, 110] and at ±∞, NaN", async 
   assert.equal(got[20001], 0);
   assert.ok(Number.isNaN(got[20002]));
 });
+
+test("RMSNorm: the native kernels give the tensor ops' output, dx and dw (within 1e-5), exactly when the addon is on", async () => {
+  await initBackend();
+  const { rmsNorm } = await import("../../lib/model/rms_norm.ts");
+  const { RMSNORM_KERNEL } = await import("../../lib/native/kernels.ts");
+  const kernel = tf.getKernel(RMSNORM_KERNEL, tf.getBackend());
+  assert.equal(kernel !== undefined, nativeStatus().enabled && tf.getBackend() === "wasm");
+  const [rows, n] = [37, 131];
+  const x = rand(rows * n, 11, 6);
+  const w = rand(n, 12, 2);
+  const up = rand(rows * n, 13, 2);
+  const run = () =>
+    tf.tidy(() => {
+      const xt = tf.tensor3d(x, [1, rows, n]);
+      const wt = tf.tensor1d(w);
+      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(rmsNorm(a, b, 1e-5), tf.tensor3d(up, [1, rows, n])));
+      const [dx, dw] = tf.grads(f)([xt, wt]);
+      return [rmsNorm(xt, wt, 1e-5).dataSync(), dx.dataSync(), dw.dataSync()].map((a) => Float32Array.from(a));
+    });
+  // float64 reference of the forward
+  const got = run();
+  let worst = 0;
+  for (let i = 0; i < rows; i++) {
+    let ss = 0;
+    for (let j = 0; j < n; j++) ss += x[i * n + j] ** 2;
+    const r = 1 / Math.sqrt(ss / n + 1e-5);
+    for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(got[0][i * n + j] - x[i * n + j] * r * w[j]));
+  }
+  assert.ok(worst < 1e-5, `forward vs float64: ${worst}`);
+  if (!kernel) return; // the wasm path: the tensor ops are the only path
+  tf.unregisterKernel(RMSNORM_KERNEL, "wasm");
+  let ops: Float32Array[];
+  try {
+    ops = run();
+  } finally {
+    tf.registerKernel(kernel);
+  }
+  ["y", "dx", "dw"].forEach((name, k) => {
+    let d = 0,
+      scale = 1e-6;
+    for (let i = 0; i < ops[k].length; i++) {
+      d = Math.max(d, Math.abs(got[k][i] - ops[k][i]));
+      scale = Math.max(scale, Math.abs(ops[k][i]));
+    }
+    assert.ok(d / scale < 1e-5, `${name}: native vs ops ${d / scale} (relative to max ${scale})`);
+  });
+});
