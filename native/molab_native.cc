@@ -6,6 +6,7 @@
 // Every function takes byte offsets into the heap and checks them against its length before touching memory.
 #include <node_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -601,6 +602,65 @@ napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// topk(heap, xOff, valuesOff, indicesOff, rows, n, k): per row the k largest values, sorted descending, ties by the
+// lower index first (tfjs's order); int32 indices. Returns false, writing nothing, when x holds a NaN (the caller
+// then uses tfjs's own kernel, whose NaN order this does not reproduce).
+napi_value TopK(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t len;
+  uint8_t* heap = a.bytes(0, &len);
+  int64_t xOff = a.i64(1), vOff = a.i64(2), iOff = a.i64(3), rows = a.i64(4), n = a.i64(5), k = a.i64(6);
+  if (a.failed) return nullptr;
+  if (k < 0 || k > n) {
+    a.fail("topk: k must be within 0..n");
+    return nullptr;
+  }
+  const float* x = region(a, heap, len, xOff, rows * n);
+  float* vals = region(a, heap, len, vOff, rows * k);
+  int32_t* ids = reinterpret_cast<int32_t*>(region(a, heap, len, iOff, rows * k));
+  if (a.failed) return nullptr;
+  for (int64_t i = 0; i < rows * n; i++)
+    if (x[i] != x[i]) {
+      napi_value f;
+      napi_get_boolean(env, false, &f);
+      return f;
+    }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (parallel(64.0 * rows * n)) num_threads(gThreads)
+#endif
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * n;
+    // A heap of the k best so far whose top is the worst of them: a later entry replaces it only when strictly
+    // larger (an equal value with a higher index ranks after it).
+    struct E {
+      float v;
+      int32_t i;
+    };
+    std::vector<E> best(k);
+    auto before = [](const E& p, const E& q) { return p.v > q.v || (p.v == q.v && p.i < q.i); };
+    for (int64_t j = 0; j < k; j++) best[j] = {xr[j], (int32_t)j};
+    std::make_heap(best.begin(), best.end(), before);
+    if (k > 0) {
+      float wv = best[0].v;
+      for (int64_t j = k; j < n; j++)
+        if (xr[j] > wv) {
+          std::pop_heap(best.begin(), best.end(), before);
+          best[k - 1] = {xr[j], (int32_t)j};
+          std::push_heap(best.begin(), best.end(), before);
+          wv = best[0].v;
+        }
+    }
+    std::sort(best.begin(), best.end(), before);
+    for (int64_t j = 0; j < k; j++) {
+      vals[r * k + j] = best[j].v;
+      ids[r * k + j] = best[j].i;
+    }
+  }
+  napi_value t;
+  napi_get_boolean(env, true, &t);
+  return t;
+}
+
 // adamw(heap, pOff, gOff, mOff, vOff, npOff, nmOff, nvOff, n, keep, oneMinusB1, b2, oneMinusB2, bc2Sqrt, eps, stepSize)
 // One AdamW update of n floats into new buffers, with the same float32 operations in the same order as
 // lib/train/optim.ts's tensor code (so the two give bit-identical results: binding.gyp compiles with
@@ -1055,6 +1115,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sigmoid", nullptr, Sigmoid, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"topk", nullptr, TopK, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rmsNorm", nullptr, RmsNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rmsNormGrad", nullptr, RmsNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ceForward", nullptr, CeForward, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -124,6 +124,9 @@ export interface NativeAddon {
     rows: number,
     n: number,
   ): void;
+  /** Per row of x [rows, n] the k largest values (descending, ties by lower index) and their int32 indices; false
+   * (nothing written) when x holds a NaN. */
+  topk(heap: ArrayBuffer, xOff: number, vOff: number, iOff: number, rows: number, n: number, k: number): boolean;
   /** One AdamW update of n floats into new buffers (lib/train/optim.ts's arithmetic, bit for bit). */
   adamw(
     heap: ArrayBuffer,

@@ -315,6 +315,26 @@ export function installNativeKernels(tf: TF): boolean {
       },
     });
   }
+  const origTopK = tf.getKernel("TopK", "wasm");
+  if (origTopK) {
+    register(origTopK, (args) => {
+      const x = args.inputs.x as Info;
+      const { k, sorted } = args.attrs as { k: number; sorted: boolean };
+      if (x.dtype !== "float32" || x.shape.length === 0 || !sorted) return origTopK.kernelFunc(args);
+      const n = x.shape[x.shape.length - 1];
+      const rows = size(x.shape) / n;
+      const backend = args.backend as unknown as WasmHeapBackend;
+      const outShape = [...x.shape.slice(0, -1), k];
+      const values = backend.makeOutput(outShape, "float32");
+      const indices = backend.makeOutput(outShape, "int32");
+      if (rows * k === 0) return [values, indices];
+      const off = (t: Info) => offsetOf(backend, t);
+      if (m.topk(heap(backend), off(x), off(values), off(indices), rows, n, k)) return [values, indices];
+      backend.disposeData(values.dataId);
+      backend.disposeData(indices.dataId);
+      return origTopK.kernelFunc(args);
+    });
+  }
   const origIdentity = tf.getKernel("Identity", "wasm");
   if (origIdentity) {
     register(origIdentity, (args) => {

@@ -182,3 +182,31 @@ test("RMSNorm: the native kernels give the tensor ops' output, dx and dw (within
     assert.ok(d / scale < 1e-5, `${name}: native vs ops ${d / scale} (relative to max ${scale})`);
   });
 });
+
+test("TopK: the k largest per row, descending, ties by the lower index; k = 0 and k = n; a NaN row falls back to tfjs", async () => {
+  await initBackend();
+  const on = nativeStatus().enabled && tf.getBackend() === "wasm";
+  assert.equal(isNative("TopK"), on);
+  const [rows, n] = [9, 300];
+  // few distinct values, so ties are everywhere
+  const x = Float32Array.from(rand(rows * n, 21), (v) => Math.round(v * 3));
+  for (const k of [0, 1, 7, 64, n]) {
+    const r = tf.topk(tf.tensor2d(x, [rows, n]), k, true);
+    const [vals, ids] = [r.values.dataSync(), r.indices.dataSync()];
+    for (let i = 0; i < rows; i++) {
+      const want = Array.from({ length: n }, (_, j) => j)
+        .sort((p, q) => x[i * n + q] - x[i * n + p] || p - q)
+        .slice(0, k);
+      assert.deepEqual(Array.from(ids.slice(i * k, (i + 1) * k)), want, `k ${k} row ${i}`);
+      assert.deepEqual(
+        Array.from(vals.slice(i * k, (i + 1) * k)),
+        want.map((j) => x[i * n + j]),
+      );
+    }
+    tf.dispose([r.values, r.indices]);
+  }
+  const withNan = tf.tensor2d([1, NaN, 3, 2], [1, 4]);
+  const r = tf.topk(withNan, 2);
+  assert.equal(r.values.shape[1], 2); // tfjs's own kernel answered (its NaN order is its own)
+  tf.dispose([withNan, r.values, r.indices]);
+});
