@@ -23,6 +23,12 @@ const nativeRmsNorm = () => tf.getKernel(RMSNORM_KERNEL, tf.getBackend()) !== un
 
 /** lib/native's one-kernel RMSNorm and gradient (instead of five ops forward and about ten backward). */
 function fusedRmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor {
+  if (!tf.engine().isTapeOn()) {
+    // Inference: the kernel alone (customGrad's bookkeeping costs more than the norm itself at decode sizes).
+    const [y, r] = tf.engine().runKernel(RMSNORM_KERNEL, { x, w }, { eps }) as tf.Tensor[];
+    r.dispose();
+    return y;
+  }
   const f = tf.customGrad(((xs: tf.Tensor, ws: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
     const [y, r] = tf.engine().runKernel(RMSNORM_KERNEL, { x: xs, w: ws }, { eps }) as tf.Tensor[];
     save([xs, ws, r]);
