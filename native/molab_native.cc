@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -629,31 +630,34 @@ napi_value TopK(napi_env env, napi_callback_info info) {
 #pragma omp parallel for schedule(static) if (parallel(64.0 * rows * n)) num_threads(gThreads)
 #endif
   for (int64_t r = 0; r < rows; r++) {
+    if (k == 0) continue;
     const float* xr = x + r * n;
-    // A heap of the k best so far whose top is the worst of them: a later entry replaces it only when strictly
-    // larger (an equal value with a higher index ranks after it).
+    // A lower bound of the k-th largest value: split the row into at least k blocks; the k-th largest block maximum
+    // has k values at or above it (one per block), so nothing below it can be in the top k. Then only the values at
+    // or above it are sorted (value descending, lower index first on ties, as tfjs orders them).
+    const int64_t bs = n / k, nb = (n + bs - 1) / bs;
+    std::vector<float> maxima(nb);
+    for (int64_t b = 0; b < nb; b++) {
+      float mx = -INFINITY;
+      const int64_t end = (b + 1) * bs < n ? (b + 1) * bs : n;
+      for (int64_t j = b * bs; j < end; j++) mx = xr[j] > mx ? xr[j] : mx;
+      maxima[b] = mx;
+    }
+    std::nth_element(maxima.begin(), maxima.begin() + (k - 1), maxima.end(), std::greater<float>());
+    const float floor = maxima[k - 1];
     struct E {
       float v;
       int32_t i;
     };
-    std::vector<E> best(k);
+    std::vector<E> cand;
+    cand.reserve(2 * k);
+    for (int64_t j = 0; j < n; j++)
+      if (xr[j] >= floor) cand.push_back({xr[j], (int32_t)j});
     auto before = [](const E& p, const E& q) { return p.v > q.v || (p.v == q.v && p.i < q.i); };
-    for (int64_t j = 0; j < k; j++) best[j] = {xr[j], (int32_t)j};
-    std::make_heap(best.begin(), best.end(), before);
-    if (k > 0) {
-      float wv = best[0].v;
-      for (int64_t j = k; j < n; j++)
-        if (xr[j] > wv) {
-          std::pop_heap(best.begin(), best.end(), before);
-          best[k - 1] = {xr[j], (int32_t)j};
-          std::push_heap(best.begin(), best.end(), before);
-          wv = best[0].v;
-        }
-    }
-    std::sort(best.begin(), best.end(), before);
+    std::partial_sort(cand.begin(), cand.begin() + k, cand.end(), before);
     for (int64_t j = 0; j < k; j++) {
-      vals[r * k + j] = best[j].v;
-      ids[r * k + j] = best[j].i;
+      vals[r * k + j] = cand[j].v;
+      ids[r * k + j] = cand[j].i;
     }
   }
   napi_value t;
