@@ -20,8 +20,11 @@ export interface LoraHost {
   setLora(name: string, delta: LoraDelta | undefined): void;
   /** W ← W + delta, delta in HF layout [out, in] (merging an adapter into the base). */
   addToWeight(name: string, delta: tf.Tensor): void;
-  /** Logits [batch, seq, vocab] for equal-length rows of ids (right padding is harmless: attention is causal). */
-  forward(ids: number[][], opts?: { training?: boolean }): tf.Tensor;
+  /**
+   * Logits [batch, seq, vocab] for equal-length rows of ids (right padding is harmless: attention is causal); with
+   * `positions` (flat b·seq + t) only those rows, [1, P, vocab].
+   */
+  forward(ids: number[][], opts?: { training?: boolean; positions?: number[] }): tf.Tensor;
   /** What the checkpoint is (a hub id or a directory), for base_model_name_or_path. */
   readonly nameOrPath?: string;
 }

@@ -33,7 +33,7 @@ export function modelHost(model: Model, nameOrPath?: string): LoraHost & { model
       else delete l.lora;
     },
     addToWeight: (name, delta) => addToLinearWeight(model, name, delta),
-    forward: (ids, opts) => forward(model, ids, { training: opts?.training }) as tf.Tensor,
+    forward: (ids, opts) => forward(model, ids, { training: opts?.training, positions: opts?.positions }) as tf.Tensor,
   };
 }
 

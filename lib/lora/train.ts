@@ -166,12 +166,11 @@ function batchLoss(
   scale: number,
   training: boolean,
 ): tf.Scalar {
-  const B = b.ids.length,
-    T = b.ids[0].length;
-  const { targets, weights } = batchTargets(b.ids, b.mask, scale);
-  const logits = host.forward(b.ids, { training });
+  // logits only where a target is learned (prompt and padding positions skip the final norm, lm_head and loss)
+  const { positions, targets, weights } = batchTargets(b.ids, b.mask, scale);
+  const logits = host.forward(b.ids, { training, positions });
   const V = logits.shape[logits.rank - 1];
-  return weightedCrossEntropy(tf.reshape(logits, [B * T, V]) as tf.Tensor2D, targets, weights);
+  return weightedCrossEntropy(tf.reshape(logits, [positions.length, V]) as tf.Tensor2D, targets, weights);
 }
 
 /**

@@ -113,6 +113,11 @@ export interface ForwardOptions {
   embedding?: "gather" | "onehot";
   /** Only the last position's logits ([B,1,V]); what generation needs. */
   lastOnly?: boolean;
+  /**
+   * Only these positions' logits, as flat indices b·T + t into the batch: [1, P, V] in this order (training needs
+   * logits only where a target is learned; the final norm and lm_head then run on P rows instead of B·T).
+   */
+  positions?: number[];
   /** Enables LoRA dropout. */
   training?: boolean;
   /**
@@ -335,6 +340,12 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
       throw new MolabError(`forward: stopAtLayer must be an integer in 0..${model.blocks.length}, got ${stop}`);
     if (cache) throw new MolabError("forward: stopAtLayer cannot be used with a KV cache (later layers would miss it)");
   }
+  if (opts.positions) {
+    if (opts.lastOnly || stop !== undefined)
+      throw new MolabError("forward: positions cannot be used with lastOnly or stopAtLayer");
+    const bad = opts.positions.find((p) => !Number.isInteger(p) || p < 0 || p >= B * T);
+    if (bad !== undefined) throw new MolabError(`forward: position ${bad} is outside 0..${B * T - 1} (batch × length)`);
+  }
   const hooks = opts.hooks;
   const lookup = hooks === undefined ? undefined : typeof hooks === "function" ? hooks : (n: string) => hooks[n];
   const { hiddenSize: h, vocabSize: V, rmsNormEps: eps, finalSoftcap } = model.config;
@@ -354,13 +365,15 @@ export function forward(model: Model, ids: number[][], opts: ForwardOptions = {}
       x = run.block(blk, x, cache, newKV);
     if (stop !== undefined) return tf.reshape(x, [B, T, h]);
     if (opts.lastOnly && T > 1) x = tf.reshape(tf.slice(tf.reshape(x, [B, T, h]), [0, T - 1, 0], [B, 1, h]), [B, h]);
+    const pos = opts.positions;
+    if (pos) x = tf.gather(tf.reshape(x, [B * T, h]), tf.tensor1d(pos, "int32")); // [P, h]
     const rows = opts.lastOnly ? 1 : T;
     let hf = rmsNorm(x, model.finalNorm, eps);
-    if (!opts.lastOnly || T === 1) hf = run.hook("ln_final.hook_normalized", hf, [B, rows, h]);
+    if (!pos && (!opts.lastOnly || T === 1)) hf = run.hook("ln_final.hook_normalized", hf, [B, rows, h]);
     let out = model.frozenLmHead ? model.frozenLmHead.apply(hf) : tf.matMul(hf, model.lmHead);
     if (finalSoftcap) out = tf.mul(tf.tanh(tf.div(out, finalSoftcap)), finalSoftcap);
     newKV.forEach((t) => tf.keep(t));
-    return tf.reshape(out, [B, rows, V]);
+    return pos ? tf.reshape(out, [1, pos.length, V]) : tf.reshape(out, [B, rows, V]);
   });
   if (cache) {
     for (let i = 0; i < model.blocks.length; i++) {

@@ -273,15 +273,21 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   while (state.step < o.steps && (o.stopAfter === undefined || ran < o.stopAfter)) {
     const step = state.step;
     const b = schedule.batch(step);
-    const B = b.inputs.length,
-      T = b.inputs[0].length;
-    const targets = tf.tensor1d(b.targets, "int32");
-    const weights = tf.tensor1d(
-      b.mask.map((m) => m / b.count),
-      "float32",
+    // logits only at the learned positions (the final norm, lm_head and loss skip prompts and padding)
+    const positions: number[] = [];
+    b.mask.forEach((m, i) => m && positions.push(i));
+    const targets = tf.tensor1d(
+      positions.map((i) => b.targets[i]),
+      "int32",
     );
+    const weights = tf.tensor1d(new Float32Array(positions.length).fill(1 / b.count), "float32");
     const { value, grads } = tf.variableGrads(
-      () => weightedCrossEntropy(tf.reshape(forward(model, b.inputs), [B * T, V]) as tf.Tensor2D, targets, weights),
+      () =>
+        weightedCrossEntropy(
+          tf.reshape(forward(model, b.inputs, { positions }), [positions.length, V]) as tf.Tensor2D,
+          targets,
+          weights,
+        ),
       params,
     );
     const loss = value.dataSync()[0];

@@ -51,28 +51,31 @@ export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, 
 }
 
 /**
- * Summed loss of a token batch: ids [B, T] int32, lossMask [B, T] (1 where the token is a target to
- * learn, i.e. an assistant token); position t predicts token t+1. `scale` multiplies the weights
- * (1 / total target tokens of the optimizer step, so accumulated micro-batches average correctly).
+ * The learned next-token targets of a token batch: ids [B, T], lossMask [B, T] (1 where the token is a target to
+ * learn, i.e. an assistant token); position t predicts token t+1. Only learned positions are listed — `positions`
+ * (flat b·T + t, for `forward`'s `positions`), their `targets` and `weights` (each `scale`: 1 / total target tokens
+ * of the optimizer step, so accumulated micro-batches average correctly).
  */
 export function batchTargets(
   ids: number[][],
   lossMask: number[][],
   scale: number,
-): { targets: tf.Tensor1D; weights: tf.Tensor1D; count: number } {
+): { positions: number[]; targets: tf.Tensor1D; weights: tf.Tensor1D; count: number } {
   const B = ids.length,
     T = ids[0].length;
-  const tg = new Int32Array(B * T),
-    w = new Float32Array(B * T);
-  let count = 0;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t + 1 < T; t++) {
-      tg[b * T + t] = ids[b][t + 1];
+  const positions: number[] = [];
+  const tg: number[] = [];
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t + 1 < T; t++)
       if (lossMask[b][t + 1]) {
-        w[b * T + t] = scale;
-        count++;
+        positions.push(b * T + t);
+        tg.push(ids[b][t + 1]);
       }
-    }
-  }
-  return { targets: tf.tensor1d(tg, "int32"), weights: tf.tensor1d(w, "float32"), count };
+  const count = positions.length;
+  return {
+    positions,
+    targets: tf.tensor1d(tg, "int32"),
+    weights: tf.tensor1d(new Float32Array(count).fill(scale), "float32"),
+    count,
+  };
 }

@@ -51,6 +51,19 @@ for (const name of MODEL_NAMES) {
       assert.equal(compared, 24 + 19 + 13);
       assert.ok(bd < TOL, `${name}: max |Δlogits| in the padded batch ${bd}`);
 
+      // Logits at chosen positions only (what training computes): the same rows, in the order asked.
+      const positions = [2 * T - 1, 5, T + 3, 0, 5];
+      const pl = forward(model, bids, { attentionMask: bmask, positions });
+      assert.deepEqual(pl.shape, [1, positions.length, V]);
+      const pv = pl.dataSync();
+      pl.dispose();
+      let pd = 0;
+      positions.forEach(
+        (p, i) => (pd = Math.max(pd, maxAbsDiff(pv.subarray(i * V, (i + 1) * V), got.subarray(p * V, (p + 1) * V)))),
+      );
+      assert.ok(pd < 1e-5, `${name}: logits at positions vs the whole batch's rows: ${pd}`);
+      assert.throws(() => forward(model, bids, { positions: [bids.length * T] }), /position \d+ is outside/);
+
       // runWithCache: hidden_states[l+1] = blocks.l.hook_resid_post (l < L−1); the last entry is after the final norm.
       const { logits: l2, cache } = runWithCache(model, [ids]);
       l2.dispose();
