@@ -34,8 +34,9 @@ export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, 
 
 /**
  * Summed loss of a token batch: ids [B, T] int32, lossMask [B, T] (1 where the token is a target to
- * learn, i.e. an assistant token); position t predicts token t+1. `scale` multiplies the weights
- * (1 / total target tokens of the optimizer step, so accumulated micro-batches average correctly).
+ * learn, i.e. an assistant token; 0 where it is not; any other non-negative value weighs that token's loss);
+ * position t predicts token t+1. `scale` multiplies the weights (1 / total target weight of the optimizer
+ * step, so accumulated micro-batches average correctly).
  */
 export function batchTargets(
   ids: number[][],
@@ -51,7 +52,7 @@ export function batchTargets(
     for (let t = 0; t + 1 < T; t++) {
       tg[b * T + t] = ids[b][t + 1];
       if (lossMask[b][t + 1]) {
-        w[b * T + t] = scale;
+        w[b * T + t] = scale * lossMask[b][t + 1];
         count++;
       }
     }
