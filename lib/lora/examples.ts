@@ -26,7 +26,10 @@ export interface ChatTokenizer {
   encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
 }
 
-/** One training sequence. `mask[t]` = 1 where token t is a target (an assistant token). */
+/**
+ * One training sequence. `mask[t]` = 1 where token t is a target (an assistant token), 0 where it is not; a
+ * caller may set other non-negative values to weigh a token's loss (the step's loss is the weighted mean).
+ */
 export interface Example {
   ids: number[];
   mask: number[];

@@ -38,6 +38,12 @@ export interface TrainHyper {
   gradAccum: number;
   /** Form micro-batches of similar length (less padding; transformers' group_by_length). */
   groupByLength: boolean;
+  /**
+   * Keep runs of this many consecutive examples together (default 1; not with groupByLength): the epoch order
+   * shuffles the runs, not the examples, so a run (e.g. a contrastive pair) lands in one micro-batch when it
+   * divides the micro-batch size.
+   */
+  keepTogether?: number;
   seed: number;
   /** Evaluate the held-out split every N steps (0: only at the start and the end). */
   evalEvery: number;
@@ -116,10 +122,19 @@ const MEGABATCH = 50;
 export function epochMicroBatches(
   epoch: number,
   lengths: number[],
-  h: Pick<TrainHyper, "seed" | "microBatchSize" | "groupByLength">,
+  h: Pick<TrainHyper, "seed" | "microBatchSize" | "groupByLength" | "keepTogether">,
 ): number[][] {
   const rng = createRng(h.seed).fork(`order/${epoch}`);
-  const perm = rng.shuffle(lengths.map((_, i) => i));
+  const g = h.keepTogether ?? 1;
+  check(Number.isInteger(g) && g >= 1, `keepTogether must be a positive integer, got ${g}`);
+  check(g === 1 || !h.groupByLength, "keepTogether and groupByLength cannot be combined");
+  const idx = lengths.map((_, i) => i);
+  const perm =
+    g === 1
+      ? rng.shuffle(idx)
+      : rng
+          .shuffle(Array.from({ length: Math.ceil(idx.length / g) }, (_, k) => k))
+          .flatMap((k) => idx.slice(k * g, (k + 1) * g));
   const mb = h.microBatchSize;
   const out: number[][] = [];
   if (!h.groupByLength) {
@@ -153,9 +168,10 @@ function padBatch(exs: Example[]): { ids: number[][]; mask: number[][]; tokens: 
   return { ids, mask, tokens };
 }
 
+/** Total target weight of `exs` (the number of target tokens when every mask value is 0 or 1). */
 function targetCount(exs: Example[]): number {
   let c = 0;
-  for (const e of exs) for (let t = 1; t < e.mask.length; t++) c += e.mask[t] ? 1 : 0;
+  for (const e of exs) for (let t = 1; t < e.mask.length; t++) c += e.mask[t];
   return c;
 }
 
@@ -295,6 +311,7 @@ export async function trainLora(
     micro_batch: h.microBatchSize,
     grad_accum: h.gradAccum,
     group_by_length: h.groupByLength,
+    ...(h.keepTogether !== undefined && h.keepTogether !== 1 ? { keep_together: h.keepTogether } : {}),
     seed: h.seed,
     modules: adapter.modules.map((m) => `${m.name}:${m.r}`).join(","),
   };

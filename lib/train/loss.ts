@@ -52,9 +52,10 @@ export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, 
 
 /**
  * The learned next-token targets of a token batch: ids [B, T], lossMask [B, T] (1 where the token is a target to
- * learn, i.e. an assistant token); position t predicts token t+1. Only learned positions are listed — `positions`
- * (flat b·T + t, for `forward`'s `positions`), their `targets` and `weights` (each `scale`: 1 / total target tokens
- * of the optimizer step, so accumulated micro-batches average correctly).
+ * learn, i.e. an assistant token; 0 where it is not; any other non-negative value weighs that token's loss);
+ * position t predicts token t+1. Only learned positions are listed — `positions` (flat b·T + t, for `forward`'s
+ * `positions`), their `targets` and `weights` (`scale` × the mask value; `scale` is 1 / total target weight of the
+ * optimizer step, so accumulated micro-batches average correctly).
  */
 export function batchTargets(
   ids: number[][],
@@ -65,17 +66,14 @@ export function batchTargets(
     T = ids[0].length;
   const positions: number[] = [];
   const tg: number[] = [];
+  const w: number[] = [];
   for (let b = 0; b < B; b++)
     for (let t = 0; t + 1 < T; t++)
       if (lossMask[b][t + 1]) {
         positions.push(b * T + t);
         tg.push(ids[b][t + 1]);
+        w.push(scale * lossMask[b][t + 1]);
       }
   const count = positions.length;
-  return {
-    positions,
-    targets: tf.tensor1d(tg, "int32"),
-    weights: tf.tensor1d(new Float32Array(count).fill(scale), "float32"),
-    count,
-  };
+  return { positions, targets: tf.tensor1d(tg, "int32"), weights: tf.tensor1d(w, "float32"), count };
 }

