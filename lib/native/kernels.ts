@@ -33,6 +33,9 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 export const offsetOf = (b: WasmHeapBackend, t: Info): number => b.dataIdMap.get(t.dataId).memoryOffset;
 
+/** The heap's buffer, read after the outputs were made (a malloc may have replaced it). */
+const heap = (b: WasmHeapBackend) => b.wasm.HEAPU8.buffer as ArrayBuffer;
+
 interface MatMulArgs {
   a: Info;
   b: Info;
@@ -73,10 +76,8 @@ function nativeMatMul(tf: TF, m: NativeAddon, backend: WasmHeapBackend, p: MatMu
   if (act === undefined) return undefined;
   const out = backend.makeOutput([...outer, M, N], "float32");
   if (batch * M * N === 0) return out;
-  // The heap after makeOutput (its malloc may have grown, and so replaced, the buffer).
-  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
   m.matmul(
-    heap,
+    heap(backend),
     offsetOf(backend, a),
     offsetOf(backend, b),
     offsetOf(backend, out),
@@ -127,9 +128,6 @@ export const CE_GRAD_KERNEL = "MolabCrossEntropyGrad";
 export const RMSNORM_KERNEL = "MolabRmsNorm";
 export const RMSNORM_GRAD_KERNEL = "MolabRmsNormGrad";
 
-/** The heap's buffer, read after the outputs were made (a malloc may have replaced it). */
-const heap = (b: WasmHeapBackend) => b.wasm.HEAPU8.buffer as ArrayBuffer;
-
 let installed = false;
 
 /** Replace the wasm BatchMatMul and _FusedMatMul kernels by native ones (once per process). Returns whether active. */
@@ -172,18 +170,21 @@ export function installNativeKernels(tf: TF): boolean {
         });
     return r ?? origFused.kernelFunc(args);
   });
-  const origExp = tf.getKernel("Exp", "wasm");
-  if (origExp) {
-    register(origExp, (args) => {
+  // Elementwise float32 kernels: y = f(x) natively, anything else to the kernel replaced.
+  const unary = (name: string, f: (heap: ArrayBuffer, xOff: number, yOff: number, n: number) => void) => {
+    const orig = tf.getKernel(name, "wasm");
+    if (!orig) return;
+    register(orig, (args) => {
       const x = args.inputs.x as Info;
-      if (x.dtype !== "float32") return origExp.kernelFunc(args);
+      if (x.dtype !== "float32") return orig.kernelFunc(args);
       const backend = args.backend as unknown as WasmHeapBackend;
       const out = backend.makeOutput(x.shape, "float32");
       const n = size(x.shape);
-      if (n) m.exp(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(backend, x), offsetOf(backend, out), n);
+      if (n) f(heap(backend), offsetOf(backend, x), offsetOf(backend, out), n);
       return out;
     });
-  }
+  };
+  unary("Exp", m.exp);
   const origSoftmax = tf.getKernel("Softmax", "wasm");
   if (origSoftmax) {
     register(origSoftmax, (args) => {
@@ -195,126 +196,90 @@ export function installNativeKernels(tf: TF): boolean {
       const backend = args.backend as unknown as WasmHeapBackend;
       const out = backend.makeOutput(x.shape, "float32");
       const n = size(x.shape);
-      if (n)
-        m.softmax(
-          backend.wasm.HEAPU8.buffer as ArrayBuffer,
-          offsetOf(backend, x),
-          offsetOf(backend, out),
-          n / cols,
-          cols,
-        );
+      if (n) m.softmax(heap(backend), offsetOf(backend, x), offsetOf(backend, out), n / cols, cols);
       return out;
     });
   }
-  const origSigmoid = tf.getKernel("Sigmoid", "wasm");
-  if (origSigmoid) {
-    register(origSigmoid, (args) => {
-      const x = args.inputs.x as Info;
-      if (x.dtype !== "float32") return origSigmoid.kernelFunc(args);
-      const backend = args.backend as unknown as WasmHeapBackend;
-      const out = backend.makeOutput(x.shape, "float32");
-      const n = size(x.shape);
-      if (n) m.sigmoid(backend.wasm.HEAPU8.buffer as ArrayBuffer, offsetOf(backend, x), offsetOf(backend, out), n);
-      return out;
-    });
-  }
-  // A kernel of our own (no tfjs op has it): one AdamW update per parameter instead of ~12 elementwise ops.
-  if (!tf.getKernel(ADAMW_KERNEL, "wasm"))
+  unary("Sigmoid", m.sigmoid);
+  // Kernels of our own (no tfjs kernel computes these): `off` gives a tensor's byte offset in the heap; outputs are
+  // made before `heap` is read.
+  const own = (
+    kernelName: string,
+    f: (backend: WasmHeapBackend, off: (t: Info) => number, args: Parameters<tfc.KernelFunc>[0]) => Info | Info[],
+  ) => {
+    if (tf.getKernel(kernelName, "wasm")) return;
     tf.registerKernel({
-      kernelName: ADAMW_KERNEL,
+      kernelName,
       backendName: "wasm",
       kernelFunc: (args) => {
-        const { p, g, m: mt, v } = args.inputs as Record<string, Info>;
-        const at = args.attrs as unknown as AdamWAttrs;
         const backend = args.backend as unknown as WasmHeapBackend;
-        const outs = [0, 1, 2].map(() => backend.makeOutput(p.shape, "float32"));
-        const n = size(p.shape);
-        if (n) {
-          const off = (t: Info) => offsetOf(backend, t);
-          m.adamw(
-            backend.wasm.HEAPU8.buffer as ArrayBuffer,
-            off(p),
-            off(g),
-            off(mt),
-            off(v),
-            off(outs[0]),
-            off(outs[1]),
-            off(outs[2]),
-            n,
-            at.keep,
-            at.oneMinusBeta1,
-            at.beta2,
-            at.oneMinusBeta2,
-            at.bc2Sqrt,
-            at.eps,
-            at.stepSize,
-          );
-        }
-        return outs;
+        return f(backend, (t) => offsetOf(backend, t), args);
       },
     });
-  if (!tf.getKernel(CE_KERNEL, "wasm")) {
-    tf.registerKernel({
-      kernelName: CE_KERNEL,
-      backendName: "wasm",
-      kernelFunc: (args) => {
-        const { logits, targets, weights } = args.inputs as Record<string, Info>;
-        const [N, V] = logits.shape;
-        const backend = args.backend as unknown as WasmHeapBackend;
-        const lse = backend.makeOutput([N], "float32");
-        const value = backend.makeOutput([], "float32");
-        const off = (t: Info) => offsetOf(backend, t);
-        m.ceForward(heap(backend), off(logits), off(targets), off(weights), off(lse), off(value), N, V);
-        return [lse, value];
-      },
-    });
-    tf.registerKernel({
-      kernelName: CE_GRAD_KERNEL,
-      backendName: "wasm",
-      kernelFunc: (args) => {
-        const { logits, lse, targets, weights, dy } = args.inputs as Record<string, Info>;
-        const [N, V] = logits.shape;
-        const backend = args.backend as unknown as WasmHeapBackend;
-        const dx = backend.makeOutput([N, V], "float32");
-        const off = (t: Info) => offsetOf(backend, t);
-        m.ceGrad(heap(backend), off(logits), off(lse), off(targets), off(weights), off(dy), off(dx), N, V);
-        return dx;
-      },
-    });
-  }
-  if (!tf.getKernel(RMSNORM_KERNEL, "wasm")) {
-    tf.registerKernel({
-      kernelName: RMSNORM_KERNEL,
-      backendName: "wasm",
-      kernelFunc: (args) => {
-        const { x, w } = args.inputs as Record<string, Info>;
-        const n = w.shape[0];
-        const rows = size(x.shape) / n;
-        const backend = args.backend as unknown as WasmHeapBackend;
-        const y = backend.makeOutput(x.shape, "float32");
-        const r = backend.makeOutput([rows], "float32");
-        const off = (t: Info) => offsetOf(backend, t);
-        const eps = (args.attrs as { eps: number }).eps;
-        if (rows) m.rmsNorm(heap(backend), off(x), off(w), off(y), off(r), rows, n, eps);
-        return [y, r];
-      },
-    });
-    tf.registerKernel({
-      kernelName: RMSNORM_GRAD_KERNEL,
-      backendName: "wasm",
-      kernelFunc: (args) => {
-        const { x, w, r, dy } = args.inputs as Record<string, Info>;
-        const n = w.shape[0];
-        const rows = size(x.shape) / n;
-        const backend = args.backend as unknown as WasmHeapBackend;
-        const dx = backend.makeOutput(x.shape, "float32");
-        const dw = backend.makeOutput([n], "float32");
-        const off = (t: Info) => offsetOf(backend, t);
-        m.rmsNormGrad(heap(backend), off(x), off(w), off(r), off(dy), off(dx), off(dw), rows, n);
-        return [dx, dw];
-      },
-    });
-  }
+  };
+  // one AdamW update per parameter instead of ~12 elementwise ops
+  own(ADAMW_KERNEL, (backend, off, args) => {
+    const { p, g, m: mt, v } = args.inputs as Record<string, Info>;
+    const at = args.attrs as unknown as AdamWAttrs;
+    const outs = [0, 1, 2].map(() => backend.makeOutput(p.shape, "float32"));
+    const n = size(p.shape);
+    if (n) {
+      const [np, nm, nv] = outs.map(off);
+      m.adamw(
+        heap(backend),
+        off(p),
+        off(g),
+        off(mt),
+        off(v),
+        np,
+        nm,
+        nv,
+        n,
+        at.keep,
+        at.oneMinusBeta1,
+        at.beta2,
+        at.oneMinusBeta2,
+        at.bc2Sqrt,
+        at.eps,
+        at.stepSize,
+      );
+    }
+    return outs;
+  });
+  own(CE_KERNEL, (backend, off, args) => {
+    const { logits, targets, weights } = args.inputs as Record<string, Info>;
+    const [N, V] = logits.shape;
+    const lse = backend.makeOutput([N], "float32");
+    const value = backend.makeOutput([], "float32");
+    m.ceForward(heap(backend), off(logits), off(targets), off(weights), off(lse), off(value), N, V);
+    return [lse, value];
+  });
+  own(CE_GRAD_KERNEL, (backend, off, args) => {
+    const { logits, lse, targets, weights, dy } = args.inputs as Record<string, Info>;
+    const [N, V] = logits.shape;
+    const dx = backend.makeOutput([N, V], "float32");
+    m.ceGrad(heap(backend), off(logits), off(lse), off(targets), off(weights), off(dy), off(dx), N, V);
+    return dx;
+  });
+  own(RMSNORM_KERNEL, (backend, off, args) => {
+    const { x, w } = args.inputs as Record<string, Info>;
+    const n = w.shape[0];
+    const rows = size(x.shape) / n;
+    const y = backend.makeOutput(x.shape, "float32");
+    const r = backend.makeOutput([rows], "float32");
+    const eps = (args.attrs as { eps: number }).eps;
+    if (rows) m.rmsNorm(heap(backend), off(x), off(w), off(y), off(r), rows, n, eps);
+    return [y, r];
+  });
+  own(RMSNORM_GRAD_KERNEL, (backend, off, args) => {
+    const { x, w, r, dy } = args.inputs as Record<string, Info>;
+    const n = w.shape[0];
+    const rows = size(x.shape) / n;
+    const dx = backend.makeOutput(x.shape, "float32");
+    const dw = backend.makeOutput([n], "float32");
+    m.rmsNormGrad(heap(backend), off(x), off(w), off(r), off(dy), off(dx), off(dw), rows, n);
+    return [dx, dw];
+  });
   const origTopK = tf.getKernel("TopK", "wasm");
   if (origTopK) {
     register(origTopK, (args) => {

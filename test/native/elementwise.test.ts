@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../../lib/backend.ts";
 import { nativeStatus } from "../../lib/native/addon.ts";
+import { withoutKernel } from "./helpers.ts";
 
 function rand(n: number, seed: number, scale = 4): Float32Array {
   let s = seed >>> 0;
@@ -165,13 +166,7 @@ test("RMSNorm: the native kernels give the tensor ops' output, dx and dw (within
   }
   assert.ok(worst < 1e-5, `forward vs float64: ${worst}`);
   if (!kernel) return; // the wasm path: the tensor ops are the only path
-  tf.unregisterKernel(RMSNORM_KERNEL, "wasm");
-  let ops: Float32Array[];
-  try {
-    ops = run();
-  } finally {
-    tf.registerKernel(kernel);
-  }
+  const ops = withoutKernel(kernel, run);
   ["y", "dx", "dw"].forEach((name, k) => {
     let d = 0,
       scale = 1e-6;

@@ -8,6 +8,7 @@ import { tf, initBackend } from "../../lib/backend.ts";
 import { weightedCrossEntropy } from "../../lib/train/loss.ts";
 import { CE_GRAD_KERNEL, CE_KERNEL } from "../../lib/native/kernels.ts";
 import { nativeStatus } from "../../lib/native/addon.ts";
+import { withoutKernel } from "../native/helpers.ts";
 
 before(async () => {
   await initBackend();
@@ -61,13 +62,7 @@ test("weighted cross-entropy: the native kernels agree with the tensor ops (with
   assert.equal(fwd !== undefined, nativeStatus().enabled && tf.getBackend() === "wasm");
   if (!fwd || !bwd) return; // the wasm path: the tensor ops are the only path (the test above)
   const native = run();
-  tf.unregisterKernel(CE_KERNEL, "wasm");
-  let ops: ReturnType<typeof run>;
-  try {
-    ops = run();
-  } finally {
-    tf.registerKernel(fwd);
-  }
+  const ops = withoutKernel(fwd, run);
   assert.ok(Math.abs(native.value - ops.value) <= 1e-6 * Math.abs(ops.value));
   let worst = 0;
   for (let i = 0; i < N * V; i++) worst = Math.max(worst, Math.abs(native.grad[i] - ops.grad[i]));

@@ -2,6 +2,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { tf, initBackend } from "../../lib/backend.ts";
 import { AdamW, clipGradNorm, lrMultiplier } from "../../lib/train/optim.ts";
+import { withoutKernel } from "../native/helpers.ts";
 
 before(async () => {
   await initBackend();
@@ -137,13 +138,7 @@ test("AdamW: the native one-kernel update equals the tensor ops bit for bit (par
     return out;
   };
   const fused = run();
-  tf.unregisterKernel(ADAMW_KERNEL, "wasm");
-  let ops: Float32Array[];
-  try {
-    ops = run();
-  } finally {
-    tf.registerKernel(kernel);
-  }
+  const ops = withoutKernel(kernel, run);
   for (let k = 0; k < 3; k++) {
     const a = new Uint32Array(fused[k].buffer),
       b = new Uint32Array(ops[k].buffer);
