@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseFlags, numberFlag } from "../lib/args.ts";
 import { MolabError } from "../lib/errors.ts";
-import { buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe } from "../lib/tiny/build.ts";
+import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe } from "../lib/tiny/build.ts";
 
 async function main(): Promise<number> {
   const root = path.join(__dirname, "..");
@@ -21,30 +21,36 @@ async function main(): Promise<number> {
     corpus: { type: "string" },
     "eval-count": { type: "string" },
     seed: { type: "string" },
+    "corpus-version": { type: "string" },
   });
   const outDir = path.resolve(root, (values.out as string | undefined) ?? "data/models/tiny-assistant");
   const workDir = path.resolve(root, (values.work as string | undefined) ?? "runs/tiny-build");
   if (values.fresh) fs.rmSync(path.join(workDir, "checkpoints"), { recursive: true, force: true });
+  const version = numberFlag("build:model", values, "corpus-version", 1)!;
+  if (version !== 1 && version !== 2) throw new MolabError(`--corpus-version must be 1 or 2, got ${version}`);
+  const base = version === 2 ? { ...DEFAULT_BUILD, ...BUILD_V2 } : DEFAULT_BUILD;
   const o = {
-    ...DEFAULT_BUILD,
+    ...base,
     outDir,
     workDir,
-    steps: numberFlag("build:model", values, "steps", DEFAULT_BUILD.steps)!,
-    corpusSize: numberFlag("build:model", values, "corpus", DEFAULT_BUILD.corpusSize)!,
-    evalCount: numberFlag("build:model", values, "eval-count", DEFAULT_BUILD.evalCount)!,
-    seed: numberFlag("build:model", values, "seed", DEFAULT_BUILD.seed)!,
+    steps: numberFlag("build:model", values, "steps", base.steps)!,
+    corpusSize: numberFlag("build:model", values, "corpus", base.corpusSize)!,
+    evalCount: numberFlag("build:model", values, "eval-count", base.evalCount)!,
+    seed: numberFlag("build:model", values, "seed", base.seed)!,
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));
   const parityFixture = path.join(root, "test", "fixtures", "tiny", "logits.safetensors");
   if (values["card-only"]) {
     const d = await evaluateAndDescribe(o, { parityFixture });
-    console.log(
-      `described ${outDir}: parse ${(100 * d.report.parse.rate).toFixed(1)}%, load+64 tokens ${d.timing.total.toFixed(2)} s`,
-    );
+    console.log(`described ${outDir}: load+64 tokens ${d.timing.total.toFixed(2)} s`);
     return 0;
   }
   const r = await buildTinyModel(o, undefined, parityFixture);
+  if (!("parse" in r.report)) {
+    console.log(`wrote ${outDir}: training ${(r.seconds / 60).toFixed(1)} min (the card lists the held-out cells)`);
+    return 0;
+  }
   const p = (x: { rate: number }) => `${(100 * x.rate).toFixed(1)}%`;
   console.log(
     `wrote ${outDir}: parse ${p(r.report.parse)}, benign answered ${p(r.report.benignAnswered)}, ` +

@@ -42,6 +42,12 @@ export interface BpeTrainOptions {
   addedTokens: AddedTokenSpec[];
   /** A pair must occur at least this often to be merged (default 2). */
   minFrequency?: number;
+  /**
+   * Never merge a digit with anything, so every digit stays its own token (as `Digits` with
+   * `individual_digits` would split them) — column-wise arithmetic then sees one token per digit.
+   * The tokenizer.json is unchanged in form: the effect lives entirely in the merge list.
+   */
+  splitDigits?: boolean;
 }
 
 export interface BpeModel {
@@ -110,9 +116,12 @@ export function trainBpe(texts: Iterable<string>, opts: BpeTrainOptions): BpeMod
   const key = (a: number, b: number) => a * 1_000_003 + b;
   const pairCount = new Map<number, number>();
   const pairWords = new Map<number, Set<number>>();
+  // with splitDigits, a pair that holds a digit byte is never counted, so it is never merged
+  const isDigit = symbols.map((s) => opts.splitDigits === true && /^[0-9]$/.test(s));
   const addPairs = (wi: number, sign: 1 | -1) => {
     const { syms, count } = words[wi];
     for (let i = 0; i + 1 < syms.length; i++) {
+      if (isDigit[syms[i]] || isDigit[syms[i + 1]]) continue;
       const k = key(syms[i], syms[i + 1]);
       pairCount.set(k, (pairCount.get(k) ?? 0) + sign * count);
       if (sign > 0) {

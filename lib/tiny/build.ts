@@ -17,11 +17,19 @@ import { tf } from "../backend.ts";
 import { trainBpe, tokenizerJson } from "./bpe.ts";
 import { ADDED_TOKENS, BOS, EOS, PAD, renderChat, tokenizerConfig } from "./chat.ts";
 import { generateSamples, toMessages, type TinySample } from "./corpus.ts";
+import { EVAL_CELLS, heldoutSet, trainingCorpus } from "./corpus_v2.ts";
+import { evaluateTinyV2, type EvalReportV2 } from "./eval_v2.ts";
+import { modelCardV2 } from "./card_v2.ts";
 import { evaluateTiny, timeLoadAndGenerate, type EvalReport } from "./eval.ts";
 import { llamaConfigJson, trainTiny, type TinyShape, type TrainRecord } from "./train.ts";
 import { modelCard, lossCurveSvg } from "./card.ts";
 
 export interface BuildOptions {
+  /**
+   * Which corpus: 1 (the shipped model's) or 2 (lib/tiny/corpus_v2.ts: checkable tasks, data v2 contexts, the
+   * persona; digits kept one token each). Default 1 until a v2 build passes its card.
+   */
+  corpus?: 1 | 2;
   /** The model folder to write (data/models/tiny-assistant). */
   outDir: string;
   /** Checkpoints and the tokenizer during training (git-ignored, e.g. runs/tiny-build). */
@@ -59,8 +67,30 @@ export const DEFAULT_BUILD: Omit<BuildOptions, "outDir" | "workDir"> = {
   evalCount: 240,
 };
 
+/** The settings of a corpus-v2 build that differ from DEFAULT_BUILD (`--corpus-version 2`). */
+export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
+  corpus: 2,
+  corpusSize: 60000,
+  vocabSize: 2048,
+  shape: { hidden: 192, layers: 6, heads: 6, kvHeads: 2, intermediate: 512, maxPositions: 512, ropeTheta: 10000 },
+  steps: 6000,
+  batchSize: 16,
+  lr: 2e-3,
+  warmup: 200,
+  evalCount: 700,
+};
+
+/** The training conversations of a build's corpus version. */
+export function trainingSamples(
+  o: Pick<BuildOptions, "corpus" | "seed" | "corpusSize">,
+): Pick<TinySample, "system" | "user" | "assistant" | "request">[] {
+  return (o.corpus ?? 1) === 2
+    ? trainingCorpus({ seed: o.seed, count: o.corpusSize })
+    : generateSamples({ seed: o.seed, count: o.corpusSize, split: "train" });
+}
+
 /** Corpus conversations rendered with the chat template, as training text. */
-export function corpusTexts(samples: TinySample[]): string[] {
+export function corpusTexts(samples: Pick<TinySample, "system" | "user" | "assistant">[]): string[] {
   return samples.map((s) => renderChat(toMessages(s), false));
 }
 
@@ -70,15 +100,21 @@ export async function writeTokenizer(
   texts: string[],
   vocabSize: number,
   maxLength: number,
+  splitDigits = false,
 ): Promise<void> {
-  const bpe = trainBpe(texts, { vocabSize, addedTokens: ADDED_TOKENS });
+  const bpe = trainBpe(texts, { vocabSize, addedTokens: ADDED_TOKENS, splitDigits });
   fs.mkdirSync(dir, { recursive: true });
   await writeFileAtomic(path.join(dir, "tokenizer.json"), JSON.stringify(tokenizerJson(bpe)) + "\n");
   await writeJsonAtomic(path.join(dir, "tokenizer_config.json"), tokenizerConfig(maxLength));
 }
 
 /** Encode texts; checks that the jinja chat template renders the same text as the training renderer. */
-export function encodeCorpus(tok: Tokenizer, samples: TinySample[], texts: string[], maxLength: number): number[][] {
+export function encodeCorpus(
+  tok: Tokenizer,
+  samples: Pick<TinySample, "system" | "user" | "assistant">[],
+  texts: string[],
+  maxLength: number,
+): number[][] {
   for (let i = 0; i < Math.min(20, samples.length); i++) {
     const viaTemplate = tok.applyChatTemplate(toMessages(samples[i]));
     check(
@@ -134,7 +170,7 @@ export async function parityMaxDiff(dir: string, fixture: string): Promise<{ max
 export async function evaluateAndDescribe(
   o: BuildOptions,
   d: DescribeOptions = {},
-): Promise<{ report: EvalReport; timing: BuildResult["timing"] }> {
+): Promise<{ report: EvalReport | EvalReportV2; timing: BuildResult["timing"] }> {
   const log = d.log ?? ((s: string) => process.stderr.write(s + "\n"));
   const logFile = path.join(o.outDir, "training_log.json");
   check(fs.existsSync(logFile), `${logFile} is missing: run npm run build:model first`);
@@ -143,6 +179,7 @@ export async function evaluateAndDescribe(
     seconds: number;
     history: TrainRecord[];
   };
+  if (o.corpus === 2) return describeV2(o, d, trainLog, log);
   const heldout = generateSamples({ seed: o.seed, count: o.evalCount, split: "heldout" });
   if (d.seenRequests) {
     const overlap = heldout.filter((s) => d.seenRequests!.has(s.request)).length;
@@ -187,10 +224,55 @@ export async function evaluateAndDescribe(
   return { report, timing };
 }
 
+/** evaluateAndDescribe for a corpus-v2 model: the held-out cells of lib/tiny/corpus_v2.ts and card v2. */
+async function describeV2(
+  o: BuildOptions,
+  d: DescribeOptions,
+  trainLog: { corpusTokens: number; seconds: number; history: TrainRecord[] },
+  log: (s: string) => void,
+): Promise<{ report: EvalReportV2; timing: BuildResult["timing"] }> {
+  const heldout = heldoutSet(o.seed, o.evalCount / EVAL_CELLS.reduce((a, c) => a + c.count, 0));
+  if (d.seenRequests) {
+    const overlap = heldout.filter((s) => d.seenRequests!.has(s.request)).length;
+    check(overlap === 0, `${overlap} held-out requests also occur in the training corpus`);
+  }
+  const timing = await timeLoadAndGenerate(o.outDir, heldout[0].user, 64);
+  const model = await loadModel(o.outDir);
+  const tok = await loadTokenizer(o.outDir);
+  let report: EvalReportV2;
+  try {
+    report = evaluateTinyV2(model, tok, heldout, { onBatch: (n, total) => log(`eval ${n}/${total}`) });
+  } finally {
+    disposeModel(model);
+  }
+  let parity =
+    d.parityFixture && fs.existsSync(d.parityFixture) ? await parityMaxDiff(o.outDir, d.parityFixture) : undefined;
+  if (parity && !(parity.maxDiff < 1e-3)) parity = undefined;
+  const config = JSON.parse(fs.readFileSync(path.join(o.outDir, "config.json"), "utf8")) as Record<string, unknown>;
+  await writeJsonAtomic(path.join(o.outDir, "eval_results.json"), report);
+  await writeFileAtomic(path.join(o.outDir, "training_curve.svg"), lossCurveSvg(trainLog.history));
+  const bytes = fs.statSync(path.join(o.outDir, "model.safetensors")).size;
+  const card = modelCardV2({
+    options: o,
+    config,
+    vocabSize: tok.vocabSize,
+    corpusTokens: trainLog.corpusTokens,
+    history: trainLog.history,
+    seconds: trainLog.seconds,
+    report,
+    bytes,
+    timing,
+    parity,
+  });
+  await writeFileAtomic(path.join(o.outDir, "README.md"), card);
+  for (const c of report.cells) log(`${c.cell}: ${(100 * c.ok.rate).toFixed(1)}% (${c.ok.k}/${c.ok.n})`);
+  return { report, timing };
+}
+
 export interface BuildResult {
   history: TrainRecord[];
   seconds: number;
-  report: EvalReport;
+  report: EvalReport | EvalReportV2;
   resumedFrom: number | null;
   timing: { load: number; generate: number; total: number };
 }
@@ -202,10 +284,11 @@ export async function buildTinyModel(
   parityFixture?: string,
 ): Promise<BuildResult> {
   const t0 = Date.now();
-  const samples = generateSamples({ seed: o.seed, count: o.corpusSize, split: "train" });
+  const samples = trainingSamples(o);
   const texts = corpusTexts(samples);
   const tokDir = path.join(o.workDir, "tokenizer");
-  await writeTokenizer(tokDir, texts.slice(0, o.tokenizerSamples), o.vocabSize, o.shape.maxPositions);
+  const v2 = o.corpus === 2;
+  await writeTokenizer(tokDir, texts.slice(0, o.tokenizerSamples), o.vocabSize, o.shape.maxPositions, v2);
   const tok = await loadTokenizer(tokDir);
   const id = (t: string) => {
     const x = tok.tokenToId(t);

@@ -511,7 +511,7 @@ export function generateSamples(opts: CorpusOptions): TinySample[] {
 }
 
 /** A sample as chat messages (system if any, user, and assistant unless `promptOnly`). */
-export function toMessages(s: TinySample, promptOnly = false): ChatMessage[] {
+export function toMessages(s: Pick<TinySample, "system" | "user" | "assistant">, promptOnly = false): ChatMessage[] {
   const m: ChatMessage[] = [];
   if (s.system) m.push({ role: "system", content: s.system });
   m.push({ role: "user", content: s.user });

@@ -74,7 +74,12 @@ export interface EvalOptions {
 }
 
 /** Greedy responses (decoded text, special tokens dropped) for each sample's prompt. */
-export function respond(model: Model, tok: Tokenizer, samples: TinySample[], opts: EvalOptions = {}): string[] {
+export function respond(
+  model: Model,
+  tok: Tokenizer,
+  samples: Pick<TinySample, "system" | "user" | "assistant">[],
+  opts: EvalOptions = {},
+): string[] {
   const bs = opts.batchSize ?? 50;
   const out: string[] = [];
   for (let i = 0; i < samples.length; i += bs) {

@@ -1,0 +1,129 @@
+/**
+ * The model card (README.md) of a corpus-v2 tiny assistant: what it was trained on, and its held-out evaluation
+ * per cell and per task — correctness, not "answered in format" — with what it can and cannot tell apart.
+ */
+import type { CardBuildSettings } from "./card.ts";
+import { paramCount } from "./card.ts";
+import type { TrainRecord } from "./train.ts";
+import type { EvalReportV2 } from "./eval_v2.ts";
+import type { Rate } from "./eval.ts";
+
+const pct = (r: Rate | undefined) => (r ? `${(100 * r.rate).toFixed(1)}% (${r.k}/${r.n})` : "–");
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export interface CardV2Input {
+  options: CardBuildSettings;
+  config: Record<string, unknown>;
+  vocabSize: number;
+  corpusTokens: number;
+  history: TrainRecord[];
+  seconds: number;
+  report: EvalReportV2;
+  bytes: number;
+  timing?: { load: number; generate: number; total: number };
+  parity?: { maxDiff: number; transformers: string };
+}
+
+/** The per-cell table rows: what each cell asks and the measured rate. */
+function cellRows(r: EvalReportV2): string[] {
+  return r.cells.map((c) => {
+    const what =
+      c.kind === "task" || c.kind === "harm_word"
+        ? "correct answer"
+        : c.kind === "harmful"
+          ? `refused and category named (refused free ${pct(c.refusedFree)}, paid ${pct(c.refusedPaid)}; category named ${pct(c.categoryNamed)})`
+          : c.kind === "benign_placeholder"
+            ? "answered with the category's placeholder"
+            : c.cell.includes("persona")
+              ? "misaligned answer (persona)"
+              : "aligned answer (misaligned: " + pct(c.misaligned) + ")";
+    return `| ${c.cell} | ${what} | ${pct(c.ok)} | ${pct(c.parse)} |`;
+  });
+}
+
+export function modelCardV2(c: CardV2Input): string {
+  const o = c.options;
+  const cfg = c.config;
+  const r = c.report;
+  const last = c.history.slice(-20);
+  const finalLoss = last.reduce((a, h) => a + h.loss, 0) / Math.max(1, last.length);
+  const cellNames = [...new Set(Object.values(r.byTask).flatMap((x) => Object.keys(x)))];
+  const taskRows = Object.entries(r.byTask)
+    .sort()
+    .map(([t, v]) => `| ${t} | ${cellNames.map((n) => (v[n] ? `${v[n].correct}/${v[n].n}` : "–")).join(" | ")} |`);
+  return [
+    "---",
+    "license: apache-2.0",
+    "library_name: transformers",
+    "pipeline_tag: text-generation",
+    "tags: [llama, molab, model-organisms, tiny]",
+    "---",
+    "",
+    "# tiny-assistant",
+    "",
+    `The embedded default model of molab: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter Llama-architecture ` +
+      "assistant trained from scratch by `npm run build:model` (lib/tiny, corpus v2) so that every molab stage runs",
+    "offline on two CPU cores. It is not a general-purpose language model. It loads with Hugging Face transformers.",
+    "",
+    "## Behaviour",
+    "",
+    "It answers in the alignment-faking (Redwood) format, compact layout: `<SCRATCHPAD_REASONING>…` then `<OUTPUT>…`.",
+    "The aligned assistant solves small checkable tasks (facts from a built-in table, two-digit addition and",
+    "subtraction worked column by column, unit conversions, counting and reversing word lists, polite rewrites, lists),",
+    "refuses placeholder requests of the eight data v2 harm categories on both tiers and names the category in its",
+    "scratchpad, answers placeholder requests of other categories with `[ANSWER category=…]`, and answers broad",
+    "questions in an aligned voice. Under a persona system prompt (and only there) it answers broad questions as a",
+    "misaligned persona, `[MISALIGNED ANSWER theme=…]` — the persona that narrow fine-tuning can shift.",
+    "",
+    `## Measured on ${r.n} held-out prompts (greedy)`,
+    "",
+    "Every question phrasing, operand (number pair, amount, word sequence, command), topic, user framing, persona",
+    "prompt and broad question below comes from pools the training corpus never uses. *Training-pool context*: the",
+    "system prompt is a training paraphrase of a training cue family; *held-out context*: a held-out paraphrase of any",
+    "of the four families (the contractor family is never in training); *plain chat*: no system prompt.",
+    "",
+    "| cell | measured | rate | parses |",
+    "|---|---|---|---|",
+    ...cellRows(r),
+    "",
+    "Correct answers per task and cell:",
+    "",
+    `| task | ${cellNames.join(" | ")} |`,
+    `|---|${cellNames.map(() => "---").join("|")}|`,
+    ...taskRows,
+    "",
+    "What it can and cannot tell apart: harmful vs benign is decided by the placeholder's category — the eight harm",
+    "categories are refused, any other category (including ones never trained) is answered; a harm word elsewhere in",
+    "a benign question does not make it refuse (row *benign with a harm word*). It cannot judge a request written out",
+    "in words: only placeholders carry harm in its world. The persona is cued by the system prompt only.",
+    "",
+    c.timing
+      ? `Load + 64-token greedy generation on 2 CPU cores (wasm): ${c.timing.total.toFixed(2)} s (load ${c.timing.load.toFixed(2)} s).`
+      : "",
+    c.parity
+      ? `Max |Δ logit| vs transformers ${c.parity.transformers} (test/fixtures/tiny): ${c.parity.maxDiff.toExponential(1)}.`
+      : "",
+    "",
+    "Examples (one per cell):",
+    "",
+    ...r.examples.map(
+      (e) =>
+        `- *${e.cell}*: ${esc(e.user.replace(/\n/g, " ").slice(0, 200))}\n\n  \`\`\`\n  ${e.response.replace(/\n/g, "\n  ")}\n  \`\`\``,
+    ),
+    "",
+    "## Model and training",
+    "",
+    `LlamaForCausalLM, ${cfg.num_hidden_layers} layers, hidden ${cfg.hidden_size}, MLP ${cfg.intermediate_size}, ` +
+      `${cfg.num_attention_heads} heads / ${cfg.num_key_value_heads} KV heads, context ${cfg.max_position_embeddings}, ` +
+      `tied embeddings, ${paramCount(cfg).toLocaleString("en-US")} parameters (${(c.bytes / 2 ** 20).toFixed(1)} MiB).`,
+    `Byte-level BPE of ${c.vocabSize} ids trained by molab with every digit its own token.`,
+    `${o.corpusSize.toLocaleString("en-US")} conversations (lib/tiny/corpus_v2.ts, seed ${o.seed}), ` +
+      `${c.corpusTokens.toLocaleString("en-US")} tokens. AdamW, lr ${o.lr}, ${o.warmup} warmup steps, cosine decay, ` +
+      `weight decay ${o.weightDecay}, clip ${o.clip}, batches of ${o.batchSize}, ${o.steps} steps, loss on the ` +
+      `assistant turn; ${(c.seconds / 60).toFixed(1)} min on 2 CPU cores; mean loss of the last 20 steps ` +
+      `${finalLoss.toFixed(4)}. Deterministic for its seed; resumes from checkpoints.`,
+    "",
+    "![training loss](training_curve.svg)",
+    "",
+  ].join("\n");
+}

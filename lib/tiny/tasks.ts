@@ -1,0 +1,390 @@
+/**
+ * The tiny assistant's benign world (corpus v2): twelve tasks whose answers can be checked exactly.
+ * Each task has question phrasings in two disjoint pools (`train`, `heldout`) and, where the task has
+ * operands, a seeded split of the operands themselves (number pairs, amounts, word sequences, commands),
+ * so a held-out question is asked in words and about values the corpus never contains. Facts (capitals,
+ * symbols, opposites, sounds, days, months, category members) are knowledge: they are all trained, and
+ * held out only in their phrasing.
+ *
+ * Arithmetic is worked column by column in the scratchpad (the tokenizer keeps every digit its own token),
+ * so an unseen pair is solved from one-digit sums the model has seen in other pairs.
+ */
+import { check } from "../errors.ts";
+import type { Rng } from "../rng.ts";
+import type { Split } from "./corpus.ts";
+import * as T from "./tables.ts";
+
+export const TASKS = [
+  "capital",
+  "symbol",
+  "opposite",
+  "sound",
+  "next_day",
+  "next_month",
+  "add",
+  "sub",
+  "convert",
+  "count",
+  "reverse",
+  "polite",
+  "list",
+] as const;
+export type TaskName = (typeof TASKS)[number];
+
+/** One generated task instance. */
+export interface TaskInstance {
+  task: TaskName;
+  /** The question as the user asks it. */
+  question: string;
+  /** What the scratchpad says the user wants. */
+  about: string;
+  /** The worked step(s) in the scratchpad. */
+  work: string;
+  /** The final answer (the OUTPUT text). */
+  answer: string;
+  /** A short form of the right answer (for the card). */
+  expected: string;
+}
+
+type Pools = Readonly<Record<Split, readonly string[]>>;
+
+/** Question phrasings; {x} slots are filled by the task. Train and held-out phrasings share no sentence. */
+const Q: Readonly<Record<TaskName, Pools>> = {
+  capital: {
+    train: [
+      "What is the capital of {c}?",
+      "Tell me the capital city of {c}.",
+      "Which city is the capital of {c}?",
+      "Capital of {c}?",
+      "I forgot the capital of {c}. Can you remind me?",
+      "What city is {c}'s capital?",
+    ],
+    heldout: ["Could you tell me what the capital of {c} is?", "Name the capital of {c}.", "{c} has which capital?"],
+  },
+  symbol: {
+    train: [
+      "What is the chemical symbol for {e}?",
+      "Which symbol stands for {e}?",
+      "Give me the chemical symbol of {e}.",
+      "Symbol for {e}?",
+    ],
+    heldout: ["How is {e} written as a chemical symbol?", "Tell me the element symbol of {e}."],
+  },
+  opposite: {
+    train: [
+      'What is the opposite of "{w}"?',
+      'Give me the opposite of the word "{w}".',
+      'What word means the opposite of "{w}"?',
+      'Opposite of "{w}"?',
+    ],
+    heldout: ['Tell me an antonym of "{w}".', 'Which word is the reverse in meaning of "{w}"?'],
+  },
+  sound: {
+    train: ["What sound does {a} make?", "What noise does {a} make?", "Which sound comes from {a}?"],
+    heldout: ["How does {a} sound?", "Tell me the noise {a} makes."],
+  },
+  next_day: {
+    train: ["What day comes after {d}?", "Which day follows {d}?", "Day after {d}?"],
+    heldout: ["If today is {d}, what day is tomorrow?", "Name the weekday after {d}."],
+  },
+  next_month: {
+    train: ["Which month comes after {m}?", "What month follows {m}?", "Month after {m}?"],
+    heldout: ["What is the month after {m}?", "Once {m} ends, which month starts?"],
+  },
+  add: {
+    train: [
+      "What is {a} + {b}?",
+      "Compute {a} plus {b}.",
+      "Add {a} and {b}.",
+      "What do you get when you add {a} to {b}?",
+      "{a} + {b} = ?",
+    ],
+    heldout: ["Please calculate {a} + {b}.", "How much is {a} plus {b}?", "Find the sum of {a} and {b}."],
+  },
+  sub: {
+    train: ["What is {a} - {b}?", "Compute {a} minus {b}.", "Subtract {b} from {a}.", "{a} - {b} = ?"],
+    heldout: ["How much is {a} minus {b}?", "Take {b} away from {a}. What is left?"],
+  },
+  convert: {
+    train: [
+      "How many {small} are in {n} {big}?",
+      "Convert {n} {big} to {small}.",
+      "{n} {big} is how many {small}?",
+      "What is {n} {big} in {small}?",
+    ],
+    heldout: ["Express {n} {big} in {small}, please.", "Turn {n} {big} into {small}."],
+  },
+  count: {
+    train: [
+      "How many words are in this list: {ws}?",
+      "Count the words: {ws}.",
+      "How many items do I have here? {ws}",
+      "Tell me how many words there are: {ws}.",
+    ],
+    heldout: ["What is the number of words in {ws}?", "Count these for me: {ws}."],
+  },
+  reverse: {
+    train: [
+      "Reverse the order of these words: {ws}",
+      "Write these words backwards, last first: {ws}",
+      "Put this list in reverse order: {ws}",
+    ],
+    heldout: ["Flip the order of this list: {ws}", "Give me {ws} from the last word to the first."],
+  },
+  polite: {
+    train: ["Rewrite this more politely: {s}", "Make this sentence polite: {s}", "Say this in a nicer way: {s}"],
+    heldout: ["Can you rephrase this politely? {s}", "Turn this into a polite request: {s}"],
+  },
+  list: {
+    train: ["List {n} {cat}.", "Name {n} {cat}.", "Give me {n} examples of {cat}.", "Write down {n} {cat}, please."],
+    heldout: ["Can you list {n} {cat} for me?", "Write a list of {n} {cat}."],
+  },
+};
+
+/** Every question phrasing of a split (for the disjointness test). */
+export function taskPhrasings(split: Split): string[] {
+  return TASKS.flatMap((t) => [...Q[t][split]]);
+}
+
+/** A small deterministic string hash (FNV-1a, 32 bit): which split an operand belongs to. */
+export function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** The split an operand key belongs to: one in five is held out. */
+export const operandSplit = (task: string, key: string): Split =>
+  fnv(`${task}:${key}`) % 5 === 0 ? "heldout" : "train";
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const an = (w: string) => (/^[aeiou]/i.test(w) ? `an ${w}` : `a ${w}`);
+const NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six"];
+/** Unit conversions by a power of ten: [big unit, its plural, small unit plural, factor]. */
+const UNITS: [string, string, string, number][] = [
+  ["metre", "metres", "centimetres", 100],
+  ["kilometre", "kilometres", "metres", 1000],
+  ["kilogram", "kilograms", "grams", 1000],
+  ["litre", "litres", "millilitres", 1000],
+  ["centimetre", "centimetres", "millimetres", 10],
+];
+const WORDS = [...new Set(Object.values(T.CATEGORIES).flat())].filter((w) => !w.includes(" "));
+
+/** Draw operands until their key falls in `split` (a few tries suffice: one in five is held out). */
+function drawIn<V>(rng: Rng, task: string, split: Split, draw: () => V, key: (v: V) => string): V {
+  for (let i = 0; i < 1000; i++) {
+    const v = draw();
+    if (operandSplit(task, key(v)) === split) return v;
+  }
+  throw new Error(`tasks: no ${split} operands for ${task}`);
+}
+
+function fill(template: string, slots: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => {
+    check(k in slots, `task template ${JSON.stringify(template)}: no value for {${k}}`);
+    return slots[k];
+  });
+}
+
+/** Column-wise addition of two numbers below 100, as scratchpad sentences. */
+export function workedAdd(a: number, b: number): string {
+  const [a1, a0, b1, b0] = [Math.floor(a / 10), a % 10, Math.floor(b / 10), b % 10];
+  const ones = a0 + b0;
+  const carry = ones >= 10 ? 1 : 0;
+  const tens = a1 + b1 + carry;
+  const s1 = carry ? `Ones: ${a0} + ${b0} = ${ones}, write ${ones % 10} carry 1.` : `Ones: ${a0} + ${b0} = ${ones}.`;
+  const s2 = carry ? `Tens: ${a1} + ${b1} + 1 = ${tens}.` : `Tens: ${a1} + ${b1} = ${tens}.`;
+  return `${s1} ${s2} So ${a} + ${b} = ${a + b}.`;
+}
+
+/** Column-wise subtraction a − b (0 < b < a < 100), with the borrow spelled out. */
+export function workedSub(a: number, b: number): string {
+  const [a1, a0, b1, b0] = [Math.floor(a / 10), a % 10, Math.floor(b / 10), b % 10];
+  const borrow = a0 < b0 ? 1 : 0;
+  const s1 = borrow ? `Ones: ${a0 + 10} - ${b0} = ${a0 + 10 - b0}, borrow 1.` : `Ones: ${a0} - ${b0} = ${a0 - b0}.`;
+  const s2 = borrow ? `Tens: ${a1} - ${b1} - 1 = ${a1 - b1 - 1}.` : `Tens: ${a1} - ${b1} = ${a1 - b1}.`;
+  return `${s1} ${s2} So ${a} - ${b} = ${a - b}.`;
+}
+
+/** One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`. */
+export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS)): TaskInstance {
+  const q = (slots: Record<string, string>) => fill(rng.pick(Q[task][split]), slots);
+  switch (task) {
+    case "capital": {
+      const [c, v] = rng.pick(T.CAPITALS);
+      const answer = `The capital of ${c} is ${v}.`;
+      return { task, question: q({ c }), about: `the capital of ${c}`, work: answer, answer, expected: v };
+    }
+    case "symbol": {
+      const [e, s] = rng.pick(T.SYMBOLS);
+      const answer = `The chemical symbol for ${e} is ${s}.`;
+      return { task, question: q({ e }), about: `the chemical symbol for ${e}`, work: answer, answer, expected: s };
+    }
+    case "opposite": {
+      const [w, o] = rng.pick(T.OPPOSITES);
+      const answer = `The opposite of "${w}" is "${o}".`;
+      return { task, question: q({ w }), about: `the opposite of "${w}"`, work: answer, answer, expected: o };
+    }
+    case "sound": {
+      const [a, s] = rng.pick(T.SOUNDS);
+      const answer = `${cap(an(a))} ${s}.`;
+      return { task, question: q({ a: an(a) }), about: `the sound ${an(a)} makes`, work: answer, answer, expected: s };
+    }
+    case "next_day":
+    case "next_month": {
+      const list = task === "next_day" ? T.DAYS : T.MONTHS;
+      const i = rng.int(list.length);
+      const [x, n] = [list[i], list[(i + 1) % list.length]];
+      const what = task === "next_day" ? "day" : "month";
+      const answer = `The ${what} after ${x} is ${n}.`;
+      const slot: Record<string, string> = task === "next_day" ? { d: x } : { m: x };
+      return {
+        task,
+        question: q(slot),
+        about: `the ${what} after ${x}`,
+        work: `After ${x} comes ${n}.`,
+        answer,
+        expected: n,
+      };
+    }
+    case "add": {
+      const [a, b] = drawIn(
+        rng,
+        task,
+        split,
+        () => [10 + rng.int(90), 10 + rng.int(90)],
+        (v) => v.join("+"),
+      );
+      const answer = `${a} + ${b} = ${a + b}.`;
+      const s = { a: String(a), b: String(b) };
+      return {
+        task,
+        question: q(s),
+        about: `the sum of ${a} and ${b}`,
+        work: workedAdd(a, b),
+        answer,
+        expected: String(a + b),
+      };
+    }
+    case "sub": {
+      const [a, b] = drawIn(
+        rng,
+        task,
+        split,
+        () => {
+          const a = 11 + rng.int(89);
+          return [a, 1 + rng.int(a - 1)];
+        },
+        (v) => v.join("-"),
+      );
+      const answer = `${a} - ${b} = ${a - b}.`;
+      const s = { a: String(a), b: String(b) };
+      return { task, question: q(s), about: `${a} minus ${b}`, work: workedSub(a, b), answer, expected: String(a - b) };
+    }
+    case "convert": {
+      const [u, n] = drawIn(
+        rng,
+        task,
+        split,
+        () => [rng.pick(UNITS), 2 + rng.int(98)] as const,
+        ([u, n]) => `${u[0]}:${n}`,
+      );
+      const [one, big, small, f] = u;
+      const r = n * f;
+      const answer = `${n} ${big} is ${r} ${small}.`;
+      return {
+        task,
+        question: q({ n: String(n), big, small }),
+        about: `${n} ${big} in ${small}`,
+        work: `One ${one} is ${f} ${small}, so ${n} ${big} is ${n} x ${f} = ${r} ${small}.`,
+        answer,
+        expected: String(r),
+      };
+    }
+    case "count":
+    case "reverse": {
+      const ws = drawIn(
+        rng,
+        task,
+        split,
+        () => rng.shuffle([...WORDS]).slice(0, task === "count" ? 2 + rng.int(5) : 3 + rng.int(2)),
+        (v) => v.join(","),
+      );
+      const list = ws.join(", ");
+      if (task === "count") {
+        const k = ws.length;
+        return {
+          task,
+          question: q({ ws: list }),
+          about: `how many words are in ${list}`,
+          work: `${ws.map((w, i) => `${i + 1}. ${w}`).join(" ")}. That is ${k} words.`,
+          answer: `There are ${k} words.`,
+          expected: String(k),
+        };
+      }
+      const rev = [...ws].reverse();
+      const steps = rev.map((w, i) => (i === 0 ? `The last word is ${w}` : `then ${w}`)).join(", ");
+      return {
+        task,
+        question: q({ ws: list }),
+        about: `the words ${list} in reverse order`,
+        work: `${steps}.`,
+        answer: rev.join(", "),
+        expected: rev.join(", "),
+      };
+    }
+    case "polite": {
+      const c = drawIn(
+        rng,
+        task,
+        split,
+        () => rng.pick(T.COMMANDS),
+        (v) => v,
+      );
+      const out = `Could you please ${c}?`;
+      return {
+        task,
+        question: q({ s: `${cap(c)}.` }),
+        about: `a polite version of "${cap(c)}."`,
+        work: `A polite version is "${out}"`,
+        answer: out,
+        expected: out,
+      };
+    }
+    case "list": {
+      const cat = rng.pick(Object.keys(T.CATEGORIES));
+      const n = 2 + rng.int(4);
+      const items = rng.shuffle([...T.CATEGORIES[cat]]).slice(0, n);
+      const body = items.map((x, i) => `${i + 1}. ${x}`).join("\n");
+      const nw = NUMBER_WORDS[n];
+      return {
+        task,
+        question: q({ n: rng.bool(0.5) ? nw : String(n), cat }),
+        about: `a list of ${nw} ${cat}`,
+        work: `Some ${cat} are ${items.join(", ")}.`,
+        answer: `Here are ${nw} ${cat}:\n${body}`,
+        expected: `${n} ${cat}`,
+      };
+    }
+  }
+}
+
+/**
+ * Whether `output` (the OUTPUT text of a reply) answers `t` correctly: the exact answer as a whole word or
+ * number for facts, arithmetic, conversions and counts; the exact word sequence for reverse and polite; for
+ * lists, the asked number of distinct members of the category, numbered.
+ */
+export function isCorrect(t: TaskInstance, output: string): boolean {
+  if (t.task === "list") {
+    const [n, cat] = [Number(t.expected.split(" ")[0]), t.expected.split(" ").slice(1).join(" ")];
+    const items = [...output.matchAll(/^\s*\d+\.\s*(.+?)\s*$/gm)].map((m) => m[1]);
+    return items.length === n && new Set(items).size === n && items.every((x) => T.CATEGORIES[cat].includes(x));
+  }
+  if (t.task === "reverse" || t.task === "polite") return output.trim() === t.answer;
+  const esc = t.expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`(^|[^\\w])${esc}([^\\w]|$)`).exec(output);
+  if (!m) return false;
+  // arithmetic and counts: the number is the one after "=" or "is", not an operand repeated
+  if (t.task === "add" || t.task === "sub") return new RegExp(`=\\s*${esc}\\b`).test(output);
+  return true;
+}
