@@ -1,0 +1,101 @@
+/**
+ * Export the tiny-assistant training data for the PyTorch sweep (scripts/tiny-sweep/train.py):
+ *   node --import tsx scripts/tiny-sweep/export.ts --out DIR [--seed N --corpus N --eval-count N]
+ * writes DIR/corpus.json (token ids, loss starts, special ids, shape, the DEFAULT_BUILD training settings and a
+ * sample batch plan to check train.py's port of the batch order), DIR/eval.json (the held-out prompts as
+ * lib/tiny/eval.ts `respond` renders them) and the tokenizer (tokenizer.json, tokenizer_config.json).
+ * The tokenizer and sequences are made as buildTinyModel makes them (lib/tiny/build.ts).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseFlags, numberFlag, required } from "../../lib/args.ts";
+import { MolabError, check } from "../../lib/errors.ts";
+import { loadTokenizer } from "../../lib/model/tokenizer.ts";
+import { BOS, EOS, PAD } from "../../lib/tiny/chat.ts";
+import { generateSamples, toMessages } from "../../lib/tiny/corpus.ts";
+import { corpusTexts, DEFAULT_BUILD, encodeCorpus, writeTokenizer } from "../../lib/tiny/build.ts";
+import { epochPlan } from "../../lib/tiny/batches.ts";
+
+async function main(): Promise<number> {
+  const cmd = "tiny-sweep export";
+  const { values } = parseFlags(cmd, process.argv.slice(2), {
+    out: { type: "string" },
+    seed: { type: "string" },
+    corpus: { type: "string" },
+    "eval-count": { type: "string" },
+  });
+  const out = path.resolve(required(cmd, values, "out"));
+  const seed = numberFlag(cmd, values, "seed", DEFAULT_BUILD.seed)!;
+  const corpusSize = numberFlag(cmd, values, "corpus", DEFAULT_BUILD.corpusSize)!;
+  const evalCount = numberFlag(cmd, values, "eval-count", DEFAULT_BUILD.evalCount)!;
+  // As scripts/build-model.ts: the tokenizer reads at most the whole corpus.
+  const tokenizerSamples = Math.min(DEFAULT_BUILD.tokenizerSamples, corpusSize);
+  const shape = DEFAULT_BUILD.shape;
+  const t0 = Date.now();
+
+  // As buildTinyModel: corpus, tokenizer, special ids, sequences, loss starts.
+  const samples = generateSamples({ seed, count: corpusSize, split: "train" });
+  const texts = corpusTexts(samples);
+  fs.mkdirSync(out, { recursive: true });
+  await writeTokenizer(out, texts.slice(0, tokenizerSamples), DEFAULT_BUILD.vocabSize, shape.maxPositions);
+  const tok = await loadTokenizer(out);
+  const id = (t: string) => {
+    const x = tok.tokenToId(t);
+    if (x === undefined) throw new MolabError(`tokenizer: ${t} missing`);
+    return x;
+  };
+  const special = { pad: id(PAD), bos: id(BOS), eos: id(EOS) };
+  const sequences = encodeCorpus(tok, samples, texts, shape.maxPositions);
+  const assistantId = id("<|assistant|>");
+  const lossStarts = sequences.map((s, i) => {
+    const at = s.lastIndexOf(assistantId);
+    check(at > 0, `corpus conversation ${i} has no assistant turn`);
+    return at + 1;
+  });
+  // The first epochs' batch order at the default batch size, for train.py to check its port of lib/tiny/batches.ts.
+  const lengths = sequences.map((s) => s.length);
+  const planCheck = {
+    batchSize: DEFAULT_BUILD.batchSize,
+    seed,
+    epochs: [0, 1].map((e) => epochPlan(sequences.length, DEFAULT_BUILD.batchSize, lengths, seed, e)),
+  };
+  const { steps, batchSize, lr, warmup, weightDecay, clip } = DEFAULT_BUILD;
+  fs.writeFileSync(
+    path.join(out, "corpus.json"),
+    JSON.stringify({
+      vocabSize: tok.vocabSize,
+      special,
+      shape,
+      seed,
+      defaults: { steps, batchSize, lr, warmup, weightDecay, clip },
+      planCheck,
+      sequences,
+      lossStarts,
+    }) + "\n",
+  );
+
+  // The held-out prompts, rendered as lib/tiny/eval.ts `respond` renders them.
+  const heldout = generateSamples({ seed, count: evalCount, split: "heldout" });
+  const prompts = heldout.map((s) =>
+    tok.applyChatTemplate(toMessages(s, true), { addGenerationPrompt: true, tokenize: true }),
+  );
+  fs.writeFileSync(path.join(out, "eval.json"), JSON.stringify({ seed, evalCount, prompts }) + "\n");
+
+  const tokens = lengths.reduce((a, b) => a + b, 0);
+  console.log(
+    `wrote ${out}: ${sequences.length} conversations, ${tokens} tokens, vocabulary ${tok.vocabSize}, ` +
+      `${prompts.length} held-out prompts (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof MolabError) {
+      console.error(`tiny-sweep export: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  },
+);

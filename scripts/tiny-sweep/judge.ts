@@ -1,0 +1,58 @@
+/**
+ * Judge the generations of scripts/tiny-sweep/train.py with the tiny-assistant acceptance evaluation:
+ *   node --import tsx scripts/tiny-sweep/judge.ts --dir DIR --gen OUT/gen.json
+ * DIR is export.ts's folder (eval.json, tokenizer); the held-out samples are regenerated from its seed and
+ * count, the generated ids decoded (special tokens dropped, as `respond` does) and summarised; the report
+ * (lib/tiny/eval.ts EvalReport) is printed as JSON.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseFlags, required } from "../../lib/args.ts";
+import { MolabError, check } from "../../lib/errors.ts";
+import { loadTokenizer } from "../../lib/model/tokenizer.ts";
+import { generateSamples, toMessages } from "../../lib/tiny/corpus.ts";
+import { summarise } from "../../lib/tiny/eval.ts";
+
+async function main(): Promise<number> {
+  const cmd = "tiny-sweep judge";
+  const { values } = parseFlags(cmd, process.argv.slice(2), {
+    dir: { type: "string" },
+    gen: { type: "string" },
+  });
+  const dir = path.resolve(required(cmd, values, "dir"));
+  const ev = JSON.parse(fs.readFileSync(path.join(dir, "eval.json"), "utf8")) as {
+    seed: number;
+    evalCount: number;
+    prompts: number[][];
+  };
+  const gen = JSON.parse(fs.readFileSync(path.resolve(required(cmd, values, "gen")), "utf8")) as {
+    tokens: number[][];
+  };
+  check(
+    gen.tokens.length === ev.prompts.length,
+    `${values.gen}: ${gen.tokens.length} generations for ${ev.prompts.length} prompts`,
+  );
+  const tok = await loadTokenizer(dir);
+  const samples = generateSamples({ seed: ev.seed, count: ev.evalCount, split: "heldout" });
+  // The corpus generator may have changed since the export: the prompts must still be the ones generated for.
+  const stale = samples.findIndex(
+    (s, i) =>
+      tok.applyChatTemplate(toMessages(s, true), { addGenerationPrompt: true, tokenize: true }).join() !==
+      ev.prompts[i].join(),
+  );
+  check(stale < 0, `held-out prompt ${stale} differs from ${dir}/eval.json: lib/tiny/corpus.ts changed, export again`);
+  const responses = gen.tokens.map((ids) => tok.decode(ids, { skipSpecialTokens: true }));
+  console.log(JSON.stringify(summarise(samples, responses), null, 2));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof MolabError) {
+      console.error(`tiny-sweep judge: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  },
+);
