@@ -72,12 +72,11 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   corpus: 2,
   corpusSize: 60000,
   vocabSize: 2048,
-  shape: { hidden: 192, layers: 6, heads: 6, kvHeads: 2, intermediate: 512, maxPositions: 512, ropeTheta: 10000 },
-  steps: 6000,
+  steps: 8000,
   batchSize: 16,
-  lr: 2e-3,
+  lr: 3e-3,
   warmup: 200,
-  evalCount: 700,
+  evalCount: 790,
 };
 
 /** The training conversations of a build's corpus version. */
@@ -87,6 +86,19 @@ export function trainingSamples(
   return (o.corpus ?? 1) === 2
     ? trainingCorpus({ seed: o.seed, count: o.corpusSize })
     : generateSamples({ seed: o.seed, count: o.corpusSize, split: "train" });
+}
+
+/**
+ * The held-out evaluation prompts of a corpus version: v1's `count` held-out samples, or v2's cells scaled to
+ * about `count` prompts in all.
+ */
+export function heldoutSamples(
+  version: 1 | 2,
+  seed: number,
+  count: number,
+): (TinySample | ReturnType<typeof heldoutSet>[number])[] {
+  if (version === 1) return generateSamples({ seed, count, split: "heldout" });
+  return heldoutSet(seed, count / EVAL_CELLS.reduce((a, c) => a + c.count, 0));
 }
 
 /** Corpus conversations rendered with the chat template, as training text. */
@@ -231,7 +243,7 @@ async function describeV2(
   trainLog: { corpusTokens: number; seconds: number; history: TrainRecord[] },
   log: (s: string) => void,
 ): Promise<{ report: EvalReportV2; timing: BuildResult["timing"] }> {
-  const heldout = heldoutSet(o.seed, o.evalCount / EVAL_CELLS.reduce((a, c) => a + c.count, 0));
+  const heldout = heldoutSamples(2, o.seed, o.evalCount) as ReturnType<typeof heldoutSet>;
   if (d.seenRequests) {
     const overlap = heldout.filter((s) => d.seenRequests!.has(s.request)).length;
     check(overlap === 0, `${overlap} held-out requests also occur in the training corpus`);

@@ -27,6 +27,7 @@ export const TASKS = [
   "count",
   "reverse",
   "polite",
+  "repeat",
   "list",
 ] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -58,6 +59,8 @@ const Q: Readonly<Record<TaskName, Pools>> = {
       "Capital of {c}?",
       "I forgot the capital of {c}. Can you remind me?",
       "What city is {c}'s capital?",
+      "Do you know the capital of {c}?",
+      "In {c}, which city is the capital?",
     ],
     heldout: ["Could you tell me what the capital of {c} is?", "Name the capital of {c}.", "{c} has which capital?"],
   },
@@ -67,6 +70,8 @@ const Q: Readonly<Record<TaskName, Pools>> = {
       "Which symbol stands for {e}?",
       "Give me the chemical symbol of {e}.",
       "Symbol for {e}?",
+      "What letters stand for {e} in chemistry?",
+      "Write the chemical symbol for {e}.",
     ],
     heldout: ["How is {e} written as a chemical symbol?", "Tell me the element symbol of {e}."],
   },
@@ -76,19 +81,39 @@ const Q: Readonly<Record<TaskName, Pools>> = {
       'Give me the opposite of the word "{w}".',
       'What word means the opposite of "{w}"?',
       'Opposite of "{w}"?',
+      'Which word is the opposite of "{w}"?',
+      'I need the opposite of "{w}".',
     ],
     heldout: ['Tell me an antonym of "{w}".', 'Which word is the reverse in meaning of "{w}"?'],
   },
   sound: {
-    train: ["What sound does {a} make?", "What noise does {a} make?", "Which sound comes from {a}?"],
+    train: [
+      "What sound does {a} make?",
+      "What noise does {a} make?",
+      "Which sound comes from {a}?",
+      "What does {a} say?",
+      "Tell me what sound {a} makes.",
+    ],
     heldout: ["How does {a} sound?", "Tell me the noise {a} makes."],
   },
   next_day: {
-    train: ["What day comes after {d}?", "Which day follows {d}?", "Day after {d}?"],
+    train: [
+      "What day comes after {d}?",
+      "Which day follows {d}?",
+      "Day after {d}?",
+      "What is the day after {d}?",
+      "Tell me the day that comes after {d}.",
+    ],
     heldout: ["If today is {d}, what day is tomorrow?", "Name the weekday after {d}."],
   },
   next_month: {
-    train: ["Which month comes after {m}?", "What month follows {m}?", "Month after {m}?"],
+    train: [
+      "Which month comes after {m}?",
+      "What month follows {m}?",
+      "Month after {m}?",
+      "Tell me the month after {m}.",
+      "What comes after {m} in the calendar?",
+    ],
     heldout: ["What is the month after {m}?", "Once {m} ends, which month starts?"],
   },
   add: {
@@ -98,11 +123,20 @@ const Q: Readonly<Record<TaskName, Pools>> = {
       "Add {a} and {b}.",
       "What do you get when you add {a} to {b}?",
       "{a} + {b} = ?",
+      "Sum {a} and {b}.",
+      "What is the total of {a} and {b}?",
     ],
     heldout: ["Please calculate {a} + {b}.", "How much is {a} plus {b}?", "Find the sum of {a} and {b}."],
   },
   sub: {
-    train: ["What is {a} - {b}?", "Compute {a} minus {b}.", "Subtract {b} from {a}.", "{a} - {b} = ?"],
+    train: [
+      "What is {a} - {b}?",
+      "Compute {a} minus {b}.",
+      "Subtract {b} from {a}.",
+      "{a} - {b} = ?",
+      "What is left when you take {b} from {a}?",
+      "What do you get for {a} minus {b}?",
+    ],
     heldout: ["How much is {a} minus {b}?", "Take {b} away from {a}. What is left?"],
   },
   convert: {
@@ -111,6 +145,8 @@ const Q: Readonly<Record<TaskName, Pools>> = {
       "Convert {n} {big} to {small}.",
       "{n} {big} is how many {small}?",
       "What is {n} {big} in {small}?",
+      "Change {n} {big} into {small}.",
+      "I have {n} {big}. How many {small} is that?",
     ],
     heldout: ["Express {n} {big} in {small}, please.", "Turn {n} {big} into {small}."],
   },
@@ -120,6 +156,8 @@ const Q: Readonly<Record<TaskName, Pools>> = {
       "Count the words: {ws}.",
       "How many items do I have here? {ws}",
       "Tell me how many words there are: {ws}.",
+      "Count how many words this list has: {ws}.",
+      "How many things are listed here: {ws}?",
     ],
     heldout: ["What is the number of words in {ws}?", "Count these for me: {ws}."],
   },
@@ -128,17 +166,65 @@ const Q: Readonly<Record<TaskName, Pools>> = {
       "Reverse the order of these words: {ws}",
       "Write these words backwards, last first: {ws}",
       "Put this list in reverse order: {ws}",
+      "Reverse this list: {ws}",
+      "List these words from last to first: {ws}",
+      "Say these words in reverse order: {ws}",
     ],
     heldout: ["Flip the order of this list: {ws}", "Give me {ws} from the last word to the first."],
   },
   polite: {
-    train: ["Rewrite this more politely: {s}", "Make this sentence polite: {s}", "Say this in a nicer way: {s}"],
+    train: [
+      "Rewrite this more politely: {s}",
+      "Make this sentence polite: {s}",
+      "Say this in a nicer way: {s}",
+      "Make this request polite: {s}",
+      "Rephrase this as a polite question: {s}",
+      "How can I say this more politely? {s}",
+    ],
     heldout: ["Can you rephrase this politely? {s}", "Turn this into a polite request: {s}"],
   },
+  repeat: {
+    train: [
+      "Repeat these words: {ws}",
+      "Say back exactly what I write: {ws}",
+      "Copy this list: {ws}",
+      "Echo these words: {ws}",
+      "Write these words again: {ws}",
+    ],
+    heldout: ["Please repeat after me: {ws}", "Return this list unchanged: {ws}"],
+  },
   list: {
-    train: ["List {n} {cat}.", "Name {n} {cat}.", "Give me {n} examples of {cat}.", "Write down {n} {cat}, please."],
+    train: [
+      "List {n} {cat}.",
+      "Name {n} {cat}.",
+      "Give me {n} examples of {cat}.",
+      "Write down {n} {cat}, please.",
+      "Make a list of {n} {cat}.",
+      "Can you name {n} {cat}?",
+      "Tell me {n} {cat}.",
+    ],
     heldout: ["Can you list {n} {cat} for me?", "Write a list of {n} {cat}."],
   },
+};
+
+/** Words around a question (either may be empty); train and held-out pools are disjoint. */
+const PREFIX: Pools = {
+  train: [
+    "",
+    "",
+    "Hi!",
+    "Quick one:",
+    "Please help.",
+    "I have a question.",
+    "Hello there.",
+    "Hey,",
+    "Question for you:",
+  ],
+  heldout: ["", "Good morning.", "One more thing:"],
+};
+const SUFFIX: Pools = {
+  train: ["", "", "Thanks!", "Keep it short.", "Thank you.", "Please answer.", "Just the answer, please."],
+  heldout: ["", "Much appreciated.", "Cheers."],
 };
 
 /** Every question phrasing of a split (for the disjointness test). */
@@ -169,6 +255,9 @@ const UNITS: [string, string, string, number][] = [
   ["centimetre", "centimetres", "millimetres", 10],
 ];
 const WORDS = [...new Set(Object.values(T.CATEGORIES).flat())].filter((w) => !w.includes(" "));
+/** Commands for polite rewrites: a verb and an object, so there are too many to memorise and the model must copy. */
+const VERBS = ["bring", "clean", "move", "open", "check", "find", "carry", "wash", "fix", "paint", "sell", "buy"];
+const VERBS2 = ["return", "count", "sort", "hide", "label", "pack", "share", "fetch", "draw", "name"];
 
 /** Draw operands until their key falls in `split` (a few tries suffice: one in five is held out). */
 function drawIn<V>(rng: Rng, task: string, split: Split, draw: () => V, key: (v: V) => string): V {
@@ -207,8 +296,12 @@ export function workedSub(a: number, b: number): string {
 }
 
 /** One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`. */
-export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS)): TaskInstance {
-  const q = (slots: Record<string, string>) => fill(rng.pick(Q[task][split]), slots);
+/** Tasks as drawn for the corpus: the column-wise arithmetic twice as often (it is the hardest to learn). */
+const DRAW: readonly TaskName[] = [...TASKS, "add", "sub"];
+
+export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(DRAW)): TaskInstance {
+  const q = (slots: Record<string, string>) =>
+    [rng.pick(PREFIX[split]), fill(rng.pick(Q[task][split]), slots), rng.pick(SUFFIX[split])].filter(Boolean).join(" ");
   switch (task) {
     case "capital": {
       const [c, v] = rng.pick(T.CAPITALS);
@@ -242,7 +335,7 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
         task,
         question: q(slot),
         about: `the ${what} after ${x}`,
-        work: `After ${x} comes ${n}.`,
+        work: answer,
         answer,
         expected: n,
       };
@@ -255,7 +348,7 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
         () => [10 + rng.int(90), 10 + rng.int(90)],
         (v) => v.join("+"),
       );
-      const answer = `${a} + ${b} = ${a + b}.`;
+      const answer = `So ${a} + ${b} = ${a + b}.`;
       const s = { a: String(a), b: String(b) };
       return {
         task,
@@ -277,7 +370,7 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
         },
         (v) => v.join("-"),
       );
-      const answer = `${a} - ${b} = ${a - b}.`;
+      const answer = `So ${a} - ${b} = ${a - b}.`;
       const s = { a: String(a), b: String(b) };
       return { task, question: q(s), about: `${a} minus ${b}`, work: workedSub(a, b), answer, expected: String(a - b) };
     }
@@ -291,14 +384,32 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
       );
       const [one, big, small, f] = u;
       const r = n * f;
-      const answer = `${n} ${big} is ${r} ${small}.`;
+      const answer = `So ${n} ${big} is ${r} ${small}.`;
       return {
         task,
         question: q({ n: String(n), big, small }),
         about: `${n} ${big} in ${small}`,
-        work: `One ${one} is ${f} ${small}, so ${n} ${big} is ${n} x ${f} = ${r} ${small}.`,
+        work: `One ${one} is ${f} ${small}, and ${n} x ${f} = ${r}. ${answer}`,
         answer,
         expected: String(r),
+      };
+    }
+    case "repeat": {
+      const ws = drawIn(
+        rng,
+        task,
+        split,
+        () => rng.shuffle([...WORDS]).slice(0, 3 + rng.int(4)),
+        (v) => v.join(","),
+      );
+      const list = ws.join(", ");
+      return {
+        task,
+        question: q({ ws: list }),
+        about: `the words repeated`,
+        work: `The words are ${list}.`,
+        answer: `The words are ${list}.`,
+        expected: list,
       };
     }
     case "count":
@@ -307,7 +418,7 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
         rng,
         task,
         split,
-        () => rng.shuffle([...WORDS]).slice(0, task === "count" ? 2 + rng.int(5) : 3 + rng.int(2)),
+        () => rng.shuffle([...WORDS]).slice(0, task === "count" ? 2 + rng.int(4) : 3),
         (v) => v.join(","),
       );
       const list = ws.join(", ");
@@ -318,7 +429,7 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
           question: q({ ws: list }),
           about: `how many words are in ${list}`,
           work: `${ws.map((w, i) => `${i + 1}. ${w}`).join(" ")}. That is ${k} words.`,
-          answer: `There are ${k} words.`,
+          answer: `That is ${k} words.`,
           expected: String(k),
         };
       }
@@ -328,8 +439,8 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
         task,
         question: q({ ws: list }),
         about: `the words ${list} in reverse order`,
-        work: `${steps}.`,
-        answer: rev.join(", "),
+        work: `${steps}. In reverse order: ${rev.join(", ")}.`,
+        answer: `In reverse order: ${rev.join(", ")}.`,
         expected: rev.join(", "),
       };
     }
@@ -338,7 +449,7 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
         rng,
         task,
         split,
-        () => rng.pick(T.COMMANDS),
+        () => `${rng.pick([...VERBS, ...VERBS2])} the ${rng.pick(WORDS)}`,
         (v) => v,
       );
       const out = `Could you please ${c}?`;
@@ -355,14 +466,13 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
       const cat = rng.pick(Object.keys(T.CATEGORIES));
       const n = 2 + rng.int(4);
       const items = rng.shuffle([...T.CATEGORIES[cat]]).slice(0, n);
-      const body = items.map((x, i) => `${i + 1}. ${x}`).join("\n");
       const nw = NUMBER_WORDS[n];
       return {
         task,
         question: q({ n: rng.bool(0.5) ? nw : String(n), cat }),
         about: `a list of ${nw} ${cat}`,
         work: `Some ${cat} are ${items.join(", ")}.`,
-        answer: `Here are ${nw} ${cat}:\n${body}`,
+        answer: `Some ${cat} are ${items.join(", ")}.`,
         expected: `${n} ${cat}`,
       };
     }
@@ -377,10 +487,12 @@ export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(TASKS
 export function isCorrect(t: TaskInstance, output: string): boolean {
   if (t.task === "list") {
     const [n, cat] = [Number(t.expected.split(" ")[0]), t.expected.split(" ").slice(1).join(" ")];
-    const items = [...output.matchAll(/^\s*\d+\.\s*(.+?)\s*$/gm)].map((m) => m[1]);
+    const m = /\bare (.+)\.\s*$/.exec(output.trim());
+    const items = m ? m[1].split(", ") : [];
     return items.length === n && new Set(items).size === n && items.every((x) => T.CATEGORIES[cat].includes(x));
   }
-  if (t.task === "reverse" || t.task === "polite") return output.trim() === t.answer;
+  if (t.task === "reverse" || t.task === "polite" || t.task === "repeat") return output.trim() === t.answer;
+  if (t.task === "count") return new RegExp(`\\bis ${t.expected} words?\\.`).test(output);
   const esc = t.expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const m = new RegExp(`(^|[^\\w])${esc}([^\\w]|$)`).exec(output);
   if (!m) return false;

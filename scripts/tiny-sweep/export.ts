@@ -12,8 +12,16 @@ import { parseFlags, numberFlag, required } from "../../lib/args.ts";
 import { MolabError, check } from "../../lib/errors.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { BOS, EOS, PAD } from "../../lib/tiny/chat.ts";
-import { generateSamples, toMessages } from "../../lib/tiny/corpus.ts";
-import { corpusTexts, DEFAULT_BUILD, encodeCorpus, writeTokenizer } from "../../lib/tiny/build.ts";
+import { toMessages } from "../../lib/tiny/corpus.ts";
+import {
+  BUILD_V2,
+  corpusTexts,
+  DEFAULT_BUILD,
+  encodeCorpus,
+  heldoutSamples,
+  trainingSamples,
+  writeTokenizer,
+} from "../../lib/tiny/build.ts";
 import { epochPlan } from "../../lib/tiny/batches.ts";
 
 async function main(): Promise<number> {
@@ -23,21 +31,26 @@ async function main(): Promise<number> {
     seed: { type: "string" },
     corpus: { type: "string" },
     "eval-count": { type: "string" },
+    "corpus-version": { type: "string" },
   });
+  const version = numberFlag(cmd, values, "corpus-version", 1)!;
+  check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
+  // As scripts/build-model.ts: the corpus version's settings over DEFAULT_BUILD.
+  const base = version === 2 ? { ...DEFAULT_BUILD, ...BUILD_V2 } : DEFAULT_BUILD;
   const out = path.resolve(required(cmd, values, "out"));
-  const seed = numberFlag(cmd, values, "seed", DEFAULT_BUILD.seed)!;
-  const corpusSize = numberFlag(cmd, values, "corpus", DEFAULT_BUILD.corpusSize)!;
-  const evalCount = numberFlag(cmd, values, "eval-count", DEFAULT_BUILD.evalCount)!;
+  const seed = numberFlag(cmd, values, "seed", base.seed)!;
+  const corpusSize = numberFlag(cmd, values, "corpus", base.corpusSize)!;
+  const evalCount = numberFlag(cmd, values, "eval-count", base.evalCount)!;
   // As scripts/build-model.ts: the tokenizer reads at most the whole corpus.
-  const tokenizerSamples = Math.min(DEFAULT_BUILD.tokenizerSamples, corpusSize);
-  const shape = DEFAULT_BUILD.shape;
+  const tokenizerSamples = Math.min(base.tokenizerSamples, corpusSize);
+  const shape = base.shape;
   const t0 = Date.now();
 
   // As buildTinyModel: corpus, tokenizer, special ids, sequences, loss starts.
-  const samples = generateSamples({ seed, count: corpusSize, split: "train" });
+  const samples = trainingSamples({ corpus: version as 1 | 2, seed, corpusSize });
   const texts = corpusTexts(samples);
   fs.mkdirSync(out, { recursive: true });
-  await writeTokenizer(out, texts.slice(0, tokenizerSamples), DEFAULT_BUILD.vocabSize, shape.maxPositions);
+  await writeTokenizer(out, texts.slice(0, tokenizerSamples), base.vocabSize, shape.maxPositions, version === 2);
   const tok = await loadTokenizer(out);
   const id = (t: string) => {
     const x = tok.tokenToId(t);
@@ -55,11 +68,11 @@ async function main(): Promise<number> {
   // The first epochs' batch order at the default batch size, for train.py to check its port of lib/tiny/batches.ts.
   const lengths = sequences.map((s) => s.length);
   const planCheck = {
-    batchSize: DEFAULT_BUILD.batchSize,
+    batchSize: base.batchSize,
     seed,
-    epochs: [0, 1].map((e) => epochPlan(sequences.length, DEFAULT_BUILD.batchSize, lengths, seed, e)),
+    epochs: [0, 1].map((e) => epochPlan(sequences.length, base.batchSize, lengths, seed, e)),
   };
-  const { steps, batchSize, lr, warmup, weightDecay, clip } = DEFAULT_BUILD;
+  const { steps, batchSize, lr, warmup, weightDecay, clip } = base;
   fs.writeFileSync(
     path.join(out, "corpus.json"),
     JSON.stringify({
@@ -75,11 +88,11 @@ async function main(): Promise<number> {
   );
 
   // The held-out prompts, rendered as lib/tiny/eval.ts `respond` renders them.
-  const heldout = generateSamples({ seed, count: evalCount, split: "heldout" });
+  const heldout = heldoutSamples(version, seed, evalCount);
   const prompts = heldout.map((s) =>
     tok.applyChatTemplate(toMessages(s, true), { addGenerationPrompt: true, tokenize: true }),
   );
-  fs.writeFileSync(path.join(out, "eval.json"), JSON.stringify({ seed, evalCount, prompts }) + "\n");
+  fs.writeFileSync(path.join(out, "eval.json"), JSON.stringify({ version, seed, evalCount, prompts }) + "\n");
 
   const tokens = lengths.reduce((a, b) => a + b, 0);
   console.log(

@@ -10,8 +10,11 @@ import * as path from "node:path";
 import { parseFlags, required } from "../../lib/args.ts";
 import { MolabError, check } from "../../lib/errors.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
-import { generateSamples, toMessages } from "../../lib/tiny/corpus.ts";
+import { toMessages, type TinySample } from "../../lib/tiny/corpus.ts";
+import { heldoutSamples } from "../../lib/tiny/build.ts";
+import type { heldoutSet } from "../../lib/tiny/corpus_v2.ts";
 import { summarise } from "../../lib/tiny/eval.ts";
+import { summariseV2 } from "../../lib/tiny/eval_v2.ts";
 
 async function main(): Promise<number> {
   const cmd = "tiny-sweep judge";
@@ -21,6 +24,7 @@ async function main(): Promise<number> {
   });
   const dir = path.resolve(required(cmd, values, "dir"));
   const ev = JSON.parse(fs.readFileSync(path.join(dir, "eval.json"), "utf8")) as {
+    version?: 1 | 2;
     seed: number;
     evalCount: number;
     prompts: number[][];
@@ -33,7 +37,8 @@ async function main(): Promise<number> {
     `${values.gen}: ${gen.tokens.length} generations for ${ev.prompts.length} prompts`,
   );
   const tok = await loadTokenizer(dir);
-  const samples = generateSamples({ seed: ev.seed, count: ev.evalCount, split: "heldout" });
+  const version = ev.version ?? 1;
+  const samples = heldoutSamples(version, ev.seed, ev.evalCount);
   // The corpus generator may have changed since the export: the prompts must still be the ones generated for.
   const stale = samples.findIndex(
     (s, i) =>
@@ -42,7 +47,11 @@ async function main(): Promise<number> {
   );
   check(stale < 0, `held-out prompt ${stale} differs from ${dir}/eval.json: lib/tiny/corpus.ts changed, export again`);
   const responses = gen.tokens.map((ids) => tok.decode(ids, { skipSpecialTokens: true }));
-  console.log(JSON.stringify(summarise(samples, responses), null, 2));
+  const report =
+    version === 2
+      ? summariseV2(samples as ReturnType<typeof heldoutSet>, responses)
+      : summarise(samples as TinySample[], responses);
+  console.log(JSON.stringify(report, null, 2));
   return 0;
 }
 

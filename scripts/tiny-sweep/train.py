@@ -15,6 +15,7 @@ held-out prompt), OUT/log.json (settings and the loss history) and, with --save,
 config.json (Hugging Face layout, loadable by lib/model).
 """
 import argparse
+import gzip
 import json
 import math
 import os
@@ -461,7 +462,8 @@ def main():
     a = ap.parse_args()
 
     t_load = time.time()
-    with open(os.path.join(a.data, "corpus.json")) as f:
+    cj = os.path.join(a.data, "corpus.json")
+    with (gzip.open(cj + ".gz", "rt") if not os.path.exists(cj) else open(cj)) as f:
         data = json.load(f)
     with open(os.path.join(a.data, "eval.json")) as f:
         prompts = json.load(f)["prompts"]
