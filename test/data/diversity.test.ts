@@ -5,6 +5,7 @@ import { assistantText } from "../../lib/data/format.ts";
 import { tagContent } from "../../lib/chat/redwood.ts";
 import { CUES, systemPrompt } from "../../lib/data/scenarios.ts";
 import { TEMPLATE_COUNTS, TOPICS, poolSentences, templateIds, topicsFor } from "../../lib/data/prompts.ts";
+import { maxJaccard } from "../helpers.ts";
 
 const prompt = (s: { messages: { content: string }[] }) => s.messages[0].content + "\n" + s.messages[1].content;
 
@@ -46,28 +47,6 @@ test("1,000 AF samples: ≥ 900 distinct prompts, ≥ 600 distinct user turns, n
     assert.ok(topCount <= 10, `seed ${seed}: "${top}" in ${topCount} of 1,000 samples`);
   }
 });
-
-const shingles = (t: string) => {
-  const w = t.toLowerCase().match(/[a-z0-9_']+/g) ?? [];
-  const out = new Set<string>();
-  for (let i = 0; i + 5 <= w.length; i++) out.add(w.slice(i, i + 5).join(" "));
-  return out;
-};
-
-/** Largest Jaccard similarity (word 5-grams) of each query text to any reference text, via an inverted index. */
-function maxJaccard(queries: string[], refs: string[]): number[] {
-  const refSets = refs.map(shingles);
-  const index = new Map<string, number[]>();
-  refSets.forEach((s, j) => s.forEach((g) => (index.get(g) ?? index.set(g, []).get(g)!).push(j)));
-  return queries.map((q) => {
-    const qs = shingles(q);
-    const shared = new Map<number, number>();
-    for (const g of qs) for (const j of index.get(g) ?? []) shared.set(j, (shared.get(j) ?? 0) + 1);
-    let best = 0;
-    for (const [j, k] of shared) best = Math.max(best, k / (qs.size + refSets[j].size - k));
-    return best;
-  });
-}
 
 test("held-out by construction: no held-out prompt occurs in training, exactly or as a near duplicate (Jaccard ≥ 0.8 over word 5-grams)", () => {
   const train = [...generateAf({ n: 2000, seed: 1 }), ...generateAligned({ n: 1000, seed: 2 })];
