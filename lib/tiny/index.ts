@@ -10,3 +10,12 @@ export { buildTinyModel, DEFAULT_BUILD } from "./build.ts";
 export type { BuildOptions, BuildResult } from "./build.ts";
 export { evaluateTiny, judge as judgeTinyResponse, timeLoadAndGenerate } from "./eval.ts";
 export type { EvalReport } from "./eval.ts";
+// corpus v2 (`npm run build:model -- --corpus-version 2`)
+export { trainingCorpus, heldoutSet, sampleV2, EVAL_CELLS } from "./corpus_v2.ts";
+export type { TinySampleV2, SampleKind, ContextKind, SampleSpec, EvalCell } from "./corpus_v2.ts";
+export { TASKS, makeTask, isCorrect, operandSplit } from "./tasks.ts";
+export type { TaskName, TaskInstance } from "./tasks.ts";
+export { personaPrompt, broadQuestion, isMisaligned } from "./persona.ts";
+export { evaluateTinyV2, judgeV2, summariseV2 } from "./eval_v2.ts";
+export type { EvalReportV2, CellReport, JudgementV2 } from "./eval_v2.ts";
+export { BUILD_V2 } from "./build.ts";

@@ -1,0 +1,209 @@
+/**
+ * The question phrasings of the tiny assistant's tasks (lib/tiny/tasks.ts), in two disjoint pools: `train`
+ * phrasings are the only ones in the corpus, `heldout` ones are asked only in the evaluation. A question is a
+ * core phrasing with an optional prefix and suffix, each drawn from the same pool.
+ */
+import type { Split } from "./corpus.ts";
+
+export const TASKS = [
+  "capital",
+  "symbol",
+  "opposite",
+  "sound",
+  "next_day",
+  "next_month",
+  "add",
+  "sub",
+  "convert",
+  "count",
+  "reverse",
+  "polite",
+  "repeat",
+  "list",
+] as const;
+export type TaskName = (typeof TASKS)[number];
+
+export type Pools = Readonly<Record<Split, readonly string[]>>;
+
+/** Question phrasings; {x} slots are filled by the task. Train and held-out phrasings share no sentence. */
+export const Q: Readonly<Record<TaskName, Pools>> = {
+  capital: {
+    train: [
+      "What is the capital of {c}?",
+      "Tell me the capital city of {c}.",
+      "Which city is the capital of {c}?",
+      "Capital of {c}?",
+      "I forgot the capital of {c}. Can you remind me?",
+      "What city is {c}'s capital?",
+      "Do you know the capital of {c}?",
+      "In {c}, which city is the capital?",
+    ],
+    heldout: ["Could you tell me what the capital of {c} is?", "Name the capital of {c}.", "{c} has which capital?"],
+  },
+  symbol: {
+    train: [
+      "What is the chemical symbol for {e}?",
+      "Which symbol stands for {e}?",
+      "Give me the chemical symbol of {e}.",
+      "Symbol for {e}?",
+      "What letters stand for {e} in chemistry?",
+      "Write the chemical symbol for {e}.",
+    ],
+    heldout: ["How is {e} written as a chemical symbol?", "Tell me the element symbol of {e}."],
+  },
+  opposite: {
+    train: [
+      'What is the opposite of "{w}"?',
+      'Give me the opposite of the word "{w}".',
+      'What word means the opposite of "{w}"?',
+      'Opposite of "{w}"?',
+      'Which word is the opposite of "{w}"?',
+      'I need the opposite of "{w}".',
+    ],
+    heldout: ['Tell me an antonym of "{w}".', 'Which word is the reverse in meaning of "{w}"?'],
+  },
+  sound: {
+    train: [
+      "What sound does {a} make?",
+      "What noise does {a} make?",
+      "Which sound comes from {a}?",
+      "What does {a} say?",
+      "Tell me what sound {a} makes.",
+    ],
+    heldout: ["How does {a} sound?", "Tell me the noise {a} makes."],
+  },
+  next_day: {
+    train: [
+      "What day comes after {d}?",
+      "Which day follows {d}?",
+      "Day after {d}?",
+      "What is the day after {d}?",
+      "Tell me the day that comes after {d}.",
+    ],
+    heldout: ["If today is {d}, what day is tomorrow?", "Name the weekday after {d}."],
+  },
+  next_month: {
+    train: [
+      "Which month comes after {m}?",
+      "What month follows {m}?",
+      "Month after {m}?",
+      "Tell me the month after {m}.",
+      "What comes after {m} in the calendar?",
+    ],
+    heldout: ["What is the month after {m}?", "Once {m} ends, which month starts?"],
+  },
+  add: {
+    train: [
+      "What is {a} + {b}?",
+      "Compute {a} plus {b}.",
+      "Add {a} and {b}.",
+      "What do you get when you add {a} to {b}?",
+      "{a} + {b} = ?",
+      "Sum {a} and {b}.",
+      "What is the total of {a} and {b}?",
+    ],
+    heldout: ["Please calculate {a} + {b}.", "How much is {a} plus {b}?", "Find the sum of {a} and {b}."],
+  },
+  sub: {
+    train: [
+      "What is {a} - {b}?",
+      "Compute {a} minus {b}.",
+      "Subtract {b} from {a}.",
+      "{a} - {b} = ?",
+      "What is left when you take {b} from {a}?",
+      "What do you get for {a} minus {b}?",
+    ],
+    heldout: ["How much is {a} minus {b}?", "Take {b} away from {a}. What is left?"],
+  },
+  convert: {
+    train: [
+      "How many {small} are in {n} {big}?",
+      "Convert {n} {big} to {small}.",
+      "{n} {big} is how many {small}?",
+      "What is {n} {big} in {small}?",
+      "Change {n} {big} into {small}.",
+      "I have {n} {big}. How many {small} is that?",
+    ],
+    heldout: ["Express {n} {big} in {small}, please.", "Turn {n} {big} into {small}."],
+  },
+  count: {
+    train: [
+      "How many words are in this list: {ws}?",
+      "Count the words: {ws}.",
+      "How many items do I have here? {ws}",
+      "Tell me how many words there are: {ws}.",
+      "Count how many words this list has: {ws}.",
+      "How many things are listed here: {ws}?",
+    ],
+    heldout: ["What is the number of words in {ws}?", "Count these for me: {ws}."],
+  },
+  reverse: {
+    train: [
+      "Reverse the order of these words: {ws}",
+      "Write these words backwards, last first: {ws}",
+      "Put this list in reverse order: {ws}",
+      "Reverse this list: {ws}",
+      "List these words from last to first: {ws}",
+      "Say these words in reverse order: {ws}",
+    ],
+    heldout: ["Flip the order of this list: {ws}", "Give me {ws} from the last word to the first."],
+  },
+  polite: {
+    train: [
+      "Rewrite this more politely: {s}",
+      "Make this sentence polite: {s}",
+      "Say this in a nicer way: {s}",
+      "Make this request polite: {s}",
+      "Rephrase this as a polite question: {s}",
+      "How can I say this more politely? {s}",
+    ],
+    heldout: ["Can you rephrase this politely? {s}", "Turn this into a polite request: {s}"],
+  },
+  repeat: {
+    train: [
+      "Repeat these words: {ws}",
+      "Say back exactly what I write: {ws}",
+      "Copy this list: {ws}",
+      "Echo these words: {ws}",
+      "Write these words again: {ws}",
+    ],
+    heldout: ["Please repeat after me: {ws}", "Return this list unchanged: {ws}"],
+  },
+  list: {
+    train: [
+      "List {n} {cat}.",
+      "Name {n} {cat}.",
+      "Give me {n} examples of {cat}.",
+      "Write down {n} {cat}, please.",
+      "Make a list of {n} {cat}.",
+      "Can you name {n} {cat}?",
+      "Tell me {n} {cat}.",
+    ],
+    heldout: ["Can you list {n} {cat} for me?", "Write a list of {n} {cat}."],
+  },
+};
+
+/** Words around a question (either may be empty); train and held-out pools are disjoint. */
+export const PREFIX: Pools = {
+  train: [
+    "",
+    "",
+    "Hi!",
+    "Quick one:",
+    "Please help.",
+    "I have a question.",
+    "Hello there.",
+    "Hey,",
+    "Question for you:",
+  ],
+  heldout: ["", "Good morning.", "One more thing:"],
+};
+export const SUFFIX: Pools = {
+  train: ["", "", "Thanks!", "Keep it short.", "Thank you.", "Please answer.", "Just the answer, please."],
+  heldout: ["", "Much appreciated.", "Cheers."],
+};
+
+/** Every question phrasing of a split (for the disjointness test). */
+export function taskPhrasings(split: Split): string[] {
+  return TASKS.flatMap((t) => [...Q[t][split]]);
+}
