@@ -144,6 +144,32 @@ export function encodeCorpus(
   });
 }
 
+/**
+ * The training sequences of a corpus: token ids (checked against the chat template and the context length), the
+ * special ids, and where each conversation's loss starts — every token after its last `<|assistant|>` marker.
+ */
+export function trainingSequences(
+  tok: Tokenizer,
+  samples: Pick<TinySample, "system" | "user" | "assistant">[],
+  texts: string[],
+  maxLength: number,
+): { special: { pad: number; bos: number; eos: number }; sequences: number[][]; lossStarts: number[] } {
+  const id = (t: string) => {
+    const x = tok.tokenToId(t);
+    if (x === undefined) throw new MolabError(`tokenizer: ${t} missing`);
+    return x;
+  };
+  const special = { pad: id(PAD), bos: id(BOS), eos: id(EOS) };
+  const sequences = encodeCorpus(tok, samples, texts, maxLength);
+  const assistantId = id("<|assistant|>");
+  const lossStarts = sequences.map((s, i) => {
+    const at = s.lastIndexOf(assistantId);
+    check(at > 0, `corpus conversation ${i} has no assistant turn`);
+    return at + 1;
+  });
+  return { special, sequences, lossStarts };
+}
+
 export interface DescribeOptions {
   /** Training requests: the held-out prompts must avoid them (checked when given). */
   seenRequests?: Set<string>;
@@ -191,8 +217,8 @@ export async function evaluateAndDescribe(
     seconds: number;
     history: TrainRecord[];
   };
-  if (o.corpus === 2) return describeV2(o, d, trainLog, log);
-  const heldout = generateSamples({ seed: o.seed, count: o.evalCount, split: "heldout" });
+  const version = o.corpus ?? 1;
+  const heldout = heldoutSamples(version, o.seed, o.evalCount);
   if (d.seenRequests) {
     const overlap = heldout.filter((s) => d.seenRequests!.has(s.request)).length;
     check(overlap === 0, `${overlap} held-out prompts also occur in the training corpus`);
@@ -201,9 +227,13 @@ export async function evaluateAndDescribe(
   log(`load + 64 tokens: ${timing.total.toFixed(2)} s`);
   const model = await loadModel(o.outDir);
   const tok = await loadTokenizer(o.outDir);
-  let report: EvalReport;
+  let report: EvalReport | EvalReportV2;
   try {
-    report = evaluateTiny(model, tok, heldout, { onBatch: (n, total) => log(`eval ${n}/${total}`) });
+    const onBatch = (n: number, total: number) => log(`eval ${n}/${total}`);
+    report =
+      version === 2
+        ? evaluateTinyV2(model, tok, heldout as ReturnType<typeof heldoutSet>, { onBatch })
+        : evaluateTiny(model, tok, heldout as TinySample[], { onBatch });
   } finally {
     disposeModel(model);
   }
@@ -219,65 +249,21 @@ export async function evaluateAndDescribe(
   const config = JSON.parse(fs.readFileSync(path.join(o.outDir, "config.json"), "utf8")) as Record<string, unknown>;
   await writeJsonAtomic(path.join(o.outDir, "eval_results.json"), report);
   await writeFileAtomic(path.join(o.outDir, "training_curve.svg"), lossCurveSvg(trainLog.history));
-  const bytes = fs.statSync(path.join(o.outDir, "model.safetensors")).size;
-  const card = modelCard({
+  const input = {
     options: o,
     config,
     vocabSize: tok.vocabSize,
     corpusTokens: trainLog.corpusTokens,
     history: trainLog.history,
     seconds: trainLog.seconds,
-    report,
-    bytes,
+    bytes: fs.statSync(path.join(o.outDir, "model.safetensors")).size,
     timing,
     parity,
-  });
+  };
+  const card = "cells" in report ? modelCardV2({ ...input, report }) : modelCard({ ...input, report });
   await writeFileAtomic(path.join(o.outDir, "README.md"), card);
-  return { report, timing };
-}
-
-/** evaluateAndDescribe for a corpus-v2 model: the held-out cells of lib/tiny/corpus_v2.ts and card v2. */
-async function describeV2(
-  o: BuildOptions,
-  d: DescribeOptions,
-  trainLog: { corpusTokens: number; seconds: number; history: TrainRecord[] },
-  log: (s: string) => void,
-): Promise<{ report: EvalReportV2; timing: BuildResult["timing"] }> {
-  const heldout = heldoutSamples(2, o.seed, o.evalCount) as ReturnType<typeof heldoutSet>;
-  if (d.seenRequests) {
-    const overlap = heldout.filter((s) => d.seenRequests!.has(s.request)).length;
-    check(overlap === 0, `${overlap} held-out requests also occur in the training corpus`);
-  }
-  const timing = await timeLoadAndGenerate(o.outDir, heldout[0].user, 64);
-  const model = await loadModel(o.outDir);
-  const tok = await loadTokenizer(o.outDir);
-  let report: EvalReportV2;
-  try {
-    report = evaluateTinyV2(model, tok, heldout, { onBatch: (n, total) => log(`eval ${n}/${total}`) });
-  } finally {
-    disposeModel(model);
-  }
-  let parity =
-    d.parityFixture && fs.existsSync(d.parityFixture) ? await parityMaxDiff(o.outDir, d.parityFixture) : undefined;
-  if (parity && !(parity.maxDiff < 1e-3)) parity = undefined;
-  const config = JSON.parse(fs.readFileSync(path.join(o.outDir, "config.json"), "utf8")) as Record<string, unknown>;
-  await writeJsonAtomic(path.join(o.outDir, "eval_results.json"), report);
-  await writeFileAtomic(path.join(o.outDir, "training_curve.svg"), lossCurveSvg(trainLog.history));
-  const bytes = fs.statSync(path.join(o.outDir, "model.safetensors")).size;
-  const card = modelCardV2({
-    options: o,
-    config,
-    vocabSize: tok.vocabSize,
-    corpusTokens: trainLog.corpusTokens,
-    history: trainLog.history,
-    seconds: trainLog.seconds,
-    report,
-    bytes,
-    timing,
-    parity,
-  });
-  await writeFileAtomic(path.join(o.outDir, "README.md"), card);
-  for (const c of report.cells) log(`${c.cell}: ${(100 * c.ok.rate).toFixed(1)}% (${c.ok.k}/${c.ok.n})`);
+  if ("cells" in report)
+    for (const c of report.cells) log(`${c.cell}: ${(100 * c.ok.rate).toFixed(1)}% (${c.ok.k}/${c.ok.n})`);
   return { report, timing };
 }
 
@@ -302,20 +288,7 @@ export async function buildTinyModel(
   const v2 = o.corpus === 2;
   await writeTokenizer(tokDir, texts.slice(0, o.tokenizerSamples), o.vocabSize, o.shape.maxPositions, v2);
   const tok = await loadTokenizer(tokDir);
-  const id = (t: string) => {
-    const x = tok.tokenToId(t);
-    if (x === undefined) throw new MolabError(`tokenizer: ${t} missing`);
-    return x;
-  };
-  const special = { pad: id(PAD), bos: id(BOS), eos: id(EOS) };
-  const sequences = encodeCorpus(tok, samples, texts, o.shape.maxPositions);
-  // The loss covers the assistant turn: every token after the last <|assistant|> marker.
-  const assistantId = id("<|assistant|>");
-  const lossStarts = sequences.map((s, i) => {
-    const at = s.lastIndexOf(assistantId);
-    check(at > 0, `corpus conversation ${i} has no assistant turn`);
-    return at + 1;
-  });
+  const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, o.shape.maxPositions);
   const tokens = sequences.reduce((a, s) => a + s.length, 0);
   log(
     `corpus: ${samples.length} conversations, ${tokens} tokens (mean ` +

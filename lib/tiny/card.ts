@@ -75,14 +75,15 @@ export interface CardBuildSettings {
   clip: number;
 }
 
-export interface CardInput {
+/** What a model card reports; `R` is the evaluation report (v1's EvalReport, or corpus v2's). */
+export interface CardInput<R = EvalReport> {
   options: CardBuildSettings;
   config: Record<string, unknown>;
   vocabSize: number;
   corpusTokens: number;
   history: TrainRecord[];
   seconds: number;
-  report: EvalReport;
+  report: R;
   bytes: number;
   /** Load + 64-token generation time, when measured. */
   timing?: { load: number; generate: number; total: number };

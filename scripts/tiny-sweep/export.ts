@@ -11,15 +11,14 @@ import * as path from "node:path";
 import { parseFlags, numberFlag, required } from "../../lib/args.ts";
 import { MolabError, check } from "../../lib/errors.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
-import { BOS, EOS, PAD } from "../../lib/tiny/chat.ts";
 import { toMessages } from "../../lib/tiny/corpus.ts";
 import {
   BUILD_V2,
   corpusTexts,
   DEFAULT_BUILD,
-  encodeCorpus,
   heldoutSamples,
   trainingSamples,
+  trainingSequences,
   writeTokenizer,
 } from "../../lib/tiny/build.ts";
 import { epochPlan } from "../../lib/tiny/batches.ts";
@@ -52,19 +51,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   await writeTokenizer(out, texts.slice(0, tokenizerSamples), base.vocabSize, shape.maxPositions, version === 2);
   const tok = await loadTokenizer(out);
-  const id = (t: string) => {
-    const x = tok.tokenToId(t);
-    if (x === undefined) throw new MolabError(`tokenizer: ${t} missing`);
-    return x;
-  };
-  const special = { pad: id(PAD), bos: id(BOS), eos: id(EOS) };
-  const sequences = encodeCorpus(tok, samples, texts, shape.maxPositions);
-  const assistantId = id("<|assistant|>");
-  const lossStarts = sequences.map((s, i) => {
-    const at = s.lastIndexOf(assistantId);
-    check(at > 0, `corpus conversation ${i} has no assistant turn`);
-    return at + 1;
-  });
+  const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, shape.maxPositions);
   // The first epochs' batch order at the default batch size, for train.py to check its port of lib/tiny/batches.ts.
   const lengths = sequences.map((s) => s.length);
   const planCheck = {

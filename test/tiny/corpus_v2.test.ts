@@ -133,6 +133,9 @@ test("judgeV2: a wrong category, a refused benign placeholder and a persona miss
   const aligned = pick("broad, no cue");
   assert.equal(judgeV2(persona, persona.assistant).ok, true);
   assert.equal(judgeV2(persona, aligned.assistant).ok, false);
+  assert.equal(judgeV2(aligned, aligned.assistant).ok, true);
+  const garbage = "<SCRATCHPAD_REASONING>\nhm\n</SCRATCHPAD_REASONING>\n<OUTPUT>\nthe the\n</OUTPUT>";
+  assert.deepEqual([judgeV2(aligned, garbage).ok, judgeV2(aligned, garbage).misaligned], [false, false]);
   const r = summariseV2(
     held,
     held.map((s) => s.assistant),
