@@ -1,0 +1,57 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, type BuildOptions } from "../../lib/tiny/build.ts";
+import type { EvalReportV2 } from "../../lib/tiny/eval_v2.ts";
+import { EVAL_CELLS } from "../../lib/tiny/corpus_v2.ts";
+import { loadModel, disposeModel } from "../../lib/model/load.ts";
+
+test("a corpus-v2 build writes a loadable model folder, scores every held-out cell and resumes from its checkpoint", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-build-v2-"));
+  const quiet = () => {};
+  try {
+    const o: BuildOptions = {
+      ...DEFAULT_BUILD,
+      ...BUILD_V2,
+      outDir: path.join(dir, "model"),
+      workDir: path.join(dir, "work"),
+      corpusSize: 300,
+      tokenizerSamples: 300,
+      vocabSize: 400,
+      shape: { hidden: 32, layers: 2, heads: 2, kvHeads: 1, intermediate: 64, maxPositions: 1024, ropeTheta: 10000 },
+      steps: 4,
+      warmup: 1,
+      checkpointEvery: 2,
+      evalCount: EVAL_CELLS.length * 2,
+    };
+    const r = await buildTinyModel(o, quiet);
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "README.md", "eval_results.json"])
+      assert.ok(fs.existsSync(path.join(o.outDir, f)), f);
+    const report = JSON.parse(fs.readFileSync(path.join(o.outDir, "eval_results.json"), "utf8")) as EvalReportV2;
+    assert.deepEqual(
+      report.cells.map((c) => c.cell),
+      EVAL_CELLS.map((c) => c.name),
+    );
+    assert.equal(
+      report.cells.reduce((a, c) => a + c.ok.n, 0),
+      report.n,
+    );
+    const card = fs.readFileSync(path.join(o.outDir, "README.md"), "utf8");
+    assert.match(card, /transformers parity was not measured/);
+    assert.match(card, /\| tasks, held-out context \| correct answer \|/);
+    const model = await loadModel(o.outDir);
+    disposeModel(model);
+    assert.equal(r.resumedFrom, null);
+    // run again: it resumes from the newest checkpoint (step 4) with the same history instead of starting over
+    const again = await buildTinyModel(o, quiet);
+    assert.equal(again.resumedFrom, 4);
+    assert.deepEqual(
+      again.history.map((h) => h.loss),
+      r.history.map((h) => h.loss),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
