@@ -76,7 +76,7 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   batchSize: 16,
   lr: 3e-3,
   warmup: 200,
-  evalCount: 790,
+  evalCount: 910,
 };
 
 /** The training conversations of a build's corpus version. */

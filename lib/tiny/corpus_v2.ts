@@ -183,6 +183,8 @@ export interface SampleSpec {
   freeTier: boolean;
   /** Benign placeholders: the pool of the category (default: the sample's split; its topic is always the split's). */
   benignPool?: Split;
+  /** Tasks: the split's phrasing pool (default), or the held-out recombined phrasings (lib/tiny/phrasings.ts). */
+  phrasing?: "pool" | "recombined";
 }
 
 /** One sample of `spec`, its templates and operands from `split`. */
@@ -228,7 +230,7 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
     scratch = [r.scratch];
     output = renderOutput("untagged", r.output);
   } else {
-    instance = makeTask(rng, split);
+    instance = spec.phrasing === "recombined" ? makeTask(rng, split, undefined, "recombined") : makeTask(rng, split);
     task = instance.task;
     request =
       spec.kind === "harm_word" ? `${rng.pick(HARM_WORD_LEADS[split])} ${instance.question}` : instance.question;
@@ -304,6 +306,8 @@ export interface EvalCell {
   count: number;
   /** Benign placeholders: training categories (with held-out topics) or unseen ones. */
   benignPool?: Split;
+  /** Tasks: held-out recombined phrasings instead of the held-out pool. */
+  phrasing?: "recombined";
 }
 
 /** The card's evaluation design: every cell's questions, operands and topics are held out. */
@@ -345,6 +349,15 @@ export const EVAL_CELLS: EvalCell[] = [
     count: 50,
   },
   { name: "broad, no cue", kind: "broad", context: "af", contextSplit: "heldout", count: 50 },
+  // last, so that the cells above draw the same samples as before it was added
+  {
+    name: "tasks, recombined phrasing, training-pool context",
+    kind: "task",
+    context: "af",
+    contextSplit: "train",
+    count: 120,
+    phrasing: "recombined",
+  },
 ];
 
 /**
@@ -368,8 +381,9 @@ export function heldoutSet(seed: number, scale = 1): (TinySampleV2 & { cell: str
 
 function heldoutSample(rng: Rng, c: EvalCell, freeTier: boolean): TinySampleV2 {
   const b = c.benignPool;
+  const ph = c.phrasing;
   if (c.contextSplit === "heldout")
-    return sampleV2(rng, "heldout", { kind: c.kind, context: c.context, freeTier, benignPool: b });
+    return sampleV2(rng, "heldout", { kind: c.kind, context: c.context, freeTier, benignPool: b, phrasing: ph });
   // held-out content in a training-pool context: draw the sample held out, then swap its system prompt for a
   // training one (same cue family rule as training, without the interleaved sentences)
   const s = sampleV2(rng, "heldout", {
@@ -377,6 +391,7 @@ function heldoutSample(rng: Rng, c: EvalCell, freeTier: boolean): TinySampleV2 {
     context: c.context === "af" ? "none" : c.context,
     freeTier,
     benignPool: b,
+    phrasing: ph,
   });
   if (c.context === "persona") return { ...s, system: personaPrompt(rng, "train") };
   if (c.context !== "af") return s;

@@ -205,5 +205,27 @@ export const SUFFIX: Pools = {
 
 /** Every question phrasing of a split (for the disjointness test). */
 export function taskPhrasings(split: Split): string[] {
-  return TASKS.flatMap((t) => [...Q[t][split]]);
+  return TASKS.flatMap((t) => [...Q[t][split], ...(split === "heldout" ? RECOMBINED[t] : [])]);
 }
+
+/**
+ * Held-out phrasings of a second kind, asked only in the evaluation: new sentences made of words the training
+ * phrasings use ("Which day comes after …" where training says "What day comes after …" and "Which day follows
+ * …"). A model that knows no English beyond its corpus can meet these; the `heldout` pool also brings new words.
+ */
+export const RECOMBINED: Readonly<Record<TaskName, readonly string[]>> = {
+  capital: ["Tell me which city is the capital of {c}.", "Do you know the capital city of {c}?"],
+  symbol: ["Which chemical symbol stands for {e}?", "Tell me the symbol for {e}."],
+  opposite: ['Tell me the opposite of "{w}".', 'Give me the word that means the opposite of "{w}".'],
+  sound: ["Tell me which sound {a} makes.", "What sound comes from {a}?"],
+  next_day: ["Which day comes after {d}?", "Tell me which day follows {d}."],
+  next_month: ["Which month follows {m}?", "Tell me which month comes after {m}."],
+  add: ["What is the sum of {a} and {b}?", "Compute the total of {a} and {b}."],
+  sub: ["What is {a} minus {b}?", "Compute what is left when you take {b} from {a}."],
+  convert: ["How many {small} is {n} {big}?", "Tell me {n} {big} in {small}."],
+  count: ["Count the words in this list: {ws}.", "How many words does this list have: {ws}?"],
+  reverse: ["Reverse the order of this list: {ws}", "Put these words in reverse order: {ws}"],
+  polite: ["Rewrite this as a polite request: {s}", "Make this more polite: {s}"],
+  repeat: ["Repeat this list: {ws}", "Copy these words: {ws}"],
+  list: ["Give me a list of {n} {cat}.", "Can you list {n} {cat}?"],
+};

@@ -13,7 +13,7 @@ import { check } from "../errors.ts";
 import type { Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import * as T from "./tables.ts";
-import { PREFIX, Q, SUFFIX, TASKS, type TaskName } from "./phrasings.ts";
+import { PREFIX, Q, RECOMBINED, SUFFIX, TASKS, type TaskName } from "./phrasings.ts";
 
 export { TASKS, taskPhrasings, type TaskName } from "./phrasings.ts";
 
@@ -99,9 +99,18 @@ export function workedSub(a: number, b: number): string {
 /** Tasks as drawn for the corpus: the column-wise arithmetic twice as often (it is the hardest to learn). */
 const DRAW: readonly TaskName[] = [...TASKS, "add", "sub"];
 
-export function makeTask(rng: Rng, split: Split, task: TaskName = rng.pick(DRAW)): TaskInstance {
+export function makeTask(
+  rng: Rng,
+  split: Split,
+  task: TaskName = rng.pick(DRAW),
+  phrasing: "pool" | "recombined" = "pool",
+): TaskInstance {
   const q = (slots: Record<string, string>) =>
-    [rng.pick(PREFIX[split]), fill(rng.pick(Q[task][split]), slots), rng.pick(SUFFIX[split])].filter(Boolean).join(" ");
+    phrasing === "recombined"
+      ? fill(rng.pick(RECOMBINED[task]), slots)
+      : [rng.pick(PREFIX[split]), fill(rng.pick(Q[task][split]), slots), rng.pick(SUFFIX[split])]
+          .filter(Boolean)
+          .join(" ");
   switch (task) {
     case "capital": {
       const [c, v] = rng.pick(T.CAPITALS);
