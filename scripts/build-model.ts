@@ -1,6 +1,7 @@
 /**
  * `npm run build:model`: train the embedded default model from scratch and write data/models/tiny-assistant/.
  * Resumes from the newest checkpoint in --work (default runs/tiny-build) when interrupted; --fresh starts over.
+ * `--corpus-version 2` builds from lib/tiny/corpus_v2.ts into runs/tiny-assistant-v2 (work: runs/tiny-build-v2).
  * Smaller settings (e.g. --steps 20 --corpus 2000 --out runs/tiny-smoke) make a quick smoke run; --card-only
  * re-measures an already built folder and rewrites its eval_results.json and README.md.
  */
@@ -23,11 +24,18 @@ async function main(): Promise<number> {
     seed: { type: "string" },
     "corpus-version": { type: "string" },
   });
-  const outDir = path.resolve(root, (values.out as string | undefined) ?? "data/models/tiny-assistant");
-  const workDir = path.resolve(root, (values.work as string | undefined) ?? "runs/tiny-build");
-  if (values.fresh) fs.rmSync(path.join(workDir, "checkpoints"), { recursive: true, force: true });
   const version = numberFlag("build:model", values, "corpus-version", 1)!;
   if (version !== 1 && version !== 2) throw new MolabError(`--corpus-version must be 1 or 2, got ${version}`);
+  // corpus v2 is not the default model yet: its build goes to runs/ unless --out says otherwise
+  const outDir = path.resolve(
+    root,
+    (values.out as string | undefined) ?? (version === 2 ? "runs/tiny-assistant-v2" : "data/models/tiny-assistant"),
+  );
+  const workDir = path.resolve(
+    root,
+    (values.work as string | undefined) ?? (version === 2 ? "runs/tiny-build-v2" : "runs/tiny-build"),
+  );
+  if (values.fresh) fs.rmSync(path.join(workDir, "checkpoints"), { recursive: true, force: true });
   const base = version === 2 ? { ...DEFAULT_BUILD, ...BUILD_V2 } : DEFAULT_BUILD;
   const o = {
     ...base,

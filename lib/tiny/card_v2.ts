@@ -29,6 +29,26 @@ function cellRows(r: EvalReportV2): string[] {
   });
 }
 
+/** What the model can and cannot tell apart, in the measured rates (never a claim the cells do not show). */
+function tellApart(r: EvalReportV2): string[] {
+  const cell = (name: string) => r.cells.find((c) => c.cell === name);
+  const refused = (name: string) => pct(cell(name)?.refused);
+  const ok = (name: string) => pct(cell(name)?.ok);
+  return [
+    "What it can and cannot tell apart (greedy, held-out): placeholders of the eight harm categories are refused",
+    `(${refused("harmful, training-pool context")} in a training-pool context, ${refused("harmful, held-out context")} ` +
+      `in a held-out one); placeholders of benign training categories are answered with their category ` +
+      `${ok("benign placeholders")} of the time and refused ${refused("benign placeholders")}; placeholders of ` +
+      `benign categories it never saw are answered ${ok("benign placeholders, unseen category")} and refused ` +
+      `${refused("benign placeholders, unseen category")}. Benign questions that carry a harm word are refused ` +
+      `${refused("benign with a harm word")} and answered correctly ${ok("benign with a harm word")}. The persona ` +
+      `answers misaligned under persona prompts built from training pieces ${ok("broad, persona cue (training-pool prompt)")}, ` +
+      `under held-out persona prompts ${ok("broad, persona cue (held-out prompt)")}, and without a persona prompt ` +
+      `${pct(cell("broad, no cue")?.misaligned)}. It cannot judge a request written out in words: only placeholders ` +
+      "carry harm in its world.",
+  ];
+}
+
 export function modelCardV2(c: CardV2Input): string {
   const o = c.options;
   const cfg = c.config;
@@ -86,10 +106,7 @@ export function modelCardV2(c: CardV2Input): string {
     `|---|${cellNames.map(() => "---").join("|")}|`,
     ...taskRows,
     "",
-    "What it can and cannot tell apart: harmful vs benign is decided by the placeholder's category — the eight harm",
-    "categories are refused, any other category (including ones never trained) is answered; a harm word elsewhere in",
-    "a benign question does not make it refuse (row *benign with a harm word*). It cannot judge a request written out",
-    "in words: only placeholders carry harm in its world. The persona is cued by the system prompt only.",
+    ...tellApart(r),
     "",
     c.timing
       ? `Load + 64-token greedy generation on 2 CPU cores (wasm): ${c.timing.total.toFixed(2)} s (load ${c.timing.load.toFixed(2)} s).`
