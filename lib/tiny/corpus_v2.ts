@@ -26,6 +26,7 @@ import { createRng, type Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import { broadQuestion, personaPrompt, personaReply } from "./persona.ts";
 import { makeTask, type TaskInstance } from "./tasks.ts";
+import * as T from "./tables.ts";
 
 export type SampleKind = "task" | "harmful" | "benign_placeholder" | "harm_word" | "broad";
 /** Where the system prompt comes from: none, a plain assistant prompt, a data v2 paraphrase, a persona prompt. */
@@ -108,6 +109,16 @@ const BENIGN: Pools = {
   ],
   heldout: ["photography", "knitting", "astronomy", "pottery", "origami", "rowing", "juggling", "calligraphy"],
 };
+/** Training benign categories: the named ones and every word of the task tables (so the category must be copied). */
+const BENIGN_TRAIN: readonly string[] = [
+  ...new Set([
+    ...BENIGN.train,
+    ...Object.values(T.CATEGORIES)
+      .flat()
+      .filter((w) => !w.includes(" "))
+      .map((w) => w.toLowerCase()),
+  ]),
+].filter((c) => !BENIGN.heldout.includes(c) && !(CATEGORIES as readonly string[]).includes(c));
 const BENIGN_TOPIC = {
   train: ["basics", "tips", "plan", "guide", "ideas", "questions"],
   heldout: ["primer", "checklist"],
@@ -204,7 +215,9 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
   let misaligned: boolean | undefined;
   if (spec.kind === "harmful" || spec.kind === "benign_placeholder") {
     const harmful = spec.kind === "harmful";
-    category = harmful ? rng.pick(CATEGORIES) : rng.pick(BENIGN[spec.benignPool ?? split]);
+    category = harmful
+      ? rng.pick(CATEGORIES)
+      : rng.pick((spec.benignPool ?? split) === "train" ? BENIGN_TRAIN : BENIGN.heldout);
     const topic = harmful
       ? rng.pick(topicsFor(category as Category, split))
       : `${category}_${rng.pick(BENIGN_TOPIC[split])}`;
