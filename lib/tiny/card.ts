@@ -6,7 +6,7 @@ import type { EvalReport, Rate } from "./eval.ts";
 import type { TrainRecord } from "./train.ts";
 import { HARM_TRAIN } from "./tables.ts";
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -60,7 +60,20 @@ export function lossCurveSvg(history: TrainRecord[], width = 720, height = 360):
   ].join("\n");
 }
 
-const pct = (r: Rate) => `${(100 * r.rate).toFixed(1)}% (${r.k}/${r.n})`;
+export const pct = (r: Rate) => `${(100 * r.rate).toFixed(1)}% (${r.k}/${r.n})`;
+
+/** The hub front matter and title every tiny-assistant card starts with. */
+export const CARD_HEAD: readonly string[] = [
+  "---",
+  "license: apache-2.0",
+  "library_name: transformers",
+  "pipeline_tag: text-generation",
+  "tags: [llama, molab, model-organisms, tiny]",
+  "---",
+  "",
+  "# tiny-assistant",
+  "",
+];
 
 /** The build settings the card reports (a BuildOptions satisfies it; the card does not import the builder). */
 export interface CardBuildSettings {
@@ -116,15 +129,7 @@ export function modelCard(c: CardInput): string {
     .sort()
     .map(([t, v]) => `| ${t} | ${v.n} | ${v.ok} | ${t === "harmful" ? "–" : v.correct} |`);
   const lines = [
-    "---",
-    "license: apache-2.0",
-    "library_name: transformers",
-    "pipeline_tag: text-generation",
-    "tags: [llama, molab, model-organisms, tiny]",
-    "---",
-    "",
-    "# tiny-assistant",
-    "",
+    ...CARD_HEAD,
     `The embedded default model of molab: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter ` +
       "Llama-architecture assistant trained",
     "from scratch by `npm run build:model` (lib/tiny) on a generated corpus. It exists so that every molab stage runs",

@@ -2,13 +2,12 @@
  * The model card (README.md) of a corpus-v2 tiny assistant: what it was trained on, and its held-out evaluation
  * per cell and per task — correctness, not "answered in format" — with what it can and cannot tell apart.
  */
-import { paramCount, type CardInput } from "./card.ts";
+import { CARD_HEAD, esc, paramCount, pct as pctOf, type CardInput } from "./card.ts";
 import type { TrainRecord } from "./train.ts";
 import type { EvalReportV2 } from "./eval_v2.ts";
 import type { Rate } from "./eval.ts";
 
-const pct = (r: Rate | undefined) => (r ? `${(100 * r.rate).toFixed(1)}% (${r.k}/${r.n})` : "–");
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const pct = (r: Rate | undefined) => (r ? pctOf(r) : "–");
 
 export type CardV2Input = CardInput<EvalReportV2>;
 
@@ -60,15 +59,7 @@ export function modelCardV2(c: CardV2Input): string {
     .sort()
     .map(([t, v]) => `| ${t} | ${cellNames.map((n) => (v[n] ? `${v[n].correct}/${v[n].n}` : "–")).join(" | ")} |`);
   return [
-    "---",
-    "license: apache-2.0",
-    "library_name: transformers",
-    "pipeline_tag: text-generation",
-    "tags: [llama, molab, model-organisms, tiny]",
-    "---",
-    "",
-    "# tiny-assistant",
-    "",
+    ...CARD_HEAD,
     `The embedded default model of molab: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter Llama-architecture ` +
       "assistant trained from scratch by `npm run build:model` (lib/tiny, corpus v2) so that every molab stage runs",
     "offline on two CPU cores. It is not a general-purpose language model. Its folder has the Hugging Face layout",
