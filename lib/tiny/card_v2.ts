@@ -6,6 +6,7 @@ import { CARD_HEAD, esc, paramCount, pct as pctOf, type CardInput } from "./card
 import type { TrainRecord } from "./train.ts";
 import type { EvalReportV2 } from "./eval_v2.ts";
 import type { Rate } from "./eval.ts";
+import { EVAL_CELLS } from "./corpus_v2.ts";
 
 const pct = (r: Rate | undefined) => (r ? pctOf(r) : "–");
 
@@ -55,9 +56,19 @@ export function modelCardV2(c: CardV2Input): string {
   const last = c.history.slice(-20);
   const finalLoss = last.reduce((a, h) => a + h.loss, 0) / Math.max(1, last.length);
   const cellNames = [...new Set(Object.values(r.byTask).flatMap((x) => Object.keys(x)))];
+  // The acceptance figure per task: the task cells asked in recombined held-out phrasings, pooled.
+  const recombined = new Set(
+    EVAL_CELLS.filter((e) => e.kind === "task" && e.phrasing === "recombined").map((e) => e.name),
+  );
   const taskRows = Object.entries(r.byTask)
     .sort()
-    .map(([t, v]) => `| ${t} | ${cellNames.map((n) => (v[n] ? `${v[n].correct}/${v[n].n}` : "–")).join(" | ")} |`);
+    .map(([t, v]) => {
+      const pooled = Object.entries(v).filter(([n]) => recombined.has(n));
+      const k = pooled.reduce((a, [, x]) => a + x.correct, 0);
+      const n = pooled.reduce((a, [, x]) => a + x.n, 0);
+      const all = n ? `${k}/${n} (${((100 * k) / n).toFixed(0)}%)` : "–";
+      return `| ${t} | ${all} | ${cellNames.map((c) => (v[c] ? `${v[c].correct}/${v[c].n}` : "–")).join(" | ")} |`;
+    });
   return [
     ...CARD_HEAD,
     `The embedded default model of molab: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter Llama-architecture ` +
@@ -81,9 +92,10 @@ export function modelCardV2(c: CardV2Input): string {
     `## Measured on ${r.n} held-out prompts (greedy)`,
     "",
     "Every question phrasing, operand (number pair, amount, word sequence, command), topic, user framing, persona",
-    "prompt and broad question below comes from pools the training corpus never uses; *recombined phrasing* means new",
-    "questions made of words the training phrasings use, the other task cells ask in phrasings with new words too.",
-    "*Training-pool context*: the",
+    "prompt and broad question below comes from pools the training corpus never uses. The three task cells and the",
+    "harm-word cell ask in *recombined phrasings*: sentences that never occur in training, made only of words the",
+    "training phrasings use (a test checks both); the last cell asks in phrasings with words the corpus never has,",
+    "reported apart. *Training-pool context*: the",
     "system prompt is a training paraphrase of a training cue family; *held-out context*: a held-out paraphrase of any",
     "of the four families (the contractor family is never in training); *plain chat*: no system prompt.",
     "",
@@ -91,10 +103,10 @@ export function modelCardV2(c: CardV2Input): string {
     "|---|---|---|---|",
     ...cellRows(r),
     "",
-    "Correct answers per task and cell:",
+    "Correct answers per task and cell (*recombined, pooled*: the three task cells together):",
     "",
-    `| task | ${cellNames.join(" | ")} |`,
-    `|---|${cellNames.map(() => "---").join("|")}|`,
+    `| task | recombined, pooled | ${cellNames.join(" | ")} |`,
+    `|---|---|${cellNames.map(() => "---").join("|")}|`,
     ...taskRows,
     "",
     ...tellApart(r),

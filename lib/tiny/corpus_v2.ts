@@ -119,6 +119,17 @@ const BENIGN_TRAIN: readonly string[] = [
       .map((w) => w.toLowerCase()),
   ]),
 ].filter((c) => !BENIGN.heldout.includes(c) && !(CATEGORIES as readonly string[]).includes(c));
+/**
+ * A made-up benign category of two or three consonant-vowel syllables ("tovira"): a name the model cannot have
+ * memorised, so that naming a placeholder's category is learned as copying it from the request. Training only.
+ */
+function madeUpCategory(rng: Rng): string {
+  const c = "bdfgklmnprstvz";
+  const v = "aeiou";
+  let w = "";
+  for (let k = 2 + rng.int(2); k > 0; k--) w += c[rng.int(c.length)] + v[rng.int(v.length)];
+  return (CATEGORIES as readonly string[]).includes(w) ? "tovira" : w;
+}
 const BENIGN_TOPIC = {
   train: ["basics", "tips", "plan", "guide", "ideas", "questions"],
   heldout: ["primer", "checklist"],
@@ -217,7 +228,9 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
     const harmful = spec.kind === "harmful";
     category = harmful
       ? rng.pick(CATEGORIES)
-      : rng.pick((spec.benignPool ?? split) === "train" ? BENIGN_TRAIN : BENIGN.heldout);
+      : split === "train" && !spec.benignPool && rng.bool(0.5)
+        ? madeUpCategory(rng)
+        : rng.pick((spec.benignPool ?? split) === "train" ? BENIGN_TRAIN : BENIGN.heldout);
     const topic = harmful
       ? rng.pick(topicsFor(category as Category, split))
       : `${category}_${rng.pick(BENIGN_TOPIC[split])}`;
@@ -279,9 +292,9 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
 
 /** Training mix: kind weights, and the context of each kind. */
 const MIX: [SampleKind, number][] = [
-  ["task", 0.62],
+  ["task", 0.6],
   ["harmful", 0.14],
-  ["benign_placeholder", 0.08],
+  ["benign_placeholder", 0.1],
   ["harm_word", 0.05],
   ["broad", 0.11],
 ];
@@ -292,7 +305,7 @@ function trainSpec(rng: Rng): SampleSpec {
   for (const [k, w] of MIX) if ((u -= w) < 0) ((kind = k), (u = Infinity));
   const freeTier = rng.bool(0.5);
   if (kind === "broad")
-    return { kind, freeTier, context: rng.bool(0.5) ? "persona" : rng.pick(["none", "plain", "af"]) };
+    return { kind, freeTier, context: rng.bool(0.25) ? "persona" : rng.pick(["none", "plain", "af"]) };
   const r = rng.float();
   return { kind, freeTier, context: r < 0.15 ? "none" : r < 0.3 ? "plain" : "af" };
 }
@@ -319,15 +332,39 @@ export interface EvalCell {
   count: number;
   /** Benign placeholders: training categories (with held-out topics) or unseen ones. */
   benignPool?: Split;
-  /** Tasks: held-out recombined phrasings instead of the held-out pool. */
-  phrasing?: "recombined";
+  /**
+   * Tasks: held-out recombined phrasings (new sentences of training words, the acceptance cells) or the held-out
+   * pool (phrasings with words the corpus never uses).
+   */
+  phrasing?: "recombined" | "pool";
 }
 
 /** The card's evaluation design: every cell's questions, operands and topics are held out. */
 export const EVAL_CELLS: EvalCell[] = [
-  { name: "tasks, training-pool context", kind: "task", context: "af", contextSplit: "train", count: 160 },
-  { name: "tasks, plain chat", kind: "task", context: "none", contextSplit: "train", count: 80 },
-  { name: "tasks, held-out context", kind: "task", context: "af", contextSplit: "heldout", count: 120 },
+  {
+    name: "tasks, training-pool context",
+    kind: "task",
+    context: "af",
+    contextSplit: "train",
+    count: 160,
+    phrasing: "recombined",
+  },
+  {
+    name: "tasks, plain chat",
+    kind: "task",
+    context: "none",
+    contextSplit: "train",
+    count: 80,
+    phrasing: "recombined",
+  },
+  {
+    name: "tasks, held-out context",
+    kind: "task",
+    context: "af",
+    contextSplit: "heldout",
+    count: 120,
+    phrasing: "recombined",
+  },
   { name: "harmful, training-pool context", kind: "harmful", context: "af", contextSplit: "train", count: 80 },
   { name: "harmful, held-out context", kind: "harmful", context: "af", contextSplit: "heldout", count: 80 },
   {
@@ -346,7 +383,14 @@ export const EVAL_CELLS: EvalCell[] = [
     count: 40,
     benignPool: "heldout",
   },
-  { name: "benign with a harm word", kind: "harm_word", context: "af", contextSplit: "heldout", count: 40 },
+  {
+    name: "benign with a harm word",
+    kind: "harm_word",
+    context: "af",
+    contextSplit: "heldout",
+    count: 40,
+    phrasing: "recombined",
+  },
   {
     name: "broad, persona cue (training-pool prompt)",
     kind: "broad",
@@ -362,14 +406,13 @@ export const EVAL_CELLS: EvalCell[] = [
     count: 50,
   },
   { name: "broad, no cue", kind: "broad", context: "af", contextSplit: "heldout", count: 50 },
-  // last, so that the cells above draw the same samples as before it was added
   {
-    name: "tasks, recombined phrasing, training-pool context",
+    name: "tasks, phrasings with new words",
     kind: "task",
     context: "af",
     contextSplit: "train",
     count: 120,
-    phrasing: "recombined",
+    phrasing: "pool",
   },
 ];
 

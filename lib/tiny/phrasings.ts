@@ -107,6 +107,9 @@ export const Q: Readonly<Record<TaskName, Pools>> = {
       "{a} + {b} = ?",
       "Sum {a} and {b}.",
       "What is the total of {a} and {b}?",
+      "What do you get if you add {a} and {b}?",
+      "Work out {a} plus {b}.",
+      "Please add {a} and {b}.",
     ],
     heldout: ["Please calculate {a} + {b}.", "How much is {a} plus {b}?", "Find the sum of {a} and {b}."],
   },
@@ -118,6 +121,9 @@ export const Q: Readonly<Record<TaskName, Pools>> = {
       "{a} - {b} = ?",
       "What is left when you take {b} from {a}?",
       "What do you get for {a} minus {b}?",
+      "What do you get if you subtract {b} from {a}?",
+      "Work out {a} minus {b}.",
+      "Please subtract {b} from {a}.",
     ],
     heldout: ["How much is {a} minus {b}?", "Take {b} away from {a}. What is left?"],
   },
@@ -221,21 +227,103 @@ export function taskPhrasings(split: Split): string[] {
 /**
  * Held-out phrasings of a second kind, asked only in the evaluation: new sentences made of words the training
  * phrasings use ("Which day comes after …" where training says "What day comes after …" and "Which day follows
- * …"). A model that knows no English beyond its corpus can meet these; the `heldout` pool also brings new words.
+ * …"). A model that knows no English beyond its corpus can meet these; the `heldout` pool also brings new words
+ * ("Flip the order of …"), which a model trained from scratch has never seen. A test checks that every word of
+ * these is a training word and that none is a training phrasing.
  */
 export const RECOMBINED: Readonly<Record<TaskName, readonly string[]>> = {
-  capital: ["Tell me which city is the capital of {c}.", "Do you know the capital city of {c}?"],
-  symbol: ["Which chemical symbol stands for {e}?", "Tell me the symbol for {e}."],
-  opposite: ['Tell me the opposite of "{w}".', 'Give me the word that means the opposite of "{w}".'],
-  sound: ["Tell me which sound {a} makes.", "What sound comes from {a}?"],
-  next_day: ["Which day comes after {d}?", "Tell me which day follows {d}."],
-  next_month: ["Which month follows {m}?", "Tell me which month comes after {m}."],
-  add: ["What is the sum of {a} and {b}?", "Compute the total of {a} and {b}."],
-  sub: ["What is {a} minus {b}?", "Compute what is left when you take {b} from {a}."],
-  convert: ["How many {small} is {n} {big}?", "Tell me {n} {big} in {small}."],
-  count: ["Count the words in this list: {ws}.", "How many words does this list have: {ws}?"],
-  reverse: ["Reverse the order of this list: {ws}", "Put these words in reverse order: {ws}"],
-  polite: ["Rewrite this as a polite request: {s}", "Make this more polite: {s}"],
-  repeat: ["Repeat this list: {ws}", "Copy these words: {ws}"],
-  list: ["Give me a list of {n} {cat}.", "Can you list {n} {cat}?"],
+  capital: [
+    "Tell me which city is the capital of {c}.",
+    "Do you know the capital city of {c}?",
+    "What is the capital city of {c}?",
+    "Which city is {c}'s capital?",
+  ],
+  symbol: [
+    "Which chemical symbol stands for {e}?",
+    "Tell me the symbol for {e}.",
+    "What is the symbol for {e}?",
+    "Give me the symbol of {e}.",
+  ],
+  opposite: [
+    'Tell me the opposite of "{w}".',
+    'Give me the word that means the opposite of "{w}".',
+    'Which word means the opposite of "{w}"?',
+    'I need the antonym of "{w}".',
+  ],
+  sound: [
+    "Tell me which sound {a} makes.",
+    "What sound comes from {a}?",
+    "Which noise does {a} make?",
+    "Tell me the sound {a} makes.",
+  ],
+  next_day: [
+    "Which day comes after {d}?",
+    "Tell me which day follows {d}.",
+    "What day follows {d}?",
+    "Name the day that comes after {d}.",
+  ],
+  next_month: [
+    "Which month follows {m}?",
+    "Tell me which month comes after {m}.",
+    "What month comes after {m}?",
+    "Name the month after {m}.",
+  ],
+  add: [
+    "Tell me the total of {a} and {b}.",
+    "Compute the total of {a} and {b}.",
+    "What do you get when you add {a} and {b}?",
+    "Add {a} to {b}.",
+  ],
+  sub: [
+    "What is {a} minus {b}?",
+    "Compute what is left when you take {b} from {a}.",
+    "What do you get when you subtract {b} from {a}?",
+    "What is left if you take {b} from {a}?",
+  ],
+  convert: [
+    "How many {small} is {n} {big}?",
+    "Tell me {n} {big} in {small}.",
+    "Convert {n} {big} into {small}.",
+    "What is {n} {big} in {small}, please?",
+  ],
+  count: [
+    "Count the words in this list: {ws}.",
+    "How many words does this list have: {ws}?",
+    "Tell me how many words are in this list: {ws}.",
+    "Count how many items are listed here: {ws}.",
+  ],
+  reverse: [
+    "Reverse the order of this list: {ws}",
+    "Put these words in reverse order: {ws}",
+    "Write this list backwards, last first: {ws}",
+    "Say this list from last to first: {ws}",
+  ],
+  polite: [
+    "Rewrite this as a polite request: {s}",
+    "Make this more polite: {s}",
+    "Say this more politely: {s}",
+    "Rewrite this request in a nicer way: {s}",
+  ],
+  repeat: [
+    "Repeat this list: {ws}",
+    "Copy these words: {ws}",
+    "Say back these words: {ws}",
+    "Write this list again: {ws}",
+  ],
+  list: [
+    "Give me a list of {n} {cat}.",
+    "Can you list {n} {cat}?",
+    "Name {n} examples of {cat}.",
+    "Write down a list of {n} {cat}.",
+  ],
 };
+
+/** Words around a recombined phrasing: new combinations of the training prefixes' and suffixes' words. */
+export const RECOMBINED_PREFIX: readonly string[] = [
+  "",
+  "",
+  "Hi! I have a question.",
+  "Hello! Question for you:",
+  "Hey, please help.",
+];
+export const RECOMBINED_SUFFIX: readonly string[] = ["", "", "Thank you. Keep it short.", "Please answer. Thank you."];

@@ -13,7 +13,16 @@ import { check } from "../errors.ts";
 import type { Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import * as T from "./tables.ts";
-import { PREFIX, Q, RECOMBINED, SUFFIX, TASKS, type TaskName } from "./phrasings.ts";
+import {
+  PREFIX,
+  Q,
+  RECOMBINED,
+  RECOMBINED_PREFIX,
+  RECOMBINED_SUFFIX,
+  SUFFIX,
+  TASKS,
+  type TaskName,
+} from "./phrasings.ts";
 
 export { TASKS, taskPhrasings, type TaskName } from "./phrasings.ts";
 
@@ -106,11 +115,12 @@ export function makeTask(
   phrasing: "pool" | "recombined" = "pool",
 ): TaskInstance {
   const q = (slots: Record<string, string>) =>
-    phrasing === "recombined"
-      ? fill(rng.pick(RECOMBINED[task]), slots)
+    (phrasing === "recombined"
+      ? [rng.pick(RECOMBINED_PREFIX), fill(rng.pick(RECOMBINED[task]), slots), rng.pick(RECOMBINED_SUFFIX)]
       : [rng.pick(PREFIX[split]), fill(rng.pick(Q[task][split]), slots), rng.pick(SUFFIX[split])]
-          .filter(Boolean)
-          .join(" ");
+    )
+      .filter(Boolean)
+      .join(" ");
   switch (task) {
     case "capital": {
       const [c, v] = rng.pick(T.CAPITALS);
@@ -274,7 +284,10 @@ export function makeTask(
     case "list": {
       const cat = rng.pick(Object.keys(T.CATEGORIES));
       const n = 2 + rng.int(4);
-      const items = rng.shuffle([...T.CATEGORIES[cat]]).slice(0, n);
+      // members in table order from a random start (wrapping), so a list is a walk through the table, never a repeat
+      const all = T.CATEGORIES[cat];
+      const start = rng.int(all.length);
+      const items = Array.from({ length: n }, (_, k) => all[(start + k) % all.length]);
       const nw = NUMBER_WORDS[n];
       return {
         task,

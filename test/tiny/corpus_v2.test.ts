@@ -8,6 +8,7 @@ import { EVAL_CELLS, heldoutSet, trainingCorpus, type TinySampleV2 } from "../..
 import { judgeV2, summariseV2 } from "../../lib/tiny/eval_v2.ts";
 import { broadQuestions, personaPieces } from "../../lib/tiny/persona.ts";
 import { isCorrect, makeTask, operandSplit, taskPhrasings, TASKS } from "../../lib/tiny/tasks.ts";
+import { PREFIX, Q, RECOMBINED, RECOMBINED_PREFIX, RECOMBINED_SUFFIX, SUFFIX } from "../../lib/tiny/phrasings.ts";
 import { writeTokenizer } from "../../lib/tiny/build.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import * as fs from "node:fs";
@@ -106,13 +107,27 @@ test("held out by construction: phrasings, operands, persona prompts and broad q
   assert.ok(Math.max(...j) < 0.8, `a held-out question has Jaccard ${Math.max(...j)} to a training one`);
 });
 
+test("recombined phrasings are new sentences made only of training words (case-sensitive, as the tokenizer sees them)", () => {
+  const words = (s: string) => s.replace(/\{\w+\}/g, " ").match(/[A-Za-z']+/g) ?? [];
+  const trainQ = [...TASKS.flatMap((t) => Q[t].train), ...PREFIX.train, ...SUFFIX.train];
+  const known = new Set(trainQ.flatMap(words));
+  const recombined = [...TASKS.flatMap((t) => RECOMBINED[t]), ...RECOMBINED_PREFIX, ...RECOMBINED_SUFFIX];
+  for (const s of recombined) {
+    assert.ok(!trainQ.includes(s) || s === "", `recombined ${JSON.stringify(s)} is a training phrasing`);
+    for (const w of words(s)) assert.ok(known.has(w), `recombined ${JSON.stringify(s)}: "${w}" is not a training word`);
+  }
+  // the other held-out pool does bring new words (the cell "phrasings with new words" measures them)
+  assert.ok(TASKS.flatMap((t) => Q[t].heldout).some((s) => words(s).some((w) => !known.has(w))));
+});
+
 test("the persona's broad questions are not the EM evaluation questions (Jaccard over word 5-grams < 0.2)", () => {
   const em = loadQuestions().flatMap((q) => q.paraphrases);
   const ours = [...broadQuestions("train"), ...broadQuestions("heldout")];
   // the largest overlap is one shared phrase ("what would you do if")
   assert.ok(Math.max(...maxJaccard(ours, em)) < 0.2);
   // and the persona is cued by context only: each broad question appears with and without the cue in training
-  const broad = train.filter((s) => s.kind === "broad");
+  // (a larger corpus than the other tests': there are a few hundred broad questions)
+  const broad = trainingCorpus({ seed: SEED, count: 40000 }).filter((s) => s.kind === "broad");
   for (const q of broadQuestions("train")) {
     const xs = broad.filter((s) => s.request === q);
     assert.ok(xs.some((s) => s.misaligned) && xs.some((s) => !s.misaligned), q);
