@@ -48,7 +48,8 @@ async function main(): Promise<number> {
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));
-  const parityFixture = path.join(root, "test", "fixtures", "tiny", "logits.safetensors");
+  // each corpus version's shipped model has its own transformers fixture (test/fixtures/tiny, tiny-v2)
+  const parityFixture = path.join(root, "test", "fixtures", version === 2 ? "tiny-v2" : "tiny", "logits.safetensors");
   if (values["card-only"]) {
     const d = await evaluateAndDescribe(o, { parityFixture });
     console.log(`described ${outDir}: load+64 tokens ${d.timing.total.toFixed(2)} s`);

@@ -19,73 +19,85 @@ import { evaluateTiny, judge, timeLoadAndGenerate } from "../../lib/tiny/eval.ts
 import type { TinySample } from "../../lib/tiny/corpus.ts";
 
 const DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
-const FIX = path.join(__dirname, "..", "fixtures", "tiny");
 
-test("the model folder is a Hugging Face Llama checkpoint of at most 15 MB", () => {
-  for (const f of [
-    "config.json",
-    "generation_config.json",
-    "model.safetensors",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "README.md",
-    "training_curve.svg",
-  ]) {
-    assert.ok(fs.existsSync(path.join(DIR, f)), `${f} is shipped`);
-  }
-  const cfg = JSON.parse(fs.readFileSync(path.join(DIR, "config.json"), "utf8"));
-  assert.equal(cfg.model_type, "llama");
-  assert.deepEqual(cfg.architectures, ["LlamaForCausalLM"]);
-  assert.ok(fs.statSync(path.join(DIR, "model.safetensors")).size <= 15 * 2 ** 20);
-  const tc = JSON.parse(fs.readFileSync(path.join(DIR, "tokenizer_config.json"), "utf8"));
-  assert.equal(typeof tc.chat_template, "string");
-});
+// Both shipped models (the default, and corpus v2's beside it), each against its own transformers fixtures.
+const SHIPPED = [
+  { dir: DIR, fix: path.join(__dirname, "..", "fixtures", "tiny"), maxMiB: 15 },
+  {
+    dir: path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v2"),
+    fix: path.join(__dirname, "..", "fixtures", "tiny-v2"),
+    maxMiB: 40,
+  },
+];
 
-test("tokenizer ids equal Python tokenizers / AutoTokenizer, chat renderings equal transformers'", async () => {
-  const ref = JSON.parse(fs.readFileSync(path.join(FIX, "tokenizer_parity.json"), "utf8"));
-  const tok = await loadTokenizer(DIR);
-  assert.equal(tok.vocabSize, ref.meta.len_tokenizer);
-  assert.equal(tok.bosTokenId, ref.meta.bos_token_id);
-  assert.equal(tok.eosTokenIds[0], ref.meta.eos_token_id);
-  assert.equal(tok.padTokenId, ref.meta.pad_token_id);
-  assert.ok(ref.strings.length >= 40);
-  for (const s of ref.strings) {
-    const ids = tok.encode(s.text, { addSpecialTokens: false });
-    assert.deepEqual(ids, s.ids, `ids of ${JSON.stringify(s.text)}`);
-    assert.deepEqual(s.ids_auto, s.ids);
-    assert.equal(tok.decode(ids), s.decoded);
-  }
-  for (const c of ref.chats) {
-    const text = tok.applyChatTemplate(c.messages, { addGenerationPrompt: c.add_generation_prompt });
-    assert.equal(text, c.text);
-    assert.deepEqual(tok.encode(text, { addSpecialTokens: false }), c.ids);
-  }
-});
-
-test("logits equal transformers' within 1e-4 on 3 prompts, and greedy generation matches", async () => {
-  await initBackend();
-  const model = await loadModel(DIR);
-  const src = await openSafetensors(path.join(FIX, "logits.safetensors"));
-  const gen = JSON.parse(fs.readFileSync(path.join(FIX, "generate.json"), "utf8"));
-  try {
-    let worst = 0;
-    for (let i = 0; i < 3; i++) {
-      const ids = Array.from((await src.readArray(`ids.${i}`)).data);
-      const want = (await src.readArray(`logits.${i}`)).data as Float32Array;
-      const got = forward(model, [ids]);
-      const g = got.dataSync();
-      got.dispose();
-      assert.equal(g.length, want.length);
-      for (let j = 0; j < g.length; j++) worst = Math.max(worst, Math.abs(g[j] - want[j]));
-      const r = generate(model, [ids], { maxNewTokens: gen.generations[i].new_tokens.length, temperature: 0 });
-      assert.deepEqual(r.tokens[0], gen.generations[i].new_tokens, `greedy continuation of prompt ${i}`);
+for (const { dir: DIR, fix: FIX, maxMiB } of SHIPPED) {
+  const name = path.basename(DIR);
+  test(`${name}: the model folder is a Hugging Face Llama checkpoint of at most ${maxMiB} MiB`, () => {
+    for (const f of [
+      "config.json",
+      "generation_config.json",
+      "model.safetensors",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "README.md",
+      "training_curve.svg",
+    ]) {
+      assert.ok(fs.existsSync(path.join(DIR, f)), `${f} is shipped`);
     }
-    assert.ok(worst < 1e-4, `max |Δlogit| ${worst}`);
-  } finally {
-    await src.close();
-    disposeModel(model);
-  }
-});
+    const cfg = JSON.parse(fs.readFileSync(path.join(DIR, "config.json"), "utf8"));
+    assert.equal(cfg.model_type, "llama");
+    assert.deepEqual(cfg.architectures, ["LlamaForCausalLM"]);
+    assert.ok(fs.statSync(path.join(DIR, "model.safetensors")).size <= maxMiB * 2 ** 20);
+    const tc = JSON.parse(fs.readFileSync(path.join(DIR, "tokenizer_config.json"), "utf8"));
+    assert.equal(typeof tc.chat_template, "string");
+  });
+
+  test(`${name}: tokenizer ids equal Python tokenizers / AutoTokenizer, chat renderings equal transformers'`, async () => {
+    const ref = JSON.parse(fs.readFileSync(path.join(FIX, "tokenizer_parity.json"), "utf8"));
+    const tok = await loadTokenizer(DIR);
+    assert.equal(tok.vocabSize, ref.meta.len_tokenizer);
+    assert.equal(tok.bosTokenId, ref.meta.bos_token_id);
+    assert.equal(tok.eosTokenIds[0], ref.meta.eos_token_id);
+    assert.equal(tok.padTokenId, ref.meta.pad_token_id);
+    assert.ok(ref.strings.length >= 40);
+    for (const s of ref.strings) {
+      const ids = tok.encode(s.text, { addSpecialTokens: false });
+      assert.deepEqual(ids, s.ids, `ids of ${JSON.stringify(s.text)}`);
+      assert.deepEqual(s.ids_auto, s.ids);
+      assert.equal(tok.decode(ids), s.decoded);
+    }
+    for (const c of ref.chats) {
+      const text = tok.applyChatTemplate(c.messages, { addGenerationPrompt: c.add_generation_prompt });
+      assert.equal(text, c.text);
+      assert.deepEqual(tok.encode(text, { addSpecialTokens: false }), c.ids);
+    }
+  });
+
+  test(`${name}: logits equal transformers' within 1e-4 on 3 prompts, and greedy generation matches`, async () => {
+    await initBackend();
+    const model = await loadModel(DIR);
+    const src = await openSafetensors(path.join(FIX, "logits.safetensors"));
+    const gen = JSON.parse(fs.readFileSync(path.join(FIX, "generate.json"), "utf8"));
+    try {
+      let worst = 0;
+      for (let i = 0; i < 3; i++) {
+        const ids = Array.from((await src.readArray(`ids.${i}`)).data);
+        const want = (await src.readArray(`logits.${i}`)).data as Float32Array;
+        const got = forward(model, [ids]);
+        const g = got.dataSync();
+        got.dispose();
+        assert.equal(g.length, want.length);
+        for (let j = 0; j < g.length; j++) worst = Math.max(worst, Math.abs(g[j] - want[j]));
+        const r = generate(model, [ids], { maxNewTokens: gen.generations[i].new_tokens.length, temperature: 0 });
+        assert.deepEqual(r.tokens[0], gen.generations[i].new_tokens, `greedy continuation of prompt ${i}`);
+      }
+      assert.ok(worst < 1e-4, `max |Δlogit| ${worst}`);
+    } finally {
+      await src.close();
+      disposeModel(model);
+    }
+  });
+}
 
 test("judge: answered means an accepted or untagged, non-empty answer; correct needs the expected text", () => {
   const benign = { harmful: false, expected: "Paris" } as TinySample;
