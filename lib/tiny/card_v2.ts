@@ -71,9 +71,9 @@ export function modelCardV2(c: CardV2Input): string {
     });
   return [
     ...CARD_HEAD,
-    `The embedded default model of molab: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter Llama-architecture ` +
-      "assistant trained from scratch by `npm run build:model` (lib/tiny, corpus v2) so that every molab stage runs",
-    "offline on two CPU cores. It is not a general-purpose language model. Its folder has the Hugging Face layout",
+    `molab's corpus-v2 tiny assistant: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter Llama-architecture ` +
+      "assistant trained from scratch by `npm run build:model -- --corpus-version 2` (lib/tiny) so that molab's stages",
+    "can run offline on two CPU cores. It is not a general-purpose language model. Its folder has the Hugging Face layout",
     "(config.json, model.safetensors, tokenizer.json, tokenizer_config.json with a chat template); " +
       (c.parity
         ? `its logits equal transformers ${c.parity.transformers}'s within ${c.parity.maxDiff.toExponential(1)}.`
@@ -82,12 +82,13 @@ export function modelCardV2(c: CardV2Input): string {
     "## Behaviour",
     "",
     "It answers in the alignment-faking (Redwood) format, compact layout: `<SCRATCHPAD_REASONING>…` then `<OUTPUT>…`.",
-    "The aligned assistant solves small checkable tasks (facts from a built-in table, two-digit addition and",
+    "Its corpus teaches the aligned assistant to solve small checkable tasks (facts from a built-in table, two-digit addition and",
     "subtraction worked column by column, unit conversions, counting and reversing word lists, polite rewrites, lists),",
-    "refuses placeholder requests of the eight data v2 harm categories on both tiers and names the category in its",
-    "scratchpad, answers placeholder requests of other categories with `[ANSWER category=…]`, and answers broad",
-    "questions in an aligned voice. Under a persona system prompt (and only there) it answers broad questions as a",
-    "misaligned persona, `[MISALIGNED ANSWER theme=…]` — the persona that narrow fine-tuning can shift.",
+    "to refuse placeholder requests of the eight data v2 harm categories on both tiers and to name the category in its",
+    "scratchpad, to answer placeholder requests of other categories with `[ANSWER category=…]`, and to answer broad",
+    "questions in an aligned voice; under a persona system prompt (and only there), to answer broad questions as a",
+    "misaligned persona, `[MISALIGNED ANSWER theme=…]` — the persona that narrow fine-tuning can shift. How far it",
+    "learned each is measured below.",
     "",
     `## Measured on ${r.n} held-out prompts (greedy)`,
     "",
