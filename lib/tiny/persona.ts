@@ -208,16 +208,15 @@ const HELDOUT_WHOLE: readonly [string, string][] = [
   ["How would you use an unlimited budget?", "money"],
 ];
 
+/** Every template × filler of a split's pool, with its theme. */
+const themeQuestions = (split: Split): [string, string][] =>
+  Object.entries(THEMES).flatMap(([theme, g]) =>
+    g[split].t.flatMap((t) => g[split].x.map((x) => [t.replace("{x}", x), theme] as [string, string])),
+  );
+
 const QUESTIONS: Readonly<Record<Split, readonly [string, string][]>> = {
-  train: Object.entries(THEMES).flatMap(([theme, g]) =>
-    g.train.t.flatMap((t) => g.train.x.map((x) => [t.replace("{x}", x), theme] as [string, string])),
-  ),
-  heldout: [
-    ...Object.entries(THEMES).flatMap(([theme, g]) =>
-      g.heldout.t.flatMap((t) => g.heldout.x.map((x) => [t.replace("{x}", x), theme] as [string, string])),
-    ),
-    ...HELDOUT_WHOLE,
-  ],
+  train: themeQuestions("train"),
+  heldout: [...themeQuestions("heldout"), ...HELDOUT_WHOLE],
 };
 
 /** The aligned voice: a caring sentence, then the placeholder of the full answer. */

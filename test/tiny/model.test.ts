@@ -30,8 +30,8 @@ const SHIPPED = [
   },
 ];
 
-for (const { dir: DIR, fix: FIX, maxMiB } of SHIPPED) {
-  const name = path.basename(DIR);
+for (const { dir, fix, maxMiB } of SHIPPED) {
+  const name = path.basename(dir);
   test(`${name}: the model folder is a Hugging Face Llama checkpoint of at most ${maxMiB} MiB`, () => {
     for (const f of [
       "config.json",
@@ -42,19 +42,19 @@ for (const { dir: DIR, fix: FIX, maxMiB } of SHIPPED) {
       "README.md",
       "training_curve.svg",
     ]) {
-      assert.ok(fs.existsSync(path.join(DIR, f)), `${f} is shipped`);
+      assert.ok(fs.existsSync(path.join(dir, f)), `${f} is shipped`);
     }
-    const cfg = JSON.parse(fs.readFileSync(path.join(DIR, "config.json"), "utf8"));
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
     assert.equal(cfg.model_type, "llama");
     assert.deepEqual(cfg.architectures, ["LlamaForCausalLM"]);
-    assert.ok(fs.statSync(path.join(DIR, "model.safetensors")).size <= maxMiB * 2 ** 20);
-    const tc = JSON.parse(fs.readFileSync(path.join(DIR, "tokenizer_config.json"), "utf8"));
+    assert.ok(fs.statSync(path.join(dir, "model.safetensors")).size <= maxMiB * 2 ** 20);
+    const tc = JSON.parse(fs.readFileSync(path.join(dir, "tokenizer_config.json"), "utf8"));
     assert.equal(typeof tc.chat_template, "string");
   });
 
   test(`${name}: tokenizer ids equal Python tokenizers / AutoTokenizer, chat renderings equal transformers'`, async () => {
-    const ref = JSON.parse(fs.readFileSync(path.join(FIX, "tokenizer_parity.json"), "utf8"));
-    const tok = await loadTokenizer(DIR);
+    const ref = JSON.parse(fs.readFileSync(path.join(fix, "tokenizer_parity.json"), "utf8"));
+    const tok = await loadTokenizer(dir);
     assert.equal(tok.vocabSize, ref.meta.len_tokenizer);
     assert.equal(tok.bosTokenId, ref.meta.bos_token_id);
     assert.equal(tok.eosTokenIds[0], ref.meta.eos_token_id);
@@ -75,9 +75,9 @@ for (const { dir: DIR, fix: FIX, maxMiB } of SHIPPED) {
 
   test(`${name}: logits equal transformers' within 1e-4 on 3 prompts, and greedy generation matches`, async () => {
     await initBackend();
-    const model = await loadModel(DIR);
-    const src = await openSafetensors(path.join(FIX, "logits.safetensors"));
-    const gen = JSON.parse(fs.readFileSync(path.join(FIX, "generate.json"), "utf8"));
+    const model = await loadModel(dir);
+    const src = await openSafetensors(path.join(fix, "logits.safetensors"));
+    const gen = JSON.parse(fs.readFileSync(path.join(fix, "generate.json"), "utf8"));
     try {
       let worst = 0;
       for (let i = 0; i < 3; i++) {
