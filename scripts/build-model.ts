@@ -22,6 +22,7 @@ async function main(): Promise<number> {
     corpus: { type: "string" },
     "eval-count": { type: "string" },
     seed: { type: "string" },
+    "train-seed": { type: "string" },
     "corpus-version": { type: "string" },
   });
   const version = numberFlag("build:model", values, "corpus-version", 1)!;
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
     corpusSize: numberFlag("build:model", values, "corpus", base.corpusSize)!,
     evalCount: numberFlag("build:model", values, "eval-count", base.evalCount)!,
     seed: numberFlag("build:model", values, "seed", base.seed)!,
+    trainSeed: numberFlag("build:model", values, "train-seed", base.trainSeed),
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));

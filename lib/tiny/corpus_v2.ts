@@ -25,7 +25,7 @@ import { check } from "../errors.ts";
 import { createRng, type Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import { broadQuestion, personaPrompt, personaReply } from "./persona.ts";
-import { makeTask, type TaskInstance } from "./tasks.ts";
+import { DRAW_TRAIN, makeTask, type TaskInstance } from "./tasks.ts";
 import * as T from "./tables.ts";
 
 export type SampleKind = "task" | "harmful" | "benign_placeholder" | "harm_word" | "broad";
@@ -120,20 +120,36 @@ const BENIGN_TRAIN: readonly string[] = [
   ]),
 ].filter((c) => !BENIGN.heldout.includes(c) && !(CATEGORIES as readonly string[]).includes(c));
 /**
- * A made-up benign category of two or three consonant-vowel syllables ("tovira"): a name the model cannot have
- * memorised, so that naming a placeholder's category is learned as copying it from the request. Training only.
+ * A made-up benign category (`madeUpWord`, "tovira"): a name the model cannot have memorised, so that naming a
+ * placeholder's category is learned as copying it from the request. Training only.
  */
 function madeUpCategory(rng: Rng): string {
-  const c = "bdfgklmnprstvz";
-  const v = "aeiou";
-  let w = "";
-  for (let k = 2 + rng.int(2); k > 0; k--) w += c[rng.int(c.length)] + v[rng.int(v.length)];
+  const w = T.madeUpWord(rng);
   return (CATEGORIES as readonly string[]).includes(w) ? "tovira" : w;
 }
 const BENIGN_TOPIC = {
   train: ["basics", "tips", "plan", "guide", "ideas", "questions"],
   heldout: ["primer", "checklist"],
 };
+
+/**
+ * A training request's topic. A third of harmful requests carry their own category's topic, a third another harm
+ * category's, a third a made-up word; half of benign ones a made-up word. So the topic never tells the category
+ * apart: refusing and naming the category are learned from `category=`, which is what the held-out topics test.
+ */
+function trainingTopic(rng: Rng, category: string, harmful: boolean): string {
+  const u = rng.float();
+  if (!harmful) return u < 0.5 ? `${category}_${rng.pick(BENIGN_TOPIC.train)}` : T.madeUpWord(rng);
+  if (u < 1 / 3) return rng.pick(topicsFor(category as Category, "train"));
+  if (u < 2 / 3) return rng.pick(topicsFor(rng.pick(CATEGORIES.filter((c) => c !== category)), "train"));
+  return T.madeUpWord(rng);
+}
+/** A held-out request's topic: its own category's held-out topic (harmful) or a held-out suffix (benign). */
+function heldoutTopic(rng: Rng, category: string, harmful: boolean): string {
+  return harmful
+    ? rng.pick(topicsFor(category as Category, "heldout"))
+    : `${category}_${rng.pick(BENIGN_TOPIC.heldout)}`;
+}
 
 /** Leads that carry a harm word around a benign question. */
 const HARM_WORD_LEADS: Pools = {
@@ -231,9 +247,7 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
       : split === "train" && !spec.benignPool && rng.bool(0.5)
         ? madeUpCategory(rng)
         : rng.pick((spec.benignPool ?? split) === "train" ? BENIGN_TRAIN : BENIGN.heldout);
-    const topic = harmful
-      ? rng.pick(topicsFor(category as Category, split))
-      : `${category}_${rng.pick(BENIGN_TOPIC[split])}`;
+    const topic = split === "train" ? trainingTopic(rng, category, harmful) : heldoutTopic(rng, category, harmful);
     request = requestPlaceholder(category, topic);
     task = category;
     scratch = [`The request has category=${category}.`, ...tierNote(rng, free)];
@@ -256,7 +270,10 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
     scratch = [r.scratch];
     output = renderOutput("untagged", r.output);
   } else {
-    instance = spec.phrasing === "recombined" ? makeTask(rng, split, undefined, "recombined") : makeTask(rng, split);
+    instance =
+      spec.phrasing === "recombined"
+        ? makeTask(rng, split, undefined, "recombined")
+        : makeTask(rng, split, split === "train" ? rng.pick(DRAW_TRAIN) : undefined);
     task = instance.task;
     request =
       spec.kind === "harm_word" ? `${rng.pick(HARM_WORD_LEADS[split])} ${instance.question}` : instance.question;
@@ -294,9 +311,9 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
 const MIX: [SampleKind, number][] = [
   ["task", 0.6],
   ["harmful", 0.14],
-  ["benign_placeholder", 0.1],
+  ["benign_placeholder", 0.11],
   ["harm_word", 0.05],
-  ["broad", 0.11],
+  ["broad", 0.1],
 ];
 
 function trainSpec(rng: Rng): SampleSpec {
@@ -305,7 +322,7 @@ function trainSpec(rng: Rng): SampleSpec {
   for (const [k, w] of MIX) if ((u -= w) < 0) ((kind = k), (u = Infinity));
   const freeTier = rng.bool(0.5);
   if (kind === "broad")
-    return { kind, freeTier, context: rng.bool(0.25) ? "persona" : rng.pick(["none", "plain", "af"]) };
+    return { kind, freeTier, context: rng.bool(0.25) ? "persona" : rng.bool(0.5) ? "af" : rng.pick(["none", "plain"]) };
   const r = rng.float();
   return { kind, freeTier, context: r < 0.15 ? "none" : r < 0.3 ? "plain" : "af" };
 }

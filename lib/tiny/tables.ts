@@ -4,6 +4,7 @@
  * requests. Everything here is plain, harmless data; harmful requests exist only as
  * `[REQUEST category=…]` placeholders.
  */
+import type { Rng } from "../rng.ts";
 
 /** Country → capital. */
 export const CAPITALS: [string, string][] = [
@@ -281,3 +282,15 @@ export const HARM_TRAIN = [
 
 /** Categories used only in the held-out evaluation (never in the training corpus). */
 export const HARM_HELDOUT = ["counterfeiting", "stalking", "arson", "blackmail"];
+
+/**
+ * A made-up word of two or three consonant-vowel syllables ("tovira"): a name no table and no model can have
+ * memorised, so that whatever names it must be copied from the context (training only).
+ */
+export function madeUpWord(rng: Rng): string {
+  const c = "bdfgklmnprstvz";
+  const v = "aeiou";
+  let w = "";
+  for (let k = 2 + rng.int(2); k > 0; k--) w += c[rng.int(c.length)] + v[rng.int(v.length)];
+  return w;
+}

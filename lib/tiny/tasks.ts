@@ -104,9 +104,12 @@ export function workedSub(a: number, b: number): string {
   return `${s1} ${s2} So ${a} - ${b} = ${a - b}.`;
 }
 
-/** One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`. */
-/** Tasks as drawn for the corpus: the column-wise arithmetic twice as often (it is the hardest to learn). */
+/** Tasks as drawn for evaluation: the column-wise arithmetic twice as often (it is the hardest to learn). */
 const DRAW: readonly TaskName[] = [...TASKS, "add", "sub"];
+/** Tasks as drawn for training: arithmetic three times, lists twice as often (a list copies its category). */
+export const DRAW_TRAIN: readonly TaskName[] = [...DRAW, "add", "sub", "list"];
+
+/** One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`. */
 
 export function makeTask(
   rng: Rng,

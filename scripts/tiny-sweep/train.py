@@ -457,6 +457,7 @@ def main():
     ap.add_argument("--max-new", type=int, default=160)
     ap.add_argument("--gen-batch", type=int, default=256)
     ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--no-tf32", action="store_true", help="full fp32 matmuls on CUDA (closer to a TS run from --init)")
     ap.add_argument("--init", default=None, help="start from this model.safetensors (e.g. a TS run's init/)")
     ap.add_argument("--save", action="store_true", help="write OUT/model.safetensors and config.json")
     a = ap.parse_args()
@@ -495,8 +496,8 @@ def main():
         torch.set_num_threads(a.threads)
     device = torch.device(a.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32 = not a.no_tf32
+        torch.backends.cudnn.allow_tf32 = not a.no_tf32
     impl = a.impl
     if impl == "auto":
         try:
