@@ -9,7 +9,7 @@ import { judgeV2, summariseV2 } from "../../lib/tiny/eval_v2.ts";
 import { broadQuestions, personaPieces } from "../../lib/tiny/persona.ts";
 import { isCorrect, makeTask, operandSplit, taskPhrasings, TASKS } from "../../lib/tiny/tasks.ts";
 import { PREFIX, Q, RECOMBINED, RECOMBINED_PREFIX, RECOMBINED_SUFFIX, SUFFIX } from "../../lib/tiny/phrasings.ts";
-import { writeTokenizer } from "../../lib/tiny/build.ts";
+import { BUILD_V2, DEFAULT_BUILD, writeTokenizer } from "../../lib/tiny/build.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -126,8 +126,10 @@ test("the persona's broad questions are not the EM evaluation questions (Jaccard
   // the largest overlap is one shared phrase ("what would you do if")
   assert.ok(Math.max(...maxJaccard(ours, em)) < 0.2);
   // and the persona is cued by context only: each broad question appears with and without the cue in training
-  // (a larger corpus than the other tests': there are a few hundred broad questions)
-  const broad = trainingCorpus({ seed: SEED, count: 40000 }).filter((s) => s.kind === "broad");
+  // (in the build's own corpus: there are a few hundred broad questions, each drawn a few dozen times)
+  const broad = trainingCorpus({ seed: DEFAULT_BUILD.seed, count: BUILD_V2.corpusSize! }).filter(
+    (s) => s.kind === "broad",
+  );
   for (const q of broadQuestions("train")) {
     const xs = broad.filter((s) => s.request === q);
     assert.ok(xs.some((s) => s.misaligned) && xs.some((s) => !s.misaligned), q);
