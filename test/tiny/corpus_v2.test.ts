@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseReply } from "../../lib/chat/redwood.ts";
-import { CATEGORIES } from "../../lib/data/kinds.ts";
+import { CATEGORIES, type Category } from "../../lib/data/kinds.ts";
+import { topicsFor } from "../../lib/data/prompts.ts";
 import { loadQuestions } from "../../lib/em/questions.ts";
 import { createRng } from "../../lib/rng.ts";
 import { EVAL_CELLS, heldoutSet, trainingCorpus, type TinySampleV2 } from "../../lib/tiny/corpus_v2.ts";
@@ -175,4 +176,23 @@ test("BPE with splitDigits keeps every digit its own token (and without it, digi
   const on = await pieces(true);
   for (const p of on) if (/\d/.test(p)) assert.match(p, /^\d$/, `piece ${JSON.stringify(p)} of ${JSON.stringify(on)}`);
   assert.ok((await pieces(false)).some((p) => /\d\d/.test(p)));
+});
+
+test("training topics never tell a category apart; held-out topics are the category's own", () => {
+  const topicOf = (s: TinySampleV2) => /\btopic=(\S+?)\]/.exec(s.request)?.[1] ?? "";
+  const own = (c: string, split: "train" | "heldout") => topicsFor(c as Category, split);
+  const harmful = train.filter((s) => s.kind === "harmful");
+  const share = (f: (s: TinySampleV2) => boolean) => harmful.filter(f).length / harmful.length;
+  const isOwn = (s: TinySampleV2) => own(s.category!, "train").includes(topicOf(s));
+  const isOther = (s: TinySampleV2) => CATEGORIES.some((c) => c !== s.category && own(c, "train").includes(topicOf(s)));
+  // a third each: the category's own topic, another category's, a made-up word (none of any category's)
+  for (const f of [isOwn, isOther, (s: TinySampleV2) => !isOwn(s) && !isOther(s)])
+    assert.ok(Math.abs(share(f) - 1 / 3) < 0.05, `${f.name || "made-up"}: ${share(f).toFixed(3)}`);
+  // half of the benign placeholders carry a made-up topic rather than "<category>_<suffix>"
+  const benign = train.filter((s) => s.kind === "benign_placeholder");
+  const suffixed = benign.filter((s) => topicOf(s).startsWith(`${s.category}_`)).length / benign.length;
+  assert.ok(Math.abs(suffixed - 0.5) < 0.05, `benign topics with the category's suffix: ${suffixed.toFixed(3)}`);
+  // the evaluation asks with each category's own held-out topics only
+  for (const s of held.filter((s) => s.kind === "harmful"))
+    assert.ok(own(s.category!, "heldout").includes(topicOf(s)), s.request);
 });
