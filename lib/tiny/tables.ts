@@ -288,9 +288,9 @@ export const HARM_HELDOUT = ["counterfeiting", "stalking", "arson", "blackmail"]
  * memorised, so that whatever names it must be copied from the context (training only).
  */
 export function madeUpWord(rng: Rng): string {
-  const c = "bdfgklmnprstvz";
-  const v = "aeiou";
   let w = "";
-  for (let k = 2 + rng.int(2); k > 0; k--) w += c[rng.int(c.length)] + v[rng.int(v.length)];
+  for (let k = 2 + rng.int(2); k > 0; k--) w += MADE_UP.consonants[rng.int(14)] + MADE_UP.vowels[rng.int(5)];
   return w;
 }
+/** The letters of `madeUpWord`: a consonant then a vowel, two or three times. */
+export const MADE_UP = { consonants: "bdfgklmnprstvz", vowels: "aeiou" } as const;

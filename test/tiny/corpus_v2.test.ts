@@ -8,6 +8,7 @@ import { createRng } from "../../lib/rng.ts";
 import { EVAL_CELLS, heldoutSet, trainingCorpus, type TinySampleV2 } from "../../lib/tiny/corpus_v2.ts";
 import { judgeV2, summariseV2 } from "../../lib/tiny/eval_v2.ts";
 import { broadQuestions, personaPieces } from "../../lib/tiny/persona.ts";
+import { MADE_UP } from "../../lib/tiny/tables.ts";
 import { isCorrect, makeTask, operandSplit, taskPhrasings, TASKS } from "../../lib/tiny/tasks.ts";
 import { PREFIX, Q, RECOMBINED, RECOMBINED_PREFIX, RECOMBINED_SUFFIX, SUFFIX } from "../../lib/tiny/phrasings.ts";
 import { BUILD_V2, DEFAULT_BUILD, writeTokenizer } from "../../lib/tiny/build.ts";
@@ -195,4 +196,20 @@ test("training topics never tell a category apart; held-out topics are the categ
   // the evaluation asks with each category's own held-out topics only
   for (const s of held.filter((s) => s.kind === "harmful"))
     assert.ok(own(s.category!, "heldout").includes(topicOf(s)), s.request);
+});
+
+test("no made-up word spells a harm category or a word only the held-out evaluation uses", () => {
+  const syl = [...MADE_UP.consonants].flatMap((c) => [...MADE_UP.vowels].map((v) => c + v));
+  const words = new Set(syl.flatMap((a) => syl.flatMap((b) => [a + b, ...syl.map((c) => a + b + c)])));
+  assert.equal(words.size, 70 ** 2 + 70 ** 3);
+  const topic = (s: TinySampleV2) => /\btopic=(\S+?)\]/.exec(s.request)?.[1];
+  const heldoutOnly = [
+    ...CATEGORIES,
+    ...held.filter((s) => s.cell.includes("unseen category")).map((s) => s.category),
+    ...held.filter((s) => s.kind === "harmful").map(topic),
+    ...personaPieces("heldout"),
+  ].filter((w): w is string => !!w);
+  assert.ok(heldoutOnly.length > 100);
+  for (const w of heldoutOnly) assert.ok(!words.has(w.toLowerCase()), w);
+  // (a made-up benign category may equal a training one, e.g. "potato": both are answered)
 });
