@@ -102,6 +102,8 @@ export interface CardInput<R = EvalReport> {
   timing?: { load: number; generate: number; total: number };
   /** Largest logit difference against transformers' fixture, when measured. */
   parity?: { maxDiff: number; transformers: string };
+  /** How the training seed was chosen, when it was (printed after the training settings). */
+  seedNote?: string;
 }
 
 export function paramCount(c: Record<string, unknown>): number {

@@ -129,11 +129,13 @@ export function modelCardV2(c: CardV2Input): string {
       `${cfg.num_attention_heads} heads / ${cfg.num_key_value_heads} KV heads, context ${cfg.max_position_embeddings}, ` +
       `tied embeddings, ${paramCount(cfg).toLocaleString("en-US")} parameters (${(c.bytes / 2 ** 20).toFixed(1)} MiB).`,
     `Byte-level BPE of ${c.vocabSize} ids trained by molab with every digit its own token.`,
-    `${o.corpusSize.toLocaleString("en-US")} conversations (lib/tiny/corpus_v2.ts, seed ${o.seed}), ` +
+    `${o.corpusSize.toLocaleString("en-US")} conversations (lib/tiny/corpus_v2.ts, seed ${o.seed}; training seed ` +
+      `${o.trainSeed ?? o.seed}), ` +
       `${c.corpusTokens.toLocaleString("en-US")} tokens. AdamW, lr ${o.lr}, ${o.warmup} warmup steps, cosine decay, ` +
       `weight decay ${o.weightDecay}, clip ${o.clip}, batches of ${o.batchSize}, ${o.steps} steps, loss on the ` +
       `assistant turn; ${(c.seconds / 60).toFixed(1)} min on 2 CPU cores; mean loss of the last 20 steps ` +
-      `${finalLoss.toFixed(4)}. Deterministic for its seed; resumes from checkpoints.`,
+      `${finalLoss.toFixed(4)}. Deterministic for its seeds; resumes from checkpoints.` +
+      (c.seedNote ? ` ${c.seedNote}` : ""),
     "",
     "![training loss](training_curve.svg)",
     "",
