@@ -78,6 +78,7 @@ export const CARD_HEAD: readonly string[] = [
 /** The build settings the card reports (a BuildOptions satisfies it; the card does not import the builder). */
 export interface CardBuildSettings {
   seed: number;
+  trainSeed?: number;
   corpusSize: number;
   tokenizerSamples: number;
   steps: number;
