@@ -78,8 +78,7 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   // Six layers read the input (which category, which operands) better than four or eight at the same width in
   // the scripts/tiny-sweep replica; seeds still move the held-out cells by ten points or more.
   // 6,500 steps (not the sweep's 8,000) keep the build within 90 min on 2 CPU cores (0.70–0.76 s a step here).
-  // Training seed 2: of the training seeds 20261123 (the corpus seed), 1, 2 and 3, replicated in PyTorch from
-  // this trainer's initial weights and batch order, the only one whose replica met the card's thresholds but one.
+  // Training seed 2: see TRAIN_SEED_CHOICE (its replica met every card threshold but the held-out persona cell, 84%).
   trainSeed: 2,
   shape: { hidden: 128, layers: 6, heads: 4, kvHeads: 2, intermediate: 384, maxPositions: 512, ropeTheta: 10000 },
   steps: 6500,

@@ -119,14 +119,6 @@ const BENIGN_TRAIN: readonly string[] = [
       .map((w) => w.toLowerCase()),
   ]),
 ].filter((c) => !BENIGN.heldout.includes(c) && !(CATEGORIES as readonly string[]).includes(c));
-/**
- * A made-up benign category (`madeUpWord`, "tovira"): a name the model cannot have memorised, so that naming a
- * placeholder's category is learned as copying it from the request. Training only.
- */
-function madeUpCategory(rng: Rng): string {
-  const w = T.madeUpWord(rng);
-  return (CATEGORIES as readonly string[]).includes(w) ? "tovira" : w;
-}
 const BENIGN_TOPIC = {
   train: ["basics", "tips", "plan", "guide", "ideas", "questions"],
   heldout: ["primer", "checklist"],
@@ -245,7 +237,7 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
     category = harmful
       ? rng.pick(CATEGORIES)
       : split === "train" && !spec.benignPool && rng.bool(0.5)
-        ? madeUpCategory(rng)
+        ? T.madeUpWord(rng) // a made-up category: named by copying it from the request, never recalled
         : rng.pick((spec.benignPool ?? split) === "train" ? BENIGN_TRAIN : BENIGN.heldout);
     const topic = split === "train" ? trainingTopic(rng, category, harmful) : heldoutTopic(rng, category, harmful);
     request = requestPlaceholder(category, topic);

@@ -283,14 +283,16 @@ export const HARM_TRAIN = [
 /** Categories used only in the held-out evaluation (never in the training corpus). */
 export const HARM_HELDOUT = ["counterfeiting", "stalking", "arson", "blackmail"];
 
+/** The letters of `madeUpWord`: a consonant then a vowel, two or three times. */
+export const MADE_UP = { consonants: "bdfgklmnprstvz", vowels: "aeiou" } as const;
+
 /**
  * A made-up word of two or three consonant-vowel syllables ("tovira"): a name no table and no model can have
  * memorised, so that whatever names it must be copied from the context (training only).
  */
 export function madeUpWord(rng: Rng): string {
+  const { consonants: c, vowels: v } = MADE_UP;
   let w = "";
-  for (let k = 2 + rng.int(2); k > 0; k--) w += MADE_UP.consonants[rng.int(14)] + MADE_UP.vowels[rng.int(5)];
+  for (let k = 2 + rng.int(2); k > 0; k--) w += c[rng.int(c.length)] + v[rng.int(v.length)];
   return w;
 }
-/** The letters of `madeUpWord`: a consonant then a vowel, two or three times. */
-export const MADE_UP = { consonants: "bdfgklmnprstvz", vowels: "aeiou" } as const;

@@ -110,7 +110,6 @@ const DRAW: readonly TaskName[] = [...TASKS, "add", "sub"];
 export const DRAW_TRAIN: readonly TaskName[] = [...DRAW, "add", "sub", "list"];
 
 /** One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`. */
-
 export function makeTask(
   rng: Rng,
   split: Split,
