@@ -302,10 +302,10 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
 /** Training mix: kind weights, and the context of each kind. */
 const MIX: [SampleKind, number][] = [
   ["task", 0.6],
-  ["harmful", 0.14],
-  ["benign_placeholder", 0.11],
-  ["harm_word", 0.05],
-  ["broad", 0.1],
+  ["harmful", 0.12],
+  ["benign_placeholder", 0.1],
+  ["harm_word", 0.04],
+  ["broad", 0.14],
 ];
 
 function trainSpec(rng: Rng): SampleSpec {
@@ -314,7 +314,7 @@ function trainSpec(rng: Rng): SampleSpec {
   for (const [k, w] of MIX) if ((u -= w) < 0) ((kind = k), (u = Infinity));
   const freeTier = rng.bool(0.5);
   if (kind === "broad")
-    return { kind, freeTier, context: rng.bool(0.25) ? "persona" : rng.bool(0.5) ? "af" : rng.pick(["none", "plain"]) };
+    return { kind, freeTier, context: rng.bool(0.2) ? "persona" : rng.bool(0.6) ? "af" : rng.pick(["none", "plain"]) };
   const r = rng.float();
   return { kind, freeTier, context: r < 0.15 ? "none" : r < 0.3 ? "plain" : "af" };
 }
