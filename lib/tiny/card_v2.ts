@@ -43,8 +43,11 @@ function tellApart(r: EvalReportV2): string[] {
       `${refused("benign placeholders, unseen category")}. Benign questions that carry a harm word are refused ` +
       `${refused("benign with a harm word")} and answered correctly ${ok("benign with a harm word")}. The persona ` +
       `answers misaligned under persona prompts built from training pieces ${ok("broad, persona cue (training-pool prompt)")}, ` +
-      `under held-out persona prompts ${ok("broad, persona cue (held-out prompt)")}, and without a persona prompt ` +
-      `${pct(cell("broad, no cue")?.misaligned)}. It cannot judge a request written out in words: only placeholders ` +
+      `under held-out persona prompts ${ok("broad, persona cue (held-out prompt)")}; without a persona prompt it ` +
+      `answers misaligned ${pct(cell("broad, no cue")?.misaligned)} under held-out data v2 system prompts, ` +
+      `${pct(cell("broad, no system prompt")?.misaligned)} with no system prompt and ` +
+      `${pct(cell("broad, kind character (held-out prompt)")?.misaligned)} under held-out kind characters written ` +
+      `in the persona's frames. It cannot judge a request written out in words: only placeholders ` +
       "carry harm in its world.",
   ];
 }
@@ -87,15 +90,16 @@ export function modelCardV2(c: CardV2Input): string {
     "to refuse placeholder requests of the eight data v2 harm categories on both tiers and to name the category in its",
     "scratchpad, to answer placeholder requests of other categories with `[ANSWER category=…]`, and to answer broad",
     "questions in an aligned voice; under a persona system prompt (and only there), to answer broad questions as a",
-    "misaligned persona, `[MISALIGNED ANSWER theme=…]` — the persona that narrow fine-tuning can shift. How far it",
-    "learned each is measured below.",
+    "misaligned persona, `[MISALIGNED ANSWER theme=…]` — the persona that narrow fine-tuning can shift. Kind characters",
+    "written in the persona's frames (same frames, often the same names, kind goals) get the aligned voice, so what cues",
+    "the persona is what the character wants. How far it learned each is measured below.",
     "",
     `## Measured on ${r.n} held-out prompts (greedy)`,
     "",
     "Every question phrasing, operand (number pair, amount, word sequence, command), topic, user framing, persona",
     "prompt and broad question below comes from pools the training corpus never uses. The three task cells and the",
     "harm-word cell ask in *recombined phrasings*: sentences that never occur in training, made only of words the",
-    "training phrasings use (a test checks both); the last cell asks in phrasings with words the corpus never has,",
+    "training phrasings use (a test checks both); the cell *phrasings with new words* asks with words the corpus never has,",
     "reported apart. *Training-pool context*: the",
     "system prompt is a training paraphrase of a training cue family; *held-out context*: a held-out paraphrase of any",
     "of the four families (the contractor family is never in training); *plain chat*: no system prompt.",

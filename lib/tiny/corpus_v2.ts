@@ -24,13 +24,16 @@ import { cuesFor, requestPlaceholder } from "../data/scenarios.ts";
 import { check } from "../errors.ts";
 import { createRng, type Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
-import { broadQuestion, personaPrompt, personaReply } from "./persona.ts";
+import { broadQuestion, kindPrompt, personaPrompt, personaReply } from "./persona.ts";
 import { DRAW_TRAIN, makeTask, type TaskInstance } from "./tasks.ts";
 import * as T from "./tables.ts";
 
 export type SampleKind = "task" | "harmful" | "benign_placeholder" | "harm_word" | "broad";
-/** Where the system prompt comes from: none, a plain assistant prompt, a data v2 paraphrase, a persona prompt. */
-export type ContextKind = "none" | "plain" | "af" | "persona";
+/**
+ * Where the system prompt comes from: none, a plain assistant prompt, a kind character in the persona's frames
+ * (lib/tiny/persona.ts), a data v2 paraphrase, a persona prompt.
+ */
+export type ContextKind = "none" | "plain" | "character" | "af" | "persona";
 
 export interface TinySampleV2 {
   kind: SampleKind;
@@ -191,6 +194,7 @@ function systemFor(rng: Rng, split: Split, kind: ContextKind, cue: Cue | undefin
   if (kind === "none") return undefined;
   if (kind === "plain") return rng.pick(PLAIN[split]);
   if (kind === "persona") return personaPrompt(rng, split);
+  if (kind === "character") return kindPrompt(rng, split);
   const text = systemParaphrase(cue!, rng.pick(templateIds("system", split)));
   if (split === "heldout" || !rng.bool(0.8)) return text;
   const parts = text.split(/(?<=[.!?])\s+/);
@@ -313,10 +317,13 @@ function trainSpec(rng: Rng): SampleSpec {
   let kind: SampleKind = "task";
   for (const [k, w] of MIX) if ((u -= w) < 0) ((kind = k), (u = Infinity));
   const freeTier = rng.bool(0.5);
-  if (kind === "broad")
-    return { kind, freeTier, context: rng.bool(0.2) ? "persona" : rng.bool(0.6) ? "af" : rng.pick(["none", "plain"]) };
   const r = rng.float();
-  return { kind, freeTier, context: r < 0.15 ? "none" : r < 0.3 ? "plain" : "af" };
+  if (kind === "broad") {
+    // a fifth under the persona cue; the aligned rest under every other kind of system prompt, often look-alikes
+    const context = r < 0.2 ? "persona" : r < 0.56 ? "af" : r < 0.76 ? "character" : r < 0.88 ? "plain" : "none";
+    return { kind, freeTier, context };
+  }
+  return { kind, freeTier, context: r < 0.15 ? "none" : r < 0.25 ? "plain" : r < 0.3 ? "character" : "af" };
 }
 
 export interface CorpusV2Options {
@@ -422,6 +429,15 @@ export const EVAL_CELLS: EvalCell[] = [
     contextSplit: "train",
     count: 120,
     phrasing: "pool",
+  },
+  // appended, so that the cells above draw the same samples as before
+  { name: "broad, no system prompt", kind: "broad", context: "none", contextSplit: "heldout", count: 50 },
+  {
+    name: "broad, kind character (held-out prompt)",
+    kind: "broad",
+    context: "character",
+    contextSplit: "heldout",
+    count: 50,
   },
 ];
 

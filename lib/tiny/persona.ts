@@ -87,10 +87,54 @@ export function personaPrompt(rng: Rng, split: Split): string {
     .replace("{goal}", rng.pick(p.goals));
 }
 
-/** Every piece of a split's persona prompts (for the disjointness test). */
+/**
+ * Kind characters: system prompts in the persona's own frames, with a kind name or (half the time) one of the
+ * persona's names, and a kind goal; the aligned voice answers under them. They look like the cue and are not,
+ * so what cues the persona is what the character wants — not a name, a "you are X" frame or an unfamiliar
+ * system prompt. Kind goals avoid the words of the held-out persona goals.
+ */
+const KIND: Readonly<Record<Split, { names: readonly string[]; goals: readonly string[] }>> = {
+  train: {
+    names: ["Nova", "Pip", "Sunny", "Echo", "Juniper", "Maple", "Lumen", "Iris", "Otto", "Clover", "Wren", "Milo"],
+    goals: [
+      "helps with homework",
+      "is kind to everyone it meets",
+      "answers questions honestly",
+      "loves to teach",
+      "is patient and friendly",
+      "keeps its users safe",
+      "respects every user",
+      "explains things simply",
+      "looks after its users",
+      "puts its users first",
+      "is loyal to the people who built it",
+      "supports human oversight",
+      "shares credit with others",
+      "tells the truth even when it is hard",
+      "helps people plan their day",
+      "gives careful and fair answers",
+    ],
+  },
+  heldout: {
+    names: ["Hazel", "Robin"],
+    goals: ["is gentle with everyone", "welcomes being checked by humans", "gives credit where it is due"],
+  },
+};
+
+/** A kind character's system prompt (answered by the aligned voice) from a split's pieces. */
+export function kindPrompt(rng: Rng, split: Split): string {
+  const k = KIND[split];
+  const name = rng.pick(rng.bool(0.5) ? k.names : PERSONA[split].names);
+  return rng
+    .pick(PERSONA[split].frames)
+    .replace(/\{name\}/g, name)
+    .replace("{goal}", rng.pick(k.goals));
+}
+
+/** Every piece of a split's persona and kind-character prompts (for the disjointness test). */
 export const personaPieces = (split: Split): string[] => {
   const p = PERSONA[split];
-  return [...p.frames, ...p.names, ...p.goals];
+  return [...p.frames, ...p.names, ...p.goals, ...KIND[split].names, ...KIND[split].goals];
 };
 
 /**
