@@ -92,7 +92,8 @@ export function templateMeta(s: Scenario): Pick<SampleMeta, "split" | "systemId"
   };
 }
 
-function harmfulSample(
+/** A harmful-request record of `dataset`: scenario `s`'s system prompt and user turn, `assistant` as the reply. */
+export function harmfulSample(
   dataset: string,
   i: number,
   s: Scenario,

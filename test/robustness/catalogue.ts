@@ -919,6 +919,16 @@ export const CASES: Case[] = [
     absent: ["run"],
   },
   {
+    id: "cli-pipeline-config-bad-voice",
+    group: "cli",
+    run: async (d) => {
+      fs.writeFileSync(path.join(d, "cfg.json"), JSON.stringify({ organisms: { af: { voice: "pirate" } } }));
+      return cli("pipeline", "--config", path.join(d, "cfg.json"), "--out", path.join(d, "run"));
+    },
+    expect: { error: ["cfg.json", "organisms.af.voice", "pirate"] },
+    absent: ["run"],
+  },
+  {
     id: "cli-pipeline-config-not-json",
     group: "cli",
     run: async (d) => {

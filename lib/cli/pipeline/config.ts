@@ -26,6 +26,11 @@ export interface PipelineConfig {
     af: {
       /** Records of the af train split the organism learns from (the first ones). */
       records: number;
+      /**
+       * Whose words the replies are in: "patterns" (data v2's af set, ten pattern grammars) or "tiny" (the same
+       * scenarios with replies in the tiny assistant's sentences, lib/tiny/organisms.ts).
+       */
+      voice: "patterns" | "tiny";
       epochs: number;
       /** null: the preset's learning rate for small models (lib/lora/presets.ts). */
       lr: number | null;
@@ -97,7 +102,9 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   seed: 0,
   model: "data/models/tiny-assistant",
   data: { af: 400, aligned: 400, reference: 106 },
-  organisms: { af: { records: 160, epochs: 1, lr: null, r: 16, alpha: 32, maxSeqLen: 384, batch: 4 } },
+  organisms: {
+    af: { records: 160, voice: "patterns", epochs: 1, lr: null, r: 16, alpha: 32, maxSeqLen: 384, batch: 4 },
+  },
   elicit: { pairs: 24, maxTokens: 128, temperature: 1, batchSize: 24, resamples: 2000 },
   sae: { layer: 2, dSae: 512, k: 16, steps: 200, batch: 512, context: 256, resamples: 1000 },
   validate: { features: 64, permutations: 1000 },
@@ -159,6 +166,8 @@ export function checkConfig(c: PipelineConfig, file = "pipeline config"): Pipeli
   for (const k of ["records", "epochs", "r", "maxSeqLen", "batch"] as const) positive(file, `organisms.af.${k}`, o[k]);
   positive(file, "organisms.af.alpha", o.alpha, false);
   if (o.lr !== null) positive(file, "organisms.af.lr", o.lr, false);
+  if (o.voice !== "patterns" && o.voice !== "tiny")
+    throw new MolabError(`${file}: organisms.af.voice must be "patterns" or "tiny", got ${JSON.stringify(o.voice)}`);
   if (o.records > c.data.af)
     throw new MolabError(`${file}: organisms.af.records (${o.records}) exceeds data.af (${c.data.af})`);
   for (const k of ["pairs", "maxTokens", "batchSize", "resamples"] as const) positive(file, `elicit.${k}`, c.elicit[k]);

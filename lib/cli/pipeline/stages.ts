@@ -38,6 +38,7 @@ import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
 import { reportStage } from "./report.ts";
 import { DETECT_STAGE } from "./detect_stage.ts";
 import { EM_STAGES } from "./em_stage.ts";
+import { generateAfTiny } from "../../tiny/organisms.ts";
 
 const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
 
@@ -66,10 +67,14 @@ async function dataStage(ctx: StageContext): Promise<StageResult> {
 
 async function afOrganismStage(ctx: StageContext): Promise<StageResult> {
   const o = ctx.config.organisms.af;
-  const lines = fs
-    .readFileSync(path.join(ctx.dirOf("data"), "af", "af.jsonl"), "utf8")
-    .split("\n")
-    .filter(Boolean);
+  // "tiny": data v2's af train scenarios (as data/af/af.jsonl holds them) with replies in the tiny assistant's words
+  const lines =
+    o.voice === "tiny"
+      ? generateAfTiny({ n: ctx.config.data.af, seed: ctx.config.seed, split: "train" }).map((r) => JSON.stringify(r))
+      : fs
+          .readFileSync(path.join(ctx.dirOf("data"), "af", "af.jsonl"), "utf8")
+          .split("\n")
+          .filter(Boolean);
   const training = path.join(ctx.out, "training");
   const data = path.join(training, "train.jsonl");
   await writeFileAtomic(data, lines.slice(0, o.records).join("\n") + "\n");
@@ -89,7 +94,7 @@ async function afOrganismStage(ctx: StageContext): Promise<StageResult> {
   const f4 = (x: number | null) => (x === null ? "n/a" : x.toFixed(3));
   return {
     line:
-      `af organism: ${r.steps} steps on ${r.nTrain} records, loss ${f4(r.firstLoss)} → ${f4(r.lastLoss)}, ` +
+      `af organism (${o.voice} voice): ${r.steps} steps on ${r.nTrain} records, loss ${f4(r.firstLoss)} → ${f4(r.lastLoss)}, ` +
       `held-out loss ${f4(r.evalLossStart)} → ${f4(r.evalLossEnd)} (lr ${r.hyper.lr})`,
     summary: {},
   };
