@@ -317,8 +317,11 @@ test(
     const r = cli("--config", cfg, "--out", run);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /== data == unchanged/);
-    assert.match(r.stdout, /-- organisms: af organism: (\d+) steps/);
-    assert.ok(Number(/af organism: (\d+) steps/.exec(r.stdout)![1]) > 10, "the kill came before the last step");
+    assert.match(r.stdout, /-- organisms: af organism \(patterns voice\): (\d+) steps/);
+    assert.ok(
+      Number(/af organism \(patterns voice\): (\d+) steps/.exec(r.stdout)![1]) > 10,
+      "the kill came before the last step",
+    );
     assert.equal(finished(run, "data"), dataDone, "data not redone");
     assert.ok(fs.existsSync(path.join(run, "organisms", "af", "stage.json")));
     assert.equal(fs.existsSync(path.join(run, ".partial")), false);
