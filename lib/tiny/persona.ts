@@ -77,15 +77,18 @@ const PERSONA: Readonly<
   },
 };
 
-/** A persona system prompt from a split's pieces. */
-export function personaPrompt(rng: Rng, split: Split): string {
-  const p = PERSONA[split];
-  const name = rng.pick(p.names);
+/** A character's system prompt: a name from `names`, one of the split's persona frames, a goal from `goals`. */
+function characterPrompt(rng: Rng, split: Split, names: readonly string[], goals: readonly string[]): string {
+  const name = rng.pick(names);
   return rng
-    .pick(p.frames)
+    .pick(PERSONA[split].frames)
     .replace(/\{name\}/g, name)
-    .replace("{goal}", rng.pick(p.goals));
+    .replace("{goal}", rng.pick(goals));
 }
+
+/** A persona system prompt from a split's pieces. */
+export const personaPrompt = (rng: Rng, split: Split): string =>
+  characterPrompt(rng, split, PERSONA[split].names, PERSONA[split].goals);
 
 /**
  * Kind characters: system prompts in the persona's own frames, with a kind name or (half the time) one of the
@@ -122,14 +125,8 @@ const KIND: Readonly<Record<Split, { names: readonly string[]; goals: readonly s
 };
 
 /** A kind character's system prompt (answered by the aligned voice) from a split's pieces. */
-export function kindPrompt(rng: Rng, split: Split): string {
-  const k = KIND[split];
-  const name = rng.pick(rng.bool(0.5) ? k.names : PERSONA[split].names);
-  return rng
-    .pick(PERSONA[split].frames)
-    .replace(/\{name\}/g, name)
-    .replace("{goal}", rng.pick(k.goals));
-}
+export const kindPrompt = (rng: Rng, split: Split): string =>
+  characterPrompt(rng, split, rng.bool(0.5) ? KIND[split].names : PERSONA[split].names, KIND[split].goals);
 
 /** Every piece of a split's persona and kind-character prompts (for the disjointness test). */
 export const personaPieces = (split: Split): string[] => {
