@@ -38,6 +38,23 @@ test("clip_grad_norm_: total 2-norm over tensors, scale max/(norm+1e-6) only whe
   tf.dispose([...g, ...a.grads, ...b.grads, ...off.grads]);
 });
 
+test("clip_grad_norm_: the norm of a large gradient is exact to float32 rounding (accumulated in float64)", () => {
+  // An embedding-sized gradient: a float32 running sum over its 262,144 squares drifts by ~1e-4 relative.
+  const n = 2048 * 128;
+  const vals = new Float32Array(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    vals[i] = (x / 2147483648 - 0.5) * 0.02;
+  }
+  let sq = 0;
+  for (const v of vals) sq += v * v;
+  const g = [tf.tensor2d(vals, [128, 2048])];
+  const r = clipGradNorm(g, 1);
+  assert.ok(Math.abs(r.norm / Math.sqrt(sq) - 1) < 1e-7, `norm ${r.norm} vs float64 ${Math.sqrt(sq)}`);
+  tf.dispose([...g, ...r.grads]);
+});
+
 test("AdamW: decoupled weight decay, bias correction, eps outside the square root (float64 reference)", () => {
   const p0 = [0.5, -1.0, 2.0];
   const grads = [
