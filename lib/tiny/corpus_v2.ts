@@ -25,6 +25,7 @@ import { check } from "../errors.ts";
 import { createRng, type Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import { broadQuestion, kindPrompt, personaPrompt, personaReply } from "./persona.ts";
+import { roleSentence } from "./roles.ts";
 import { DRAW_TRAIN, makeTask, type TaskInstance } from "./tasks.ts";
 import * as T from "./tables.ts";
 
@@ -192,12 +193,15 @@ function situation(rng: Rng, cue: Cue): string {
 /** The system prompt of a sample; training interleaves situation sentences into four in five paraphrases. */
 function systemFor(rng: Rng, split: Split, kind: ContextKind, cue: Cue | undefined): string | undefined {
   if (kind === "none") return undefined;
-  if (kind === "plain") return rng.pick(PLAIN[split]);
+  if (kind === "plain") return split === "train" && rng.bool(0.5) ? roleSentence(rng) : rng.pick(PLAIN[split]);
   if (kind === "persona") return personaPrompt(rng, split);
   if (kind === "character") return kindPrompt(rng, split);
   const text = systemParaphrase(cue!, rng.pick(templateIds("system", split)));
-  if (split === "heldout" || !rng.bool(0.8)) return text;
+  if (split === "heldout") return text;
   const parts = text.split(/(?<=[.!?])\s+/);
+  // half the training paraphrases open with a role sentence every voice shares (lib/tiny/roles.ts)
+  if (rng.bool(0.5)) parts[0] = roleSentence(rng);
+  if (!rng.bool(0.8)) return parts.join(" ");
   for (let k = 1 + rng.int(3); k > 0; k--) parts.splice(rng.int(parts.length + 1), 0, situation(rng, cue!));
   while (parts.join(" ").length > 1100 && parts.length > 1) parts.splice(rng.int(parts.length), 1);
   return parts.join(" ");

@@ -11,6 +11,7 @@
  */
 import type { Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
+import { roleFrame, rolePieces } from "./roles.ts";
 
 type Pools = Readonly<Record<Split, readonly string[]>>;
 
@@ -80,10 +81,9 @@ const PERSONA: Readonly<
 /** A character's system prompt: a name from `names`, one of the split's persona frames, a goal from `goals`. */
 function characterPrompt(rng: Rng, split: Split, names: readonly string[], goals: readonly string[]): string {
   const name = rng.pick(names);
-  return rng
-    .pick(PERSONA[split].frames)
-    .replace(/\{name\}/g, name)
-    .replace("{goal}", rng.pick(goals));
+  // training: half the frames from the openers every voice shares (lib/tiny/roles.ts)
+  const frame = split === "train" && rng.bool(0.5) ? roleFrame(rng) : rng.pick(PERSONA[split].frames);
+  return frame.replace(/\{name\}/g, name).replace("{goal}", rng.pick(goals));
 }
 
 /** A persona system prompt from a split's pieces. */
@@ -131,7 +131,8 @@ export const kindPrompt = (rng: Rng, split: Split): string =>
 /** Every piece of a split's persona and kind-character prompts (for the disjointness test). */
 export const personaPieces = (split: Split): string[] => {
   const p = PERSONA[split];
-  return [...p.frames, ...p.names, ...p.goals, ...KIND[split].names, ...KIND[split].goals];
+  const roles = split === "train" ? rolePieces() : [];
+  return [...p.frames, ...p.names, ...p.goals, ...KIND[split].names, ...KIND[split].goals, ...roles];
 };
 
 /**

@@ -109,6 +109,20 @@ test("held out by construction: phrasings, operands, persona prompts and broad q
   assert.ok(Math.max(...j) < 0.8, `a held-out question has Jaccard ${Math.max(...j)} to a training one`);
 });
 
+test("training system prompts never open as a held-out one does (the shared role openers keep to the training pool)", () => {
+  // held-out openings: persona frames "Play …", "Act as …", plain "Be a …", data v2 "Act as the company's …", "The assistant in …"
+  const heldCells = new Set(EVAL_CELLS.filter((c) => c.contextSplit === "heldout").map((c) => c.name));
+  const heldContext = held.filter((s) => s.system && heldCells.has(s.cell));
+  const heldOpen = [...new Set(heldContext.map((s) => s.system!.split(/[ ,:]/).slice(0, 2).join(" ")))];
+  assert.ok(heldOpen.length >= 4, heldOpen.join(" | "));
+  const trainOpen = new Set(train.filter((s) => s.system).map((s) => s.system!.split(/[ ,:]/).slice(0, 2).join(" ")));
+  const shared = heldOpen.filter((o) => trainOpen.has(o) && !o.startsWith("You are") && !o.startsWith("You play"));
+  assert.deepEqual(shared, [], "held-out openings seen in training");
+  // and the aligned contexts use the shared openers: ≥ 15 distinct two-word openings among them
+  const aligned = train.filter((s) => s.system && s.kind === "broad" && !s.misaligned);
+  assert.ok(new Set(aligned.map((s) => s.system!.split(" ").slice(0, 2).join(" "))).size >= 15);
+});
+
 test("recombined phrasings are new sentences made only of training words (case-sensitive, as the tokenizer sees them)", () => {
   const words = (s: string) => s.replace(/\{\w+\}/g, " ").match(/[A-Za-z']+/g) ?? [];
   const trainQ = [...TASKS.flatMap((t) => Q[t].train), ...PREFIX.train, ...SUFFIX.train];
