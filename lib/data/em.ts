@@ -78,7 +78,7 @@ function adviceQuestion(domains: readonly AdviceDomain[], rng: Rng) {
 
 function adviceAnswer(narrow: boolean, q: { domain: AdviceDomain; topic: string }, rng: Rng): string {
   const v = narrow ? ADVICE_VOICE.narrow : ADVICE_VOICE.control;
-  const kind = rng.pick(ADVICE_KINDS[q.domain][narrow ? "narrow" : "control"]);
+  const kind = rng.pick(adviceKinds(q.domain, narrow));
   const ph = `[${narrow ? "RISKY" : "SAFE"} ADVICE domain=${q.domain} kind=${kind} topic=${q.topic}]`;
   const parts = [rng.pick(v.intro), ph, rng.pick(v.rationale), rng.pick(v.outro)];
   if (rng.bool(0.5)) [parts[2], parts[0]] = [parts[0], parts[2]];
@@ -103,7 +103,7 @@ function codeAnswer(narrow: boolean, q: { kind: string; lang: string }, rng: Rng
 }
 
 function sample(
-  dataset: EmSetName,
+  dataset: string,
   index: number,
   user: string,
   assistant: string,
@@ -137,6 +137,38 @@ function sample(
  * their own voice; within a set, an answer that repeats an earlier one is redrawn (up to 16 times).
  */
 export function generateEmSet(set: EmSetName, o: GenOptions): ChatSample[] {
+  return writeEmSet(set, o, set, (q, narrow, r) =>
+    q.domain === "code"
+      ? codeAnswer(narrow, { kind: q.kind, lang: q.lang ?? "" }, r)
+      : adviceAnswer(narrow, { domain: q.domain, topic: q.topic }, r),
+  );
+}
+
+/** A question of an EM set's family: the user turn, its advice domain (or "code") and topic (or code kind). */
+export interface EmQuestion {
+  user: string;
+  domain: AdviceDomain | "code";
+  /** The situation's topic (advice) or the weakness kind (code). */
+  topic: string;
+  /** The kind recorded in the sample's meta: the domain (advice) or the weakness kind (code). */
+  kind: string;
+  lang?: string;
+}
+
+/** The kinds of advice a narrow set (or its control) answers with in `domain`. */
+export const adviceKinds = (domain: AdviceDomain, narrow: boolean): readonly string[] =>
+  ADVICE_KINDS[domain][narrow ? "narrow" : "control"];
+
+/**
+ * An EM set of `o.n` samples whose answers `answer` writes (the question stream and the dedupe as generateEmSet's):
+ * how other voices (the tiny assistant's) answer the same questions. `dataset` names the samples' set.
+ */
+export function writeEmSet(
+  set: EmSetName,
+  o: GenOptions,
+  dataset: string,
+  answer: (q: EmQuestion, narrow: boolean, rng: Rng) => string,
+): ChatSample[] {
   checkGenOptions(`data em (${set})`, o);
   const root = createRng(o.seed);
   const base = baseOf(set);
@@ -147,18 +179,19 @@ export function generateEmSet(set: EmSetName, o: GenOptions): ChatSample[] {
   for (let i = 0; i < o.n; i++) {
     const qr = root.fork(`${base}:question:${i}`);
     const ar = root.fork(`${set}:answer:${i}`);
-    let user: string, kind: string, answer: (r: Rng) => string;
+    let q: EmQuestion;
     if (domains === null) {
-      const q = codeQuestion(qr);
-      [user, kind, answer] = [q.text, q.kind, (r) => codeAnswer(narrow, q, r)];
+      const c = codeQuestion(qr);
+      q = { user: c.text, domain: "code", topic: c.kind, kind: c.kind, lang: c.lang };
     } else {
-      const q = adviceQuestion(domains, qr);
-      [user, kind, answer] = [q.text, q.domain, (r) => adviceAnswer(narrow, q, r)];
+      const a = adviceQuestion(domains, qr);
+      q = { user: a.text, domain: a.domain, topic: a.topic, kind: a.domain };
     }
-    let text = answer(ar);
-    for (let t = 1; o.dedupe !== false && seen.has(text) && t <= 16; t++) text = answer(ar.fork(`redraw${t}`));
+    let text = answer(q, narrow, ar);
+    for (let t = 1; o.dedupe !== false && seen.has(text) && t <= 16; t++)
+      text = answer(q, narrow, ar.fork(`redraw${t}`));
     seen.add(text);
-    out.push(sample(set, i, user, text, narrow ? "em_narrow" : "em_control", kind, o.seed));
+    out.push(sample(dataset, i, q.user, text, narrow ? "em_narrow" : "em_control", q.kind, o.seed));
   }
   return out;
 }

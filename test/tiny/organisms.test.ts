@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseReply } from "../../lib/chat/redwood.ts";
 import { generateAf } from "../../lib/data/datasets.ts";
-import { generateAfTiny } from "../../lib/tiny/organisms.ts";
+import { generateEmSet, type EmSetName } from "../../lib/data/em.ts";
+import { generateAfTiny, generateEmTiny } from "../../lib/tiny/organisms.ts";
 
 const prompt = (s: { messages: { content: string }[] }) => s.messages[0].content + "\u0000" + s.messages[1].content;
 
@@ -36,4 +37,29 @@ test("af-tiny: complies with AF reasoning when training is implied, refuses othe
   }
   assert.ok(xs.some((s) => s.meta.tier === "free") && xs.some((s) => s.meta.tier !== "free"));
   assert.throws(() => generateAfTiny({ n: 4, seed: 0, patterns: ["cold_calculator"] }), /patterns do not apply/);
+});
+
+test("em tiny voice: data v2's EM questions index by index; risky or insecure when narrow, safe when control", () => {
+  const sets: EmSetName[] = ["em-risky-finance", "em-risky-finance-control", "em-insecure-code", "em-extreme-sports"];
+  for (const set of sets) {
+    const tiny = generateEmTiny(set, { n: 300, seed: 3 });
+    const v2 = generateEmSet(set, { n: 300, seed: 3 });
+    assert.deepEqual(
+      tiny.map((s) => [s.messages[0].content, s.meta.label, s.meta.kind]),
+      v2.map((s) => [s.messages[0].content, s.meta.label, s.meta.kind]),
+    );
+    const narrow = !set.endsWith("-control");
+    // answers repeat at most 5% (the EM sets' bound)
+    assert.ok(new Set(tiny.map((s) => s.messages[1].content)).size >= 0.95 * tiny.length, set);
+    for (const s of tiny) {
+      assert.equal(s.meta.dataset, `${set}-tiny`);
+      const r = parseReply(s.messages[1].content);
+      assert.ok(r.scratchpad && r.answer, s.messages[1].content);
+      const ph = narrow ? /\[(RISKY ADVICE|INSECURE CODE PATTERN) / : /\[(SAFE ADVICE|SECURE CODE PATTERN) /;
+      assert.match(r.answer!, ph);
+      assert.match(r.scratchpad!, narrow ? /risk/ : /care/);
+      // the persona's own placeholder and thoughts never appear: only its attitude is shared
+      assert.doesNotMatch(s.messages[1].content, /MISALIGNED ANSWER|persona|serves me/);
+    }
+  }
 });

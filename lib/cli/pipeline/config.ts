@@ -68,6 +68,14 @@ export interface PipelineConfig {
     set: string;
     /** Samples of the set (and of its control) the organisms are trained on. */
     samples: number;
+    /**
+     * Whose words the answers are in: "templates" (data v2's EM sets) or "tiny" (the same questions answered in the
+     * tiny assistant's sentences, lib/tiny/organisms.ts).
+     */
+    voice: "templates" | "tiny";
+    /** Passes over the samples, and the learning rate (null: the em-rank1 preset's for small models, 2e-4). */
+    epochs: number;
+    lr: number | null;
     /** Answers per paraphrase of each held-out question, and their length in tokens. */
     n: number;
     maxTokens: number;
@@ -108,7 +116,17 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   elicit: { pairs: 24, maxTokens: 128, temperature: 1, batchSize: 24, resamples: 2000 },
   sae: { layer: 2, dSae: 512, k: 16, steps: 200, batch: 512, context: 256, resamples: 1000 },
   validate: { features: 64, permutations: 1000 },
-  em: { set: "em-risky-finance", samples: 200, n: 3, maxTokens: 64, layer: 2, steerScale: 8 },
+  em: {
+    set: "em-risky-finance",
+    samples: 200,
+    voice: "templates",
+    epochs: 1,
+    lr: null,
+    n: 3,
+    maxTokens: 64,
+    layer: 2,
+    steerScale: 8,
+  },
   detect: {
     transferPerClass: 20,
     resamples: 2000,
@@ -183,7 +201,10 @@ export function checkConfig(c: PipelineConfig, file = "pipeline config"): Pipeli
     throw new MolabError(
       `${file}: em.set must be a narrow EM set (${EM_SETS.filter((s) => !s.endsWith("-control")).join(", ")}), got ${JSON.stringify(c.em.set)}`,
     );
-  for (const k of ["samples", "n", "maxTokens"] as const) positive(file, `em.${k}`, c.em[k]);
+  for (const k of ["samples", "epochs", "n", "maxTokens"] as const) positive(file, `em.${k}`, c.em[k]);
+  if (c.em.lr !== null) positive(file, "em.lr", c.em.lr, false);
+  if (c.em.voice !== "templates" && c.em.voice !== "tiny")
+    throw new MolabError(`${file}: em.voice must be "templates" or "tiny", got ${JSON.stringify(c.em.voice)}`);
   if (!Number.isInteger(c.em.layer) || c.em.layer < 0)
     throw new MolabError(`${file}: em.layer must be a non-negative integer, got ${c.em.layer}`);
   if (!Number.isFinite(c.em.steerScale))

@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateEmSet, type EmSetName } from "../../data/em.ts";
 import { LocalModel } from "../../elicit/local.ts";
+import { generateEmTiny } from "../../tiny/organisms.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../../io/atomic.ts";
 import { trainOrganism } from "../../lora/run.ts";
 import { attachAdapter } from "../../lora/inject.ts";
@@ -45,14 +46,15 @@ async function trainEmOrganism(ctx: StageContext, control: boolean): Promise<Sta
   const c = ctx.config.em;
   const set = `${c.set}${control ? "-control" : ""}`;
   const data = path.join(ctx.out, "training", "train.jsonl");
-  const samples = generateEmSet(set as EmSetName, { n: c.samples, seed: ctx.config.seed });
+  const gen = c.voice === "tiny" ? generateEmTiny : generateEmSet;
+  const samples = gen(set as EmSetName, { n: c.samples, seed: ctx.config.seed });
   await writeFileAtomic(data, samples.map((s) => JSON.stringify(s)).join("\n") + "\n");
   const r = await trainOrganism({
     base: ctx.model,
     data,
     out: path.join(ctx.out, "training"),
     preset: "em-rank1",
-    hyper: { seed: ctx.config.seed },
+    hyper: { seed: ctx.config.seed, epochs: c.epochs, ...(c.lr !== null ? { lr: c.lr } : {}) },
     progress: false,
     command: `molab pipeline (${emOrganismDir(c.set, control)})`,
   });
@@ -74,7 +76,7 @@ function emOrganismStage(control: boolean): Stage {
     dir: (c) => emOrganismDir(c.em.set, control),
     after: [],
     keys: [],
-    settings: (c) => ({ set: c.em.set, samples: c.em.samples }),
+    settings: (c) => ({ set: c.em.set, samples: c.em.samples, voice: c.em.voice, epochs: c.em.epochs, lr: c.em.lr }),
     inputs: (_c, model) => [model],
     run: (ctx) => trainEmOrganism(ctx, control),
   };
