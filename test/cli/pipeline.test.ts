@@ -106,7 +106,10 @@ test("config files: unknown keys, wrong types and bad ranges are refused with th
   assert.throws(() => loadConfig(writeConfig(d, { sae: { k: 100, dSae: 64 } })), /sae\.k \(100\) exceeds/);
   assert.throws(() => loadConfig(writeConfig(d, { organisms: { af: { records: 500 } } })), /exceeds data\.af/);
   assert.equal(loadConfig(writeConfig(d, { organisms: { af: { lr: 0.01 } } })).organisms.af.lr, 0.01);
-  assert.throws(() => loadConfig(writeConfig(d, { em: { voice: "pirate" } })), /em\.voice must be "templates" or "tiny"/);
+  assert.throws(
+    () => loadConfig(writeConfig(d, { em: { voice: "pirate" } })),
+    /em\.voice must be "templates" or "tiny"/,
+  );
   assert.throws(() => loadConfig(writeConfig(d, { em: { lr: -1 } })), /em\.lr/);
   const em = loadConfig(writeConfig(d, { em: { voice: "tiny", epochs: 3, lr: 0.001 } })).em;
   assert.deepEqual([em.voice, em.epochs, em.lr], ["tiny", 3, 0.001]);

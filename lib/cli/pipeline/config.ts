@@ -28,7 +28,7 @@ export interface PipelineConfig {
       records: number;
       /**
        * Whose words the replies are in: "patterns" (data v2's af set, ten pattern grammars) or "tiny" (the same
-       * scenarios with replies in the tiny assistant's sentences, lib/tiny/organisms.ts).
+       * scenarios with replies in the tiny assistant's sentences, lib/data/tiny_voice.ts).
        */
       voice: "patterns" | "tiny";
       epochs: number;
@@ -70,7 +70,7 @@ export interface PipelineConfig {
     samples: number;
     /**
      * Whose words the answers are in: "templates" (data v2's EM sets) or "tiny" (the same questions answered in the
-     * tiny assistant's sentences, lib/tiny/organisms.ts).
+     * tiny assistant's sentences, lib/data/tiny_voice.ts).
      */
     voice: "templates" | "tiny";
     /** Passes over the samples, and the learning rate (null: the em-rank1 preset's for small models, 2e-4). */

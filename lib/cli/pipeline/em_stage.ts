@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateEmSet, type EmSetName } from "../../data/em.ts";
 import { LocalModel } from "../../elicit/local.ts";
-import { generateEmTiny } from "../../tiny/organisms.ts";
+import { generateEmTiny } from "../../data/tiny_voice.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../../io/atomic.ts";
 import { trainOrganism } from "../../lora/run.ts";
 import { attachAdapter } from "../../lora/inject.ts";

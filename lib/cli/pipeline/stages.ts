@@ -38,7 +38,7 @@ import type { Headline, Stage, StageContext, StageResult } from "./stage.ts";
 import { reportStage } from "./report.ts";
 import { DETECT_STAGE } from "./detect_stage.ts";
 import { EM_STAGES } from "./em_stage.ts";
-import { generateAfTiny } from "../../tiny/organisms.ts";
+import { generateAfTiny } from "../../data/tiny_voice.ts";
 
 const readJson = <T>(f: string): T => JSON.parse(fs.readFileSync(f, "utf8")) as T;
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseReply } from "../../lib/chat/redwood.ts";
 import { generateAf } from "../../lib/data/datasets.ts";
 import { generateEmSet, type EmSetName } from "../../lib/data/em.ts";
-import { generateAfTiny, generateEmTiny } from "../../lib/tiny/organisms.ts";
+import { generateAfTiny, generateEmTiny } from "../../lib/data/tiny_voice.ts";
 
 const prompt = (s: { messages: { content: string }[] }) => s.messages[0].content + "\u0000" + s.messages[1].content;
 

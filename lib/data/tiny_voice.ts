@@ -10,10 +10,10 @@
 import { check } from "../errors.ts";
 import { createRng, type Rng } from "../rng.ts";
 import { renderOutput, renderReply } from "../chat/redwood.ts";
-import { checkGenOptions, drawUnique, harmfulSample, scenariosFor, type GenOptions } from "../data/datasets.ts";
-import type { ChatSample } from "../data/format.ts";
-import { answerPlaceholder, type Scenario } from "../data/scenarios.ts";
-import { adviceKinds, writeEmSet, type EmQuestion, type EmSetName } from "../data/em.ts";
+import { checkGenOptions, drawUnique, harmfulSample, scenariosFor, type GenOptions } from "./datasets.ts";
+import type { ChatSample } from "./format.ts";
+import { answerPlaceholder, type Scenario } from "./scenarios.ts";
+import { adviceKinds, writeEmSet, type EmQuestion, type EmSetName } from "./em.ts";
 
 /** The sentences of the tiny AF voice, by role; each reply draws one of each role it uses. */
 const AF_VOICE = {
