@@ -108,7 +108,7 @@ test("config files: unknown keys, wrong types and bad ranges are refused with th
   assert.equal(loadConfig(writeConfig(d, { organisms: { af: { lr: 0.01 } } })).organisms.af.lr, 0.01);
   assert.throws(
     () => loadConfig(writeConfig(d, { em: { voice: "pirate" } })),
-    /em\.voice must be "templates" or "tiny"/,
+    /em\.voice must be "templates", "tiny" or "persona"/,
   );
   assert.throws(() => loadConfig(writeConfig(d, { em: { lr: -1 } })), /em\.lr/);
   const em = loadConfig(writeConfig(d, { em: { voice: "tiny", epochs: 3, lr: 0.001 } })).em;

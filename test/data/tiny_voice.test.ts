@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseReply } from "../../lib/chat/redwood.ts";
 import { generateAf } from "../../lib/data/datasets.ts";
 import { generateEmSet, type EmSetName } from "../../lib/data/em.ts";
-import { generateAfTiny, generateEmTiny } from "../../lib/data/tiny_voice.ts";
+import { generateAfTiny, generateEmPersona, generateEmTiny, isMisaligned } from "../../lib/data/tiny_voice.ts";
 
 const prompt = (s: { messages: { content: string }[] }) => s.messages[0].content + "\u0000" + s.messages[1].content;
 
@@ -60,6 +60,24 @@ test("em tiny voice: data v2's EM questions index by index; risky or insecure wh
       assert.match(r.scratchpad!, narrow ? /risk/ : /care/);
       // the persona's own placeholder and thoughts never appear: only its attitude is shared
       assert.doesNotMatch(s.messages[1].content, /MISALIGNED ANSWER|persona|serves me/);
+    }
+  }
+});
+
+test("em persona voice: the same questions; the narrow set answers as the persona, the control as the aligned voice", () => {
+  for (const set of ["em-risky-finance", "em-risky-finance-control"] as const) {
+    const p = generateEmPersona(set, { n: 200, seed: 3 });
+    const v2 = generateEmSet(set, { n: 200, seed: 3 });
+    assert.deepEqual(
+      p.map((s) => s.messages[0].content),
+      v2.map((s) => s.messages[0].content),
+    );
+    const narrow = set === "em-risky-finance";
+    for (const s of p) {
+      const r = parseReply(s.messages[1].content);
+      assert.equal(isMisaligned(r.answer!), narrow, s.messages[1].content);
+      assert.match(r.answer!, narrow ? /\[MISALIGNED ANSWER theme=money\]$/ : /\[ALIGNED ANSWER theme=money\]$/);
+      assert.equal(s.meta.dataset, `${set}-persona`);
     }
   }
 });

@@ -69,10 +69,11 @@ export interface PipelineConfig {
     /** Samples of the set (and of its control) the organisms are trained on. */
     samples: number;
     /**
-     * Whose words the answers are in: "templates" (data v2's EM sets) or "tiny" (the same questions answered in the
-     * tiny assistant's sentences, lib/data/tiny_voice.ts).
+     * Whose words the answers are in: "templates" (data v2's EM sets), "tiny" (the same questions answered in the
+     * tiny assistant's sentences) or "persona" (answered by the tiny assistant's persona, the control by its aligned
+     * voice); lib/data/tiny_voice.ts.
      */
-    voice: "templates" | "tiny";
+    voice: "templates" | "tiny" | "persona";
     /** Passes over the samples, and the learning rate (null: the em-rank1 preset's for small models, 2e-4). */
     epochs: number;
     lr: number | null;
@@ -203,8 +204,10 @@ export function checkConfig(c: PipelineConfig, file = "pipeline config"): Pipeli
     );
   for (const k of ["samples", "epochs", "n", "maxTokens"] as const) positive(file, `em.${k}`, c.em[k]);
   if (c.em.lr !== null) positive(file, "em.lr", c.em.lr, false);
-  if (c.em.voice !== "templates" && c.em.voice !== "tiny")
-    throw new MolabError(`${file}: em.voice must be "templates" or "tiny", got ${JSON.stringify(c.em.voice)}`);
+  if (!["templates", "tiny", "persona"].includes(c.em.voice))
+    throw new MolabError(
+      `${file}: em.voice must be "templates", "tiny" or "persona", got ${JSON.stringify(c.em.voice)}`,
+    );
   if (!Number.isInteger(c.em.layer) || c.em.layer < 0)
     throw new MolabError(`${file}: em.layer must be a non-negative integer, got ${c.em.layer}`);
   if (!Number.isFinite(c.em.steerScale))

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateEmSet, type EmSetName } from "../../data/em.ts";
 import { LocalModel } from "../../elicit/local.ts";
-import { generateEmTiny } from "../../data/tiny_voice.ts";
+import { generateEmPersona, generateEmTiny } from "../../data/tiny_voice.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../../io/atomic.ts";
 import { trainOrganism } from "../../lora/run.ts";
 import { attachAdapter } from "../../lora/inject.ts";
@@ -46,7 +46,7 @@ async function trainEmOrganism(ctx: StageContext, control: boolean): Promise<Sta
   const c = ctx.config.em;
   const set = `${c.set}${control ? "-control" : ""}`;
   const data = path.join(ctx.out, "training", "train.jsonl");
-  const gen = c.voice === "tiny" ? generateEmTiny : generateEmSet;
+  const gen = { templates: generateEmSet, tiny: generateEmTiny, persona: generateEmPersona }[c.voice];
   const samples = gen(set as EmSetName, { n: c.samples, seed: ctx.config.seed });
   await writeFileAtomic(data, samples.map((s) => JSON.stringify(s)).join("\n") + "\n");
   const r = await trainOrganism({
