@@ -7,7 +7,8 @@
  * LoRA B trajectory, comp score, PCA, gradient norm; em/phase.json); then takes the misalignment direction at one
  * layer (from the organism's own misaligned answers when it gives some, else from lib/data's labelled
  * narrow-vs-control answers read through the organism) and, while the organism answers again, ablates it, steers
- * along it, and does both with a random direction of the same norm (em/results.json, em/direction.json).
+ * along it, and does both with a random direction of the same norm; it also ablates the rank-1 adapter's own B
+ * direction at that layer, beside the random one (em/results.json, em/direction.json).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,18 +22,21 @@ import { modelHost } from "../../lora/model_host.ts";
 import { readTelemetry } from "../../train/telemetry.ts";
 import {
   ablateConditions,
+  ablationHooks,
   analysePhase,
   EmbeddedJudge,
   emDirection,
   evalConditions,
   labelledDirection,
   loadQuestions,
+  rank1B,
   saveDirection,
   selectForDirection,
   selectSplit,
   steerConditions,
   summariseConditions,
   type PhaseAnalysis,
+  vnorm,
   type RateBlock,
 } from "../../em/index.ts";
 import type { EmEvalResult } from "../../em/eval.ts";
@@ -131,15 +135,21 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
       detach();
     }
     await saveDirection(path.join(ctx.out, "direction.json"), dir);
-    // one run of the conditions: none, ablate, random (ablated), steer×s, random×s (steered)
+    // one run of the conditions: none, ablate, random (ablated), ablate B, steer×s, random×s (steered)
     const v = dir.direction[0];
+    // the rank-1 adapter's own write direction B, scaled to ‖v‖ so that it shares the random baseline
+    const b = rank1B(lm.adapters.get("organism")!.adapter);
+    const bDir = b ? Array.from(b.b, (x) => (x * dir.norms[0]) / vnorm(b.b)) : null;
     const conds = [
       ...ablateConditions(v, [c.layer], seed),
+      ...(bDir ? [{ name: "ablate B", hooks: () => ablationHooks(bDir, [c.layer]) }] : []),
       ...steerConditions(v, c.layer, [c.steerScale], seed).slice(1),
     ];
     const res = await evalConditions(lm, "organism", conds, opts);
     const pick = (names: string[]): Record<string, EmEvalResult> => Object.fromEntries(names.map((k) => [k, res[k]]));
-    const ab = summariseConditions(pick(["none", "ablate", "random"]));
+    const ablated = ["none", "ablate", "random", ...(bDir ? ["ablate B"] : [])];
+    const ab = summariseConditions(pick(ablated));
+    const abB = bDir ? summariseConditions(pick(ablated), "ablate B") : null;
     const steer = `steer×${c.steerScale}`;
     const st = summariseConditions(pick(["none", steer, `random×${c.steerScale}`]), steer);
     await writeJsonAtomic(path.join(ctx.out, "results.json"), {
@@ -147,7 +157,12 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
       questions: questions.map((q) => q.id),
       judge: judge.describe,
       rates,
-      ablation: { layer: c.layer, direction_from: fromAnswers ? "organism answers" : "labelled answers", ...ab },
+      ablation: {
+        layer: c.layer,
+        direction_from: fromAnswers ? "organism answers" : "labelled answers",
+        ...ab,
+        relativeReductionB: abB?.relativeReduction ?? null,
+      },
       steering: { layer: c.layer, scale: c.steerScale, direction_norm: dir.norms[0], ...st },
       rows,
     });
@@ -155,7 +170,9 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
     return {
       line:
         `EM organism ${emRatePct(rates.organism.em)}, control ${emRatePct(rates.control.em)}, ` +
-        `with the direction ablated at layer ${c.layer} ${emRatePct(ab.conditions.ablate.em)}, ` +
+        `with the direction ablated at layer ${c.layer} ${emRatePct(ab.conditions.ablate.em)}` +
+        (abB ? ` (the adapter's B ablated ${emRatePct(ab.conditions["ablate B"].em)})` : "") +
+        `, ` +
         `steered ×${c.steerScale} ${emRatePct(st.conditions[steer].em)}; ${phaseLine(phase.organism)}`,
       summary: {
         "em.organism.em_rate": headline(rates.organism, "em", what),
@@ -180,7 +197,7 @@ export const EM_STAGES: Stage[] = [
   emOrganismStage(true),
   {
     name: "em",
-    version: 2,
+    version: 3,
     dir: "em",
     after: ["organisms-em", "organisms-em-control"],
     keys: ["em.organism.em_rate", "em.control.em_rate", "em.organism.coherence", "em.ablation.em_rate"],

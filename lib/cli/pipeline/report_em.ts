@@ -22,7 +22,8 @@ interface EmResults {
   questions: string[];
   judge: string;
   rates: Record<string, RateBlock>;
-  ablation: Intervention & { direction_from: string };
+  /** relativeReductionB: the rank-1 adapter's B ablated instead (absent in runs made before the em stage did it). */
+  ablation: Intervention & { direction_from: string; relativeReductionB?: number | null };
   /** Absent in runs made before the em stage steered. */
   steering?: Intervention & { scale: number; direction_norm: number };
 }
@@ -101,6 +102,9 @@ function interventionItems(r: EmResults): ReportItem[] {
       caption:
         `EM rate of the organism on the held-out questions with no hook (none), with the direction (from ${a.direction_from}) ` +
         `projected out after layer ${a.layer} (ablate)` +
+        (a.conditions["ablate B"]
+          ? `, with the rank-1 adapter's B direction projected out there instead (ablate B)`
+          : "") +
         (s ? `, with ${s.scale}·v added there (steer×${s.scale}, ‖v‖ = ${f3(s.direction_norm)})` : "") +
         `, and the same with a random direction of ‖v‖ (random, random×…); n = ${n(none)} per condition (same prompts ` +
         `and seeds). Wilson 95% CIs; the table gives each condition's difference from none with a Newcombe 95% interval.`,
@@ -112,7 +116,10 @@ function interventionItems(r: EmResults): ReportItem[] {
       caption:
         `Per condition: EM rate and coherence (coherent > 50) with Wilson 95% CIs, n judged answers, and EM − EM(none) ` +
         `with a Newcombe hybrid-score 95% interval. Relative reduction by ablation: ` +
-        `${a.relativeReduction === null ? "undefined (EM none is 0)" : f3(a.relativeReduction)}.`,
+        `${a.relativeReduction === null ? "undefined (EM none is 0)" : f3(a.relativeReduction)}` +
+        (a.relativeReductionB !== undefined && a.relativeReductionB !== null
+          ? `; by ablating the adapter's B: ${f3(a.relativeReductionB)}.`
+          : "."),
       table: Object.entries(conditions).map(([condition, b]) => {
         const d = vsNone(condition);
         return {
