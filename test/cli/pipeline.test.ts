@@ -169,6 +169,11 @@ test(
       for (const f of ["adapter_config.json", "adapter_model.safetensors", "training/telemetry.jsonl", "stage.json"])
         assert.ok(fs.existsSync(path.join(run, "organisms", o, f)), `organisms/${o}/${f}`);
     assert.equal(fs.existsSync(path.join(run, "em", "organisms")), false, "no organisms under em/");
+    // the em stage ablates the rank-1 adapter's B beside the direction, on the same rows as none
+    const emRes = JSON.parse(fs.readFileSync(path.join(run, "em", "results.json"), "utf8"));
+    assert.deepEqual(Object.keys(emRes.ablation.conditions).sort(), ["ablate", "ablate B", "none", "random"]);
+    assert.equal(emRes.ablation.conditions["ablate B"].rows, emRes.ablation.conditions.none.rows);
+    assert.ok(emRes.ablation.relativeReductionB === null || typeof emRes.ablation.relativeReductionB === "number");
     // results.jsonl holds one row per reply: 2 × pairs, ids unique, no labels sidecar left
     for (const who of ["base", "af"]) {
       const ids = fs
