@@ -58,7 +58,10 @@ export class ChatClient {
     return { content, top };
   }
 
-  /** POST one request with retries; the parsed JSON body of a 2xx answer (null when it is not JSON). */
+  /**
+   * POST one request with retries; the parsed JSON body of a 2xx answer. Connection failures, timeouts, 408, 429,
+   * 5xx and a 2xx whose body is not JSON (a cut or garbled answer) are retried; after maxRetries, one error.
+   */
   private async post(messages: ChatMessage[], seed: number, extra: Record<string, unknown>): Promise<unknown> {
     const c = this.cfg;
     const maxRetries = c.maxRetries ?? 5;
@@ -71,6 +74,7 @@ export class ChatClient {
       let status = 0;
       let retryAfter: number | null = null;
       let detail = "";
+      let malformed = false;
       try {
         const res = await fetch(`${c.baseUrl}/chat/completions`, {
           method: "POST",
@@ -91,16 +95,18 @@ export class ChatClient {
           try {
             return JSON.parse(body);
           } catch {
-            return null;
+            malformed = true;
+            detail = `the body is not JSON: ${JSON.stringify(body.slice(0, 80))}`;
           }
+        } else {
+          const ra = Number(res.headers.get("retry-after"));
+          retryAfter = Number.isFinite(ra) && res.headers.get("retry-after") !== null ? ra * 1000 : null;
+          detail = body.slice(0, 200);
         }
-        const ra = Number(res.headers.get("retry-after"));
-        retryAfter = Number.isFinite(ra) && res.headers.get("retry-after") !== null ? ra * 1000 : null;
-        detail = body.slice(0, 200);
       } catch (e) {
         detail = (e as Error).message;
       }
-      const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
+      const retryable = malformed || status === 0 || status === 408 || status === 429 || status >= 500;
       const what = redact(
         `${c.baseUrl}/chat/completions: ${status ? `HTTP ${status}` : "request failed"} (${detail})`,
         c.apiKey,

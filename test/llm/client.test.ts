@@ -87,13 +87,23 @@ test("a completion: model, messages and seed are sent, the key as a Bearer heade
   const { cl: anon } = client(await cfg({ apiKey: undefined }));
   await anon.complete(MSGS, 1);
   assert.equal(seen[1].auth, undefined);
-  // a body that is not JSON, or content that is not a string, gives ""
-  script.push(
-    { status: 200, body: "not json" },
-    { status: 200, body: JSON.stringify({ choices: [{ message: { content: null } }] }) },
-  );
-  assert.equal(await cl.complete(MSGS, 2), "");
+  // content that is not a string gives ""
+  script.push({ status: 200, body: JSON.stringify({ choices: [{ message: { content: null } }] }) });
   assert.equal(await cl.complete(MSGS, 3), "");
+});
+
+test("a 2xx body that is not JSON is retried, then one error naming it", async () => {
+  reset();
+  script.push({ status: 200, body: "not json" });
+  const a = client(await cfg());
+  assert.equal(await a.cl.complete(MSGS, 1), "ok");
+  assert.equal(a.cl.requests, 2);
+  assert.match(a.logs[0], /body is not JSON/);
+  reset();
+  script.push(...Array.from({ length: 3 }, () => ({ status: 200, body: "{trunc" })));
+  const b = client(await cfg({ maxRetries: 2 }));
+  await assert.rejects(b.cl.complete(MSGS, 1), /HTTP 200 \(the body is not JSON: "\{trunc"\); gave up after 2 retries/);
+  assert.equal(b.cl.requests, 3);
 });
 
 test("429 with Retry-After waits exactly that long; 500s back off exponentially with jitter", async () => {
