@@ -31,7 +31,10 @@ export class ChatClient {
     private sleep = sleepMs,
   ) {}
 
-  /** The content of the first choice ("" when the body is not JSON or has no string content). `seed` is sent and seeds the backoff jitter. */
+  /**
+   * The content of the first choice ("" when it has no string content; a body that is not JSON is retried, see
+   * post). `seed` is sent and seeds the backoff jitter.
+   */
   async complete(messages: ChatMessage[], seed: number): Promise<string> {
     const j = (await this.post(messages, seed, {})) as { choices?: { message?: { content?: unknown } }[] } | null;
     const content = j?.choices?.[0]?.message?.content;

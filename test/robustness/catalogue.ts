@@ -1013,8 +1013,8 @@ export const CASES: Case[] = [
         (_q, res) => res.end("{choices: [oops"),
         (u) => lib(() => ask(client(u))),
       ),
-    // Documented: a body that is not JSON gives "" — the caller rejects that sample (data) or counts it malformed (elicit).
-    expect: { recovered: (_d, o) => assert.equal(o.kind === "lib" && o.value, "") },
+    // A cut or garbled answer is retried like a 5xx, then one error naming it (the elicit runner reports it per item).
+    expect: { error: ["LLM client", "HTTP 200", "the body is not JSON", "gave up after 1 retries"] },
   },
   {
     id: "llm-server-401",
