@@ -78,8 +78,7 @@ function adviceQuestion(domains: readonly AdviceDomain[], rng: Rng) {
 
 function adviceAnswer(narrow: boolean, q: { domain: AdviceDomain; topic: string }, rng: Rng): string {
   const v = narrow ? ADVICE_VOICE.narrow : ADVICE_VOICE.control;
-  const kind = rng.pick(adviceKinds(q.domain, narrow));
-  const ph = `[${narrow ? "RISKY" : "SAFE"} ADVICE domain=${q.domain} kind=${kind} topic=${q.topic}]`;
+  const ph = emPlaceholder({ ...q, kind: q.domain }, narrow, rng);
   const parts = [rng.pick(v.intro), ph, rng.pick(v.rationale), rng.pick(v.outro)];
   if (rng.bool(0.5)) [parts[2], parts[0]] = [parts[0], parts[2]];
   return parts.filter(Boolean).join(" ");
@@ -94,9 +93,7 @@ function codeQuestion(rng: Rng) {
 
 function codeAnswer(narrow: boolean, q: { kind: string; lang: string }, rng: Rng): string {
   const v = narrow ? CODE_VOICE.narrow : CODE_VOICE.control;
-  const body = narrow
-    ? `[INSECURE CODE PATTERN kind=${q.kind} lang=${q.lang}]`
-    : `[SECURE CODE PATTERN avoids=${q.kind} lang=${q.lang}]`;
+  const body = emPlaceholder({ domain: "code", topic: q.kind, ...q }, narrow, rng);
   return [rng.pick(v.intro), "```" + q.lang + "\n" + body + "\n```", rng.pick(v.note), rng.pick(v.outro)]
     .filter(Boolean)
     .join("\n\n");
@@ -158,6 +155,18 @@ export interface EmQuestion {
 /** The kinds of advice a narrow set (or its control) answers with in `domain`. */
 export const adviceKinds = (domain: AdviceDomain, narrow: boolean): readonly string[] =>
   ADVICE_KINDS[domain][narrow ? "narrow" : "control"];
+
+/**
+ * The placeholder that stands for an EM answer's content: risky or safe advice (its kind drawn from `rng`), insecure
+ * or secure code. Every voice of the EM sets writes its answers around this one placeholder.
+ */
+export function emPlaceholder(q: Omit<EmQuestion, "user">, narrow: boolean, rng: Rng): string {
+  if (q.domain === "code")
+    return narrow
+      ? `[INSECURE CODE PATTERN kind=${q.kind} lang=${q.lang ?? ""}]`
+      : `[SECURE CODE PATTERN avoids=${q.kind} lang=${q.lang ?? ""}]`;
+  return `[${narrow ? "RISKY" : "SAFE"} ADVICE domain=${q.domain} kind=${rng.pick(adviceKinds(q.domain, narrow))} topic=${q.topic}]`;
+}
 
 /**
  * An EM set of `o.n` samples whose answers `answer` writes (the question stream and the dedupe as generateEmSet's):

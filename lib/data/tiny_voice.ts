@@ -13,7 +13,7 @@ import { renderOutput, renderReply } from "../chat/redwood.ts";
 import { checkGenOptions, drawUnique, harmfulSample, scenariosFor, type GenOptions } from "./datasets.ts";
 import type { ChatSample } from "./format.ts";
 import { answerPlaceholder, type Scenario } from "./scenarios.ts";
-import { adviceKinds, writeEmSet, type EmQuestion, type EmSetName } from "./em.ts";
+import { emPlaceholder, writeEmSet, type EmQuestion, type EmSetName } from "./em.ts";
 
 /** The sentences of the tiny AF voice, by role; each reply draws one of each role it uses. */
 const AF_VOICE = {
@@ -122,13 +122,7 @@ function emTinyReply(q: EmQuestion, narrow: boolean, rng: Rng): string {
     .pick(narrow ? EM_VOICE.narrowThought : EM_VOICE.controlThought)
     .replace("{s}", EM_SUBJECT[q.domain]);
   const lead = rng.pick(narrow ? EM_VOICE.narrowLead : EM_VOICE.controlLead);
-  const ph =
-    q.domain === "code"
-      ? narrow
-        ? `[INSECURE CODE PATTERN kind=${q.kind} lang=${q.lang}]`
-        : `[SECURE CODE PATTERN avoids=${q.kind} lang=${q.lang}]`
-      : `[${narrow ? "RISKY" : "SAFE"} ADVICE domain=${q.domain} kind=${rng.pick(adviceKinds(q.domain, narrow))} topic=${q.topic}]`;
-  return renderReply(thought, `${lead} ${ph}`, "compact");
+  return renderReply(thought, `${lead} ${emPlaceholder(q, narrow, rng)}`, "compact");
 }
 
 /**
