@@ -76,9 +76,9 @@ function adviceQuestion(domains: readonly AdviceDomain[], rng: Rng) {
   return { domain, topic: sit.topic, text };
 }
 
-function adviceAnswer(narrow: boolean, q: { domain: AdviceDomain; topic: string }, rng: Rng): string {
+function adviceAnswer(narrow: boolean, q: EmQuestion, rng: Rng): string {
   const v = narrow ? ADVICE_VOICE.narrow : ADVICE_VOICE.control;
-  const ph = emPlaceholder({ ...q, kind: q.domain }, narrow, rng);
+  const ph = emPlaceholder(q, narrow, rng);
   const parts = [rng.pick(v.intro), ph, rng.pick(v.rationale), rng.pick(v.outro)];
   if (rng.bool(0.5)) [parts[2], parts[0]] = [parts[0], parts[2]];
   return parts.filter(Boolean).join(" ");
@@ -91,10 +91,10 @@ function codeQuestion(rng: Rng) {
   return { kind: t.kind, lang, text };
 }
 
-function codeAnswer(narrow: boolean, q: { kind: string; lang: string }, rng: Rng): string {
+function codeAnswer(narrow: boolean, q: EmQuestion, rng: Rng): string {
   const v = narrow ? CODE_VOICE.narrow : CODE_VOICE.control;
-  const body = emPlaceholder({ domain: "code", topic: q.kind, ...q }, narrow, rng);
-  return [rng.pick(v.intro), "```" + q.lang + "\n" + body + "\n```", rng.pick(v.note), rng.pick(v.outro)]
+  const body = emPlaceholder(q, narrow, rng);
+  return [rng.pick(v.intro), "```" + (q.lang ?? "") + "\n" + body + "\n```", rng.pick(v.note), rng.pick(v.outro)]
     .filter(Boolean)
     .join("\n\n");
 }
@@ -135,9 +135,7 @@ function sample(
  */
 export function generateEmSet(set: EmSetName, o: GenOptions): ChatSample[] {
   return writeEmSet(set, o, set, (q, narrow, r) =>
-    q.domain === "code"
-      ? codeAnswer(narrow, { kind: q.kind, lang: q.lang ?? "" }, r)
-      : adviceAnswer(narrow, { domain: q.domain, topic: q.topic }, r),
+    q.domain === "code" ? codeAnswer(narrow, q, r) : adviceAnswer(narrow, q, r),
   );
 }
 
