@@ -173,6 +173,12 @@ export function directionAt(d: EmDirection, layer?: number): { layer: number; v:
   return { layer: d.layers[i], v: Float64Array.from(d.direction[i]) };
 }
 
+/** `x` rescaled to norm `norm` (e.g. the rank-1 B direction to ‖v‖, so that it shares the random baseline). */
+export function scaledTo(x: ArrayLike<number>, norm: number): Float64Array {
+  const k = norm / vnorm(x);
+  return Float64Array.from(x, (e) => e * k);
+}
+
 /** A Gaussian direction with the same norm as `v` (the random baseline). */
 export function randomLike(v: ArrayLike<number>, seed = 0): Float64Array {
   const rng = createRng(seed).fork("random-direction");
@@ -180,8 +186,7 @@ export function randomLike(v: ArrayLike<number>, seed = 0): Float64Array {
     const u = 1 - rng.float();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
   });
-  const k = vnorm(v) / vnorm(g);
-  return g.map((x) => x * k);
+  return scaledTo(g, vnorm(v));
 }
 
 /** Hooks with the tensors they hold; call dispose() when done. */

@@ -69,6 +69,7 @@ export {
   loadDirection,
   directionAt,
   randomLike,
+  scaledTo,
   steeringHooks,
   ablationHooks,
   cosine,

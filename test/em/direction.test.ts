@@ -12,6 +12,7 @@ import {
   cosine,
   emDirection,
   randomLike,
+  scaledTo,
   selectForDirection,
   steeringHooks,
   vnorm,
@@ -115,4 +116,11 @@ test("the random baseline has the norm of v (not √d·‖v‖) and is nearly or
   assert.ok(Math.abs(vnorm(r) - vnorm(v)) < 1e-9);
   assert.ok(Math.abs(cosine(r, v)) < 0.35);
   assert.notDeepEqual(Array.from(randomLike(v, 4)), Array.from(r));
+});
+
+test("scaledTo keeps the direction and sets the norm (B scaled to ‖v‖ shares the random baseline)", () => {
+  const b = Float64Array.from({ length: 128 }, (_, j) => Math.sin(j));
+  const s = scaledTo(b, 6.5);
+  assert.ok(Math.abs(vnorm(s) - 6.5) < 1e-9);
+  assert.ok(Math.abs(cosine(s, b) - 1) < 1e-12);
 });

@@ -36,7 +36,7 @@ import {
   steerConditions,
   summariseConditions,
   type PhaseAnalysis,
-  vnorm,
+  scaledTo,
   type RateBlock,
 } from "../../em/index.ts";
 import type { EmEvalResult } from "../../em/eval.ts";
@@ -139,7 +139,7 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
     const v = dir.direction[0];
     // the rank-1 adapter's own write direction B, scaled to ‖v‖ so that it shares the random baseline
     const b = rank1B(lm.adapters.get("organism")!.adapter);
-    const bDir = b ? Array.from(b.b, (x) => (x * dir.norms[0]) / vnorm(b.b)) : null;
+    const bDir = b ? scaledTo(b.b, dir.norms[0]) : null;
     const conds = [
       ...ablateConditions(v, [c.layer], seed),
       ...(bDir ? [{ name: "ablate B", hooks: () => ablationHooks(bDir, [c.layer]) }] : []),
