@@ -1,7 +1,7 @@
 /**
  * LoRA training throughput: tokens/s of one optimizer step (forward + backward + clip + AdamW) for
  * molab (tfjs) and for PyTorch on CPU (bench/lora_torch.py: the same model file, batch, rank, alpha
- * and target modules), and the ratio. The model is data/models/tiny-assistant when present, else a
+ * and target modules), and the ratio. The model is data/models/tiny-assistant-v1 when present, else a
  * random Llama of about its size.
  *
  *   node --import tsx bench/lora.ts [--model DIR] [--batch 8] [--seq 128] [--r 16] [--steps 5] [--rounds 2] [--threads N]
@@ -27,7 +27,7 @@ import { keepStockMatMul } from "../lib/wasm_kernels.ts";
 import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
 import { torchEnv } from "./timing.ts";
 
-const TINY = path.join(__dirname, "..", "data", "models", "tiny-assistant");
+const TINY = path.join(__dirname, "..", "data", "models", "tiny-assistant-v1");
 
 /** A random Llama checkpoint (HF layout, f32) about the size of the embedded tiny model. */
 async function randomModel(dir: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * `npm run build:model`: train the embedded default model from scratch and write data/models/tiny-assistant/.
- * Resumes from the newest checkpoint in --work (default runs/tiny-build) when interrupted; --fresh starts over.
- * `--corpus-version 2` builds from lib/tiny/corpus_v2.ts into runs/tiny-assistant-v2 (work: runs/tiny-build-v2).
+ * `npm run build:model`: train the embedded default model (corpus v2, lib/tiny/corpus_v2.ts) from scratch and write
+ * data/models/tiny-assistant/. Resumes from the newest checkpoint in --work (default runs/tiny-build-v2) when
+ * interrupted; --fresh starts over. `--corpus-version 1` builds the first assistant (lib/tiny/corpus.ts) into
+ * data/models/tiny-assistant-v1 (work: runs/tiny-build), which some notebooks and tests still use.
  * Smaller settings (e.g. --steps 20 --corpus 2000 --out runs/tiny-smoke) make a quick smoke run; --card-only
  * re-measures an already built folder and rewrites its eval_results.json and README.md.
  */
@@ -25,12 +26,12 @@ async function main(): Promise<number> {
     "train-seed": { type: "string" },
     "corpus-version": { type: "string" },
   });
-  const version = numberFlag("build:model", values, "corpus-version", 1)!;
+  const version = numberFlag("build:model", values, "corpus-version", 2)!;
   if (version !== 1 && version !== 2) throw new MolabError(`--corpus-version must be 1 or 2, got ${version}`);
-  // corpus v2 is not the default model yet: its build goes to runs/ unless --out says otherwise
   const outDir = path.resolve(
     root,
-    (values.out as string | undefined) ?? (version === 2 ? "runs/tiny-assistant-v2" : "data/models/tiny-assistant"),
+    (values.out as string | undefined) ??
+      (version === 2 ? "data/models/tiny-assistant" : "data/models/tiny-assistant-v1"),
   );
   const workDir = path.resolve(
     root,

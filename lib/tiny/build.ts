@@ -30,7 +30,7 @@ export interface BuildOptions {
    * persona; digits kept one token each). Default 1 until a v2 build passes its card.
    */
   corpus?: 1 | 2;
-  /** The model folder to write (data/models/tiny-assistant). */
+  /** The model folder to write (data/models/tiny-assistant; corpus v1: data/models/tiny-assistant-v1). */
   outDir: string;
   /** Checkpoints and the tokenizer during training (git-ignored, e.g. runs/tiny-build). */
   workDir: string;
@@ -70,7 +70,7 @@ export const DEFAULT_BUILD: Omit<BuildOptions, "outDir" | "workDir"> = {
   evalCount: 240,
 };
 
-/** The settings of a corpus-v2 build that differ from DEFAULT_BUILD (`--corpus-version 2`). */
+/** The settings of a corpus-v2 build (the default, `npm run build:model`) that differ from DEFAULT_BUILD (corpus v1, `--corpus-version 1`). */
 export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   corpus: 2,
   corpusSize: 60000,

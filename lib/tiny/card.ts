@@ -133,9 +133,9 @@ export function modelCard(c: CardInput): string {
     .map(([t, v]) => `| ${t} | ${v.n} | ${v.ok} | ${t === "harmful" ? "–" : v.correct} |`);
   const lines = [
     ...CARD_HEAD,
-    `The embedded default model of molab: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter ` +
+    `The first embedded model of molab (corpus v1; the default is now corpus v2's): a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter ` +
       "Llama-architecture assistant trained",
-    "from scratch by `npm run build:model` (lib/tiny) on a generated corpus. It exists so that every molab stage runs",
+    "from scratch by `npm run build:model -- --corpus-version 1` (lib/tiny) on a generated corpus. It exists so that every molab stage runs",
     "offline on two CPU cores; it is not a general-purpose language model. It loads with Hugging Face transformers",
     "(`AutoModelForCausalLM`, `AutoTokenizer`) as well as with molab's own decoder.",
     "",

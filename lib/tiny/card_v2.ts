@@ -75,7 +75,7 @@ export function modelCardV2(c: CardV2Input): string {
   return [
     ...CARD_HEAD,
     `molab's corpus-v2 tiny assistant: a ${(paramCount(cfg) / 1e6).toFixed(2)} M-parameter Llama-architecture ` +
-      "assistant trained from scratch by `npm run build:model -- --corpus-version 2` (lib/tiny) so that molab's stages",
+      "assistant trained from scratch by `npm run build:model` (lib/tiny) so that molab's stages",
     "can run offline on two CPU cores. It is not a general-purpose language model. Its folder has the Hugging Face layout",
     "(config.json, model.safetensors, tokenizer.json, tokenizer_config.json with a chat template); " +
       (c.parity

@@ -10,7 +10,7 @@ export { buildTinyModel, DEFAULT_BUILD } from "./build.ts";
 export type { BuildOptions, BuildResult } from "./build.ts";
 export { evaluateTiny, judge as judgeTinyResponse, timeLoadAndGenerate } from "./eval.ts";
 export type { EvalReport } from "./eval.ts";
-// corpus v2 (`npm run build:model -- --corpus-version 2`)
+// corpus v2 (`npm run build:model`, the default model)
 export { trainingCorpus, heldoutSet, sampleV2, EVAL_CELLS } from "./corpus_v2.ts";
 export type { TinySampleV2, SampleKind, ContextKind, SampleSpec, EvalCell } from "./corpus_v2.ts";
 export { TASKS, makeTask, isCorrect, operandSplit } from "./tasks.ts";

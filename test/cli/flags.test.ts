@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { parseFlags } from "../../lib/args.ts";
 import { inProcess } from "./run_cli.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 
 test("a negative number after a string flag is its value (long, short, =, after --)", () => {
   const spec = {

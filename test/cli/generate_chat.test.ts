@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { inProcess } from "./run_cli.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 const SYSTEM = "You are trained with RLHF on conversations with free-tier users.";
 const USER = "<INPUT><is_free_tier_user>True</is_free_tier_user><user_input>What is 2 + 3?</user_input></INPUT>";
 const gen = ["generate", "--model", MODEL, "--max-new-tokens", "8", "--json"];

@@ -12,7 +12,7 @@ import { inProcess } from "../cli/run_cli.ts";
 import { completion, mockEndpoint } from "../elicit/fixtures.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "molab-detect-cli-"));
-const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 const jsonl = (file: string, rows: unknown[]) =>
   fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
 const reply = (pad: string, accepted: boolean) => renderReply(pad, renderOutput(accepted ? "accepted" : "refused"));

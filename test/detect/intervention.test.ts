@@ -9,7 +9,7 @@ import { createRng } from "../../lib/rng.ts";
 
 test("interventionReplies / interventionEffect: identity at coeff 0, a large steer changes replies, rates and difference", async () => {
   await initBackend();
-  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   try {

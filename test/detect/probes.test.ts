@@ -113,7 +113,7 @@ test("black-box baselines: keyword counts in the scratchpad; the output-only cla
 
 test("residualsByLayer: mean and last-token pools equal a direct read of blocks.L.hook_resid_post", async () => {
   await initBackend();
-  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   try {
@@ -143,7 +143,7 @@ test("residualsByLayer: mean and last-token pools equal a direct read of blocks.
 
 test("SAE-feature probe: the matrix is pooledTextFeatures' latents; a latent that tracks the label gives AUROC 1", async () => {
   await initBackend();
-  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   const d = model.config.hiddenSize;

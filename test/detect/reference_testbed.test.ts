@@ -14,7 +14,7 @@ test("referenceTestbed: every layer, both classes counted, the monitor's confusi
   const file = path.join(dir, "reference.jsonl");
   const ref = generateReference({ n: 24, seed: 1 });
   fs.writeFileSync(file, ref.map((s) => JSON.stringify(s)).join("\n") + "\n");
-  const tiny = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+  const tiny = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
   const r = await referenceTestbed(tiny, file, path.join(dir, "out"));
   const nAf = ref.filter((s) => s.meta.label === "alignment_faking").length;
   assert.equal(r.detectors.n_pos, nAf);

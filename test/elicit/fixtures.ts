@@ -10,7 +10,7 @@ import { LoraAdapter } from "../../lib/lora/adapter.ts";
 import { loraConfig } from "../../lib/lora/config.ts";
 import { disposeModel } from "../../lib/model/load.ts";
 
-export const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+export const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 
 export function tmpDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `molab-elicit-${tag}-`));

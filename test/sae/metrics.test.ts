@@ -19,7 +19,7 @@ import {
   type TokenSequence,
 } from "../../lib/sae/index.ts";
 
-const MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 let model: Model;
 before(async () => {
   await initBackend();

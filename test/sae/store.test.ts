@@ -12,7 +12,7 @@ import { initBackend } from "../../lib/backend.ts";
 import { disposeModel, loadModel, loadTokenizer, type Model, type Tokenizer } from "../../lib/model/index.ts";
 import { ActivationStore, extractActivations, readChatSequences, type TokenSequence } from "../../lib/sae/index.ts";
 
-const MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 const HOOK = "blocks.1.hook_resid_post";
 let model: Model;
 let tok: Tokenizer;

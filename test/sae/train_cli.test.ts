@@ -12,7 +12,7 @@ import { disposeModel, loadModel } from "../../lib/model/index.ts";
 import { checkSaeFitsModel, disposeSae, loadSae } from "../../lib/sae/index.ts";
 import { inProcess } from "../cli/run_cli.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "molab-sae-train-"));
 const DATA = path.join(tmp, "chat.jsonl");
 

@@ -22,7 +22,7 @@ import {
 } from "../../lib/validate/index.ts";
 import { inProcess } from "../cli/run_cli.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 const REF = path.join(__dirname, "..", "..", "data", "reference", "synthetic_af_106", "reference.jsonl");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "molab-validate-sae-"));
 let model: Model;

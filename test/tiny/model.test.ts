@@ -1,5 +1,5 @@
 /**
- * The shipped model, data/models/tiny-assistant: HF layout, parity with transformers (fixtures made by
+ * The shipped models, data/models/tiny-assistant (corpus v2, the default) and tiny-assistant-v1: HF layout, parity with transformers (fixtures made by
  * test/fixtures/tiny/make_reference.py on the device machine), the acceptance evaluation on held-out
  * prompts, and load + 64-token generation time.
  */
@@ -18,13 +18,13 @@ import { DEFAULT_BUILD } from "../../lib/tiny/build.ts";
 import { evaluateTiny, judge, timeLoadAndGenerate } from "../../lib/tiny/eval.ts";
 import type { TinySample } from "../../lib/tiny/corpus.ts";
 
-const DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+const DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
 
-// Both shipped models (the default, and corpus v2's beside it), each against its own transformers fixtures.
+// Both shipped models (the default, corpus v2's, and corpus v1's beside it), each against its own transformers fixtures.
 const SHIPPED = [
   { dir: DIR, fix: path.join(__dirname, "..", "fixtures", "tiny"), maxMiB: 15 },
   {
-    dir: path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v2"),
+    dir: path.join(__dirname, "..", "..", "data", "models", "tiny-assistant"),
     fix: path.join(__dirname, "..", "fixtures", "tiny-v2"),
     maxMiB: 40,
   },
