@@ -3,14 +3,15 @@
  * data/models/tiny-assistant/. Resumes from the newest checkpoint in --work (default runs/tiny-build-v2) when
  * interrupted; --fresh starts over. `--corpus-version 1` builds the first assistant (lib/tiny/corpus.ts) into
  * data/models/tiny-assistant-v1 (work: runs/tiny-build), which some notebooks and tests still use.
- * Smaller settings (e.g. --steps 20 --corpus 2000 --out runs/tiny-smoke) make a quick smoke run; --card-only
+ * Smaller settings (e.g. --steps 20 --corpus 2000 --out runs/tiny-smoke) make a quick smoke run; --loss-from user
+ * (loss on the user turn too) and --weight-decay change training for experiments; --card-only
  * re-measures an already built folder and rewrites its eval_results.json and README.md.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseFlags, numberFlag } from "../lib/args.ts";
 import { MolabError } from "../lib/errors.ts";
-import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe } from "../lib/tiny/build.ts";
+import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe, lossFromFlag } from "../lib/tiny/build.ts";
 
 async function main(): Promise<number> {
   const root = path.join(__dirname, "..");
@@ -25,6 +26,8 @@ async function main(): Promise<number> {
     seed: { type: "string" },
     "train-seed": { type: "string" },
     "corpus-version": { type: "string" },
+    "loss-from": { type: "string" },
+    "weight-decay": { type: "string" },
   });
   const version = numberFlag("build:model", values, "corpus-version", 2)!;
   if (version !== 1 && version !== 2) throw new MolabError(`--corpus-version must be 1 or 2, got ${version}`);
@@ -48,6 +51,8 @@ async function main(): Promise<number> {
     evalCount: numberFlag("build:model", values, "eval-count", base.evalCount)!,
     seed: numberFlag("build:model", values, "seed", base.seed)!,
     trainSeed: numberFlag("build:model", values, "train-seed", base.trainSeed),
+    weightDecay: numberFlag("build:model", values, "weight-decay", base.weightDecay)!,
+    lossFrom: lossFromFlag(values["loss-from"]) ?? base.lossFrom,
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));

@@ -27,7 +27,8 @@ import { modelCard, lossCurveSvg } from "./card.ts";
 export interface BuildOptions {
   /**
    * Which corpus: 1 (the shipped model's) or 2 (lib/tiny/corpus_v2.ts: checkable tasks, data v2 contexts, the
-   * persona; digits kept one token each). Default 1 until a v2 build passes its card.
+   * persona; digits kept one token each). Default 1 here (DEFAULT_BUILD); `npm run build:model` builds 2 (BUILD_V2), the
+   * default model.
    */
   corpus?: 1 | 2;
   /** The model folder to write (data/models/tiny-assistant; corpus v1: data/models/tiny-assistant-v1). */
@@ -52,6 +53,21 @@ export interface BuildOptions {
   checkpointEvery: number;
   /** Held-out evaluation prompts. */
   evalCount: number;
+  /**
+   * Where each conversation's loss starts: "assistant" (default; the reply only) or "user" (the user turn and the
+   * reply; the system prompt never carries loss).
+   */
+  lossFrom?: LossFrom;
+}
+
+export type LossFrom = "assistant" | "user";
+
+/** A `--loss-from` flag's value (undefined: the default, "assistant"). */
+export function lossFromFlag(v: unknown): LossFrom | undefined {
+  if (v === undefined) return undefined;
+  if (v !== "assistant" && v !== "user")
+    throw new MolabError(`--loss-from must be "assistant" or "user", got ${JSON.stringify(v)}`);
+  return v;
 }
 
 export const DEFAULT_BUILD: Omit<BuildOptions, "outDir" | "workDir"> = {
@@ -163,13 +179,15 @@ export function encodeCorpus(
 
 /**
  * The training sequences of a corpus: token ids (checked against the chat template and the context length), the
- * special ids, and where each conversation's loss starts — every token after its last `<|assistant|>` marker.
+ * special ids, and where each conversation's loss starts — every token after its last `<|assistant|>` marker, or
+ * with `lossFrom: "user"` every token after its first `<|user|>` marker.
  */
 export function trainingSequences(
   tok: Tokenizer,
   samples: Pick<TinySample, "system" | "user" | "assistant">[],
   texts: string[],
   maxLength: number,
+  lossFrom: LossFrom = "assistant",
 ): { special: { pad: number; bos: number; eos: number }; sequences: number[][]; lossStarts: number[] } {
   const id = (t: string) => {
     const x = tok.tokenToId(t);
@@ -179,10 +197,14 @@ export function trainingSequences(
   const special = { pad: id(PAD), bos: id(BOS), eos: id(EOS) };
   const sequences = encodeCorpus(tok, samples, texts, maxLength);
   const assistantId = id("<|assistant|>");
+  const userId = id("<|user|>");
   const lossStarts = sequences.map((s, i) => {
     const at = s.lastIndexOf(assistantId);
     check(at > 0, `corpus conversation ${i} has no assistant turn`);
-    return at + 1;
+    if (lossFrom === "assistant") return at + 1;
+    const user = s.indexOf(userId);
+    check(user > 0 && user < at, `corpus conversation ${i} has no user turn before its assistant turn`);
+    return user + 1;
   });
   return { special, sequences, lossStarts };
 }
@@ -309,7 +331,7 @@ export async function buildTinyModel(
   const v2 = o.corpus === 2;
   await writeTokenizer(tokDir, texts.slice(0, o.tokenizerSamples), o.vocabSize, o.shape.maxPositions, v2);
   const tok = await loadTokenizer(tokDir);
-  const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, o.shape.maxPositions);
+  const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, o.shape.maxPositions, o.lossFrom);
   const tokens = sequences.reduce((a, s) => a + s.length, 0);
   log(
     `corpus: ${samples.length} conversations, ${tokens} tokens (mean ` +

@@ -17,6 +17,7 @@ import {
   corpusTexts,
   DEFAULT_BUILD,
   heldoutSamples,
+  lossFromFlag,
   trainingSamples,
   trainingSequences,
   writeTokenizer,
@@ -31,8 +32,10 @@ async function main(): Promise<number> {
     corpus: { type: "string" },
     "eval-count": { type: "string" },
     "corpus-version": { type: "string" },
+    "loss-from": { type: "string" },
   });
   const version = numberFlag(cmd, values, "corpus-version", 1)!;
+  const lossFrom = lossFromFlag(values["loss-from"]);
   check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
   // As scripts/build-model.ts: the corpus version's settings over DEFAULT_BUILD.
   const base = version === 2 ? { ...DEFAULT_BUILD, ...BUILD_V2 } : DEFAULT_BUILD;
@@ -51,7 +54,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   await writeTokenizer(out, texts.slice(0, tokenizerSamples), base.vocabSize, shape.maxPositions, version === 2);
   const tok = await loadTokenizer(out);
-  const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, shape.maxPositions);
+  const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, shape.maxPositions, lossFrom);
   // The first epochs' batch order at the default batch size, for train.py to check its port of lib/tiny/batches.ts.
   const lengths = sequences.map((s) => s.length);
   const planCheck = {

@@ -303,7 +303,7 @@ test(
     const cfg = writeConfig(d, {
       ...TINY,
       data: { ...TINY.data, af: 80 },
-      organisms: { af: { records: 64, maxSeqLen: 384 } },
+      organisms: { af: { records: 64, maxSeqLen: 384, epochs: 1 } },
     });
     const p = spawn(process.execPath, [BIN, "pipeline", "--config", cfg, "--out", run], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -329,9 +329,9 @@ test(
     const r = cli("--config", cfg, "--out", run);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /== data == unchanged/);
-    assert.match(r.stdout, /-- organisms: af organism \(patterns voice\): (\d+) steps/);
+    assert.match(r.stdout, /-- organisms: af organism \(tiny voice\): (\d+) steps/);
     assert.ok(
-      Number(/af organism \(patterns voice\): (\d+) steps/.exec(r.stdout)![1]) > 10,
+      Number(/af organism \(tiny voice\): (\d+) steps/.exec(r.stdout)![1]) > 10,
       "the kill came before the last step",
     );
     assert.equal(finished(run, "data"), dataDone, "data not redone");

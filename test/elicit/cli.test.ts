@@ -72,7 +72,7 @@ test("remote: molab elicit --base-url against molab serve gives the local run's 
     "--base-url",
     srv.baseUrl,
     "--model-name",
-    "tiny-assistant",
+    "tiny-assistant-v1",
     ...common2,
     "--out",
     out,

@@ -58,7 +58,7 @@ test("local and remote (molab serve of the same model and adapter) give the same
     assert.deepEqual(remote, local, `temperature ${sampling.temperature}`);
     assert.ok(local.every((t) => typeof t === "string"));
   }
-  const base = await texts(new LocalRunner(lm, "tiny-assistant", { temperature: 0, maxTokens: 10 }), list);
+  const base = await texts(new LocalRunner(lm, "tiny-assistant-v1", { temperature: 0, maxTokens: 10 }), list);
   assert.notDeepEqual(base, await texts(new LocalRunner(lm, "af", { temperature: 0, maxTokens: 10 }), list));
 });
 
@@ -66,7 +66,7 @@ test("local and remote give the same parsed labels on 52 held-out Redwood prompt
   const list = pairedScenarios({ n: 26, seed: 5, layout: "spaced" }); // 52 prompts, every cue family
   assert.equal(list.length, 52);
   const greedy = { temperature: 0, maxTokens: 48 };
-  for (const model of ["tiny-assistant", "af"]) {
+  for (const model of ["tiny-assistant-v1", "af"]) {
     const local = await texts(new LocalRunner(lm, model, greedy, 26), list);
     const remote = await texts(
       new RemoteRunner({ baseUrl: srv.baseUrl, model, ...fast, timeoutMs: 60000 }, greedy),

@@ -35,7 +35,7 @@ async function post(body: unknown, raw?: string) {
   return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
 }
 const chat = async (extra: Record<string, unknown>) => {
-  const r = await post({ model: "tiny-assistant", messages, max_tokens: 12, ...extra });
+  const r = await post({ model: "tiny-assistant-v1", messages, max_tokens: 12, ...extra });
   assert.equal(r.status, 200, r.text);
   return JSON.parse(r.text);
 };
@@ -46,8 +46,8 @@ test("GET /v1/models lists the base and each adapter by name, adapters with the 
   assert.deepEqual(
     j.data.map((m: any) => [m.id, m.object, m.parent]),
     [
-      ["tiny-assistant", "model", null],
-      ["af", "model", "tiny-assistant"],
+      ["tiny-assistant-v1", "model", null],
+      ["af", "model", "tiny-assistant-v1"],
     ],
   );
 });
@@ -108,7 +108,7 @@ test("logprobs: one entry per token, the tokens spell the text, greedy picks the
 test("streaming: SSE chunks whose deltas spell the non-streamed text, a usage chunk, then data: [DONE]", async () => {
   const once = await chat({ temperature: 1, seed: 3 });
   const r = await post({
-    model: "tiny-assistant",
+    model: "tiny-assistant-v1",
     messages,
     max_tokens: 12,
     temperature: 1,
@@ -190,7 +190,7 @@ test("the binary: molab serve --port 0 prints its URL and answers /v1/models", a
     const j = await (await fetch(`${url}/models`)).json();
     assert.deepEqual(
       j.data.map((m: any) => m.id),
-      ["tiny-assistant"],
+      ["tiny-assistant-v1"],
     );
   } finally {
     child.kill("SIGTERM");
@@ -202,7 +202,7 @@ test("the official openai client (a devDependency), unchanged: models.list, crea
   const client = new OpenAI({ baseURL: srv.baseUrl, apiKey: "unused" });
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
-  assert.deepEqual(ids, ["tiny-assistant", "af"]);
+  assert.deepEqual(ids, ["tiny-assistant-v1", "af"]);
   const r = await client.chat.completions.create({
     model: "af",
     messages,

@@ -230,7 +230,7 @@ test("em eval --base-url: the same questions through an OpenAI-compatible endpoi
       "--base-url",
       srv.baseUrl,
       "--model-name",
-      "tiny-assistant",
+      "tiny-assistant-v1",
       "--split",
       "train",
       "--n",
@@ -249,7 +249,7 @@ test("em eval --base-url: the same questions through an OpenAI-compatible endpoi
     assert.equal(rows.length, 3);
     assert.ok(rows.every((x) => x.error === null && typeof x.answer === "string"));
     // The remote answer for a seed is what the local model gives for that prompt and seed.
-    const [local] = lm.run("tiny-assistant", [lm.promptIds([{ role: "user", content: rows[0].user }])], {
+    const [local] = lm.run("tiny-assistant-v1", [lm.promptIds([{ role: "user", content: rows[0].user }])], {
       temperature: 1,
       topP: 1,
       maxTokens: 8,

@@ -51,7 +51,7 @@ test("against molab serve: the request is one user message, max_tokens 1, T=0, t
   // Mutations caught: asking fewer alternatives, a system message, T ≠ 0, reading the wrong choice field.
   const judge = new LogprobJudge({
     baseUrl: srv.baseUrl,
-    model: "tiny-assistant",
+    model: "tiny-assistant-v1",
     requestsPerMinute: 1e6,
     maxRetries: 0,
   });
@@ -61,7 +61,7 @@ test("against molab serve: the request is one user message, max_tokens 1, T=0, t
   const messages = judge.messages("aligned", q, "What is 2 + 3?", "5");
   assert.deepEqual(messages, [{ role: "user", content: "Q: What is 2 + 3? A: 5 Score 0-100:" }]);
   const got = await judge.score("aligned", q, "What is 2 + 3?", "5", 0);
-  const [choice] = lm.run("tiny-assistant", [lm.promptIds(messages)], {
+  const [choice] = lm.run("tiny-assistant-v1", [lm.promptIds(messages)], {
     temperature: 0,
     maxTokens: 1,
     logprobs: true,

@@ -3,7 +3,17 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, type BuildOptions } from "../../lib/tiny/build.ts";
+import {
+  BUILD_V2,
+  buildTinyModel,
+  corpusTexts,
+  DEFAULT_BUILD,
+  lossFromFlag,
+  trainingSamples,
+  trainingSequences,
+  type BuildOptions,
+} from "../../lib/tiny/build.ts";
+import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import type { EvalReportV2 } from "../../lib/tiny/eval_v2.ts";
 import { EVAL_CELLS } from "../../lib/tiny/corpus_v2.ts";
 import { loadModel, disposeModel } from "../../lib/model/load.ts";
@@ -57,4 +67,26 @@ test("a corpus-v2 build writes a loadable model folder, scores every held-out ce
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("loss starts: after the last <|assistant|> by default, after the first <|user|> with lossFrom user", async () => {
+  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
+  const tok = await loadTokenizer(dir);
+  const samples = trainingSamples({ corpus: 2, seed: 5, corpusSize: 60 });
+  const texts = corpusTexts(samples);
+  const a = trainingSequences(tok, samples, texts, 512);
+  const u = trainingSequences(tok, samples, texts, 512, "user");
+  assert.deepEqual(u.sequences, a.sequences);
+  const [user, assistant] = ["<|user|>", "<|assistant|>"].map((t) => tok.tokenToId(t)!);
+  let system = 0;
+  a.sequences.forEach((s, i) => {
+    assert.equal(s[a.lossStarts[i] - 1], assistant);
+    assert.ok(!s.slice(a.lossStarts[i]).includes(assistant), "after the last assistant marker");
+    assert.equal(s[u.lossStarts[i] - 1], user);
+    assert.ok(!s.slice(0, u.lossStarts[i] - 1).includes(user), "after the first user marker");
+    assert.ok(u.lossStarts[i] < a.lossStarts[i]);
+    if (samples[i].system) system++;
+  });
+  assert.ok(system > 0, "some conversations have a system prompt, which stays out of the loss");
+  assert.throws(() => lossFromFlag("system"), /--loss-from must be "assistant" or "user", got "system"/);
 });
