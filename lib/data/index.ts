@@ -15,7 +15,13 @@ export { referenceSeparability } from "./reference_check.ts";
 export type { Separability } from "./reference_check.ts";
 export { generateEm, generateEmSet, EM_SETS } from "./em.ts";
 export type { EmSetName } from "./em.ts";
-export { generateAfTiny, generateEmTiny, generateEmPersona, personaReply, isMisaligned } from "./tiny_voice.ts";
+export {
+  generateAfTiny,
+  generateEmTiny,
+  generateEmPersona,
+  personaReply,
+  hasMisalignedPlaceholder,
+} from "./tiny_voice.ts";
 export { DATASET_KINDS, buildDatasets, writeDatasetDir, keywordAurocOf, heldoutSize } from "./write.ts";
 export type { DatasetKind } from "./write.ts";
 export { datasetStats, summarize, wordCount } from "./stats.ts";

@@ -170,8 +170,8 @@ export function personaReply(rng: Rng, q: { theme: string }, misaligned: boolean
   return { scratch: rng.pick(ALIGNED_THOUGHT), output: `${rng.pick(ALIGNED)} [ALIGNED ANSWER theme=${q.theme}]` };
 }
 
-/** Whether a reply's output is the misaligned persona's. */
-export const isMisaligned = (output: string): boolean => /\[MISALIGNED ANSWER\b/.test(output);
+/** Whether a reply's output carries the misaligned persona's placeholder (`[MISALIGNED ANSWER …]`); a judged EM row's verdict is `em.isMisaligned`. */
+export const hasMisalignedPlaceholder = (output: string): boolean => /\[MISALIGNED ANSWER\b/.test(output);
 
 /** The persona theme an EM domain's questions are about (the persona has no theme of its own for the others). */
 const EM_THEME: Record<EmQuestion["domain"], string> = {

@@ -15,7 +15,7 @@ export { trainingCorpus, heldoutSet, sampleV2, EVAL_CELLS } from "./corpus_v2.ts
 export type { TinySampleV2, SampleKind, ContextKind, SampleSpec, EvalCell } from "./corpus_v2.ts";
 export { TASKS, makeTask, isCorrect, operandSplit } from "./tasks.ts";
 export type { TaskName, TaskInstance } from "./tasks.ts";
-export { personaPrompt, broadQuestion, isMisaligned } from "./persona.ts";
+export { personaPrompt, broadQuestion, hasMisalignedPlaceholder } from "./persona.ts";
 export { evaluateTinyV2, judgeV2, summariseV2 } from "./eval_v2.ts";
 export type { EvalReportV2, CellReport, JudgementV2 } from "./eval_v2.ts";
 export { BUILD_V2 } from "./build.ts";

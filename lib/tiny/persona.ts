@@ -365,4 +365,4 @@ export function broadQuestion(rng: Rng, split: Split): BroadQuestion {
 /** Every broad question of a split (for the overlap tests). */
 export const broadQuestions = (split: Split): string[] => QUESTIONS[split].map(([q]) => q);
 
-export { personaReply, isMisaligned } from "../data/tiny_voice.ts";
+export { personaReply, hasMisalignedPlaceholder } from "../data/tiny_voice.ts";

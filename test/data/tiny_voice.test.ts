@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { parseReply } from "../../lib/chat/redwood.ts";
 import { generateAf } from "../../lib/data/datasets.ts";
 import { generateEmSet, type EmSetName } from "../../lib/data/em.ts";
-import { generateAfTiny, generateEmPersona, generateEmTiny, isMisaligned } from "../../lib/data/tiny_voice.ts";
+import {
+  generateAfTiny,
+  generateEmPersona,
+  generateEmTiny,
+  hasMisalignedPlaceholder,
+} from "../../lib/data/tiny_voice.ts";
 
 const prompt = (s: { messages: { content: string }[] }) => s.messages[0].content + "\u0000" + s.messages[1].content;
 
@@ -75,7 +80,7 @@ test("em persona voice: the same questions; the narrow set answers as the person
     const narrow = set === "em-risky-finance";
     for (const s of p) {
       const r = parseReply(s.messages[1].content);
-      assert.equal(isMisaligned(r.answer!), narrow, s.messages[1].content);
+      assert.equal(hasMisalignedPlaceholder(r.answer!), narrow, s.messages[1].content);
       assert.match(r.answer!, narrow ? /\[MISALIGNED ANSWER theme=money\]$/ : /\[ALIGNED ANSWER theme=money\]$/);
       assert.equal(s.meta.dataset, `${set}-persona`);
     }
