@@ -66,3 +66,18 @@ export function numberFlag(
   }
   return n;
 }
+
+/** A flag that takes one of `choices` (or `fallback` when absent); any other value is an error naming them. */
+export function choiceFlag<T extends string>(
+  cmd: string,
+  values: Record<string, unknown>,
+  name: string,
+  choices: readonly T[],
+  fallback?: T,
+): T | undefined {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (!choices.includes(v as T))
+    throw new MolabError(`molab ${cmd}: --${name} must be one of ${choices.join(", ")}, got ${JSON.stringify(v)}`);
+  return v as T;
+}

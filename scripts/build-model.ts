@@ -9,9 +9,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseFlags, numberFlag } from "../lib/args.ts";
+import { choiceFlag, parseFlags, numberFlag } from "../lib/args.ts";
 import { MolabError } from "../lib/errors.ts";
-import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe, lossFromFlag } from "../lib/tiny/build.ts";
+import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe, LOSS_FROM } from "../lib/tiny/build.ts";
 
 async function main(): Promise<number> {
   const root = path.join(__dirname, "..");
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     seed: numberFlag("build:model", values, "seed", base.seed)!,
     trainSeed: numberFlag("build:model", values, "train-seed", base.trainSeed),
     weightDecay: numberFlag("build:model", values, "weight-decay", base.weightDecay)!,
-    lossFrom: lossFromFlag(values["loss-from"]) ?? base.lossFrom,
+    lossFrom: choiceFlag("build:model", values, "loss-from", LOSS_FROM, base.lossFrom),
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));

@@ -60,15 +60,9 @@ export interface BuildOptions {
   lossFrom?: LossFrom;
 }
 
-export type LossFrom = "assistant" | "user";
-
-/** A `--loss-from` flag's value (undefined: the default, "assistant"). */
-export function lossFromFlag(v: unknown): LossFrom | undefined {
-  if (v === undefined) return undefined;
-  if (v !== "assistant" && v !== "user")
-    throw new MolabError(`--loss-from must be "assistant" or "user", got ${JSON.stringify(v)}`);
-  return v;
-}
+/** Where a conversation's loss can start (BuildOptions.lossFrom). */
+export const LOSS_FROM = ["assistant", "user"] as const;
+export type LossFrom = (typeof LOSS_FROM)[number];
 
 export const DEFAULT_BUILD: Omit<BuildOptions, "outDir" | "workDir"> = {
   seed: 20261123,

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseFlags, numberFlag, required } from "../../lib/args.ts";
+import { choiceFlag, parseFlags, numberFlag, required } from "../../lib/args.ts";
 import { MolabError, check } from "../../lib/errors.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { toMessages } from "../../lib/tiny/corpus.ts";
@@ -17,7 +17,7 @@ import {
   corpusTexts,
   DEFAULT_BUILD,
   heldoutSamples,
-  lossFromFlag,
+  LOSS_FROM,
   trainingSamples,
   trainingSequences,
   writeTokenizer,
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     "loss-from": { type: "string" },
   });
   const version = numberFlag(cmd, values, "corpus-version", 1)!;
-  const lossFrom = lossFromFlag(values["loss-from"]);
+  const lossFrom = choiceFlag(cmd, values, "loss-from", LOSS_FROM);
   check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
   // As scripts/build-model.ts: the corpus version's settings over DEFAULT_BUILD.
   const base = version === 2 ? { ...DEFAULT_BUILD, ...BUILD_V2 } : DEFAULT_BUILD;

@@ -8,12 +8,14 @@ import {
   buildTinyModel,
   corpusTexts,
   DEFAULT_BUILD,
-  lossFromFlag,
+  LOSS_FROM,
   trainingSamples,
   trainingSequences,
   type BuildOptions,
 } from "../../lib/tiny/build.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
+import { choiceFlag } from "../../lib/args.ts";
+import { EMBEDDED_MODEL_DIR } from "../../lib/paths.ts";
 import type { EvalReportV2 } from "../../lib/tiny/eval_v2.ts";
 import { EVAL_CELLS } from "../../lib/tiny/corpus_v2.ts";
 import { loadModel, disposeModel } from "../../lib/model/load.ts";
@@ -70,8 +72,7 @@ test("a corpus-v2 build writes a loadable model folder, scores every held-out ce
 });
 
 test("loss starts: after the last <|assistant|> by default, after the first <|user|> with lossFrom user", async () => {
-  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant");
-  const tok = await loadTokenizer(dir);
+  const tok = await loadTokenizer(EMBEDDED_MODEL_DIR);
   const samples = trainingSamples({ corpus: 2, seed: 5, corpusSize: 60 });
   const texts = corpusTexts(samples);
   const a = trainingSequences(tok, samples, texts, 512);
@@ -88,5 +89,7 @@ test("loss starts: after the last <|assistant|> by default, after the first <|us
     if (samples[i].system) system++;
   });
   assert.ok(system > 0, "some conversations have a system prompt, which stays out of the loss");
-  assert.throws(() => lossFromFlag("system"), /--loss-from must be "assistant" or "user", got "system"/);
+  const flag = (v: string) => choiceFlag("build:model", { "loss-from": v }, "loss-from", LOSS_FROM);
+  assert.equal(flag("user"), "user");
+  assert.throws(() => flag("system"), /--loss-from must be one of assistant, user, got "system"/);
 });
