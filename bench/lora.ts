@@ -26,8 +26,9 @@ import { loadHost } from "../lib/lora/model_host.ts";
 import { keepStockMatMul } from "../lib/wasm_kernels.ts";
 import { nativeStatus, setNativeThreads } from "../lib/native/addon.ts";
 import { torchEnv } from "./timing.ts";
+import { TINY_V1_MODEL_DIR } from "../lib/paths.ts";
 
-const TINY = path.join(__dirname, "..", "data", "models", "tiny-assistant-v1");
+const TINY = TINY_V1_MODEL_DIR;
 
 /** A random Llama checkpoint (HF layout, f32) about the size of the embedded tiny model. */
 async function randomModel(dir: string): Promise<void> {

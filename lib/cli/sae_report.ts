@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { numberFlag, required } from "../args.ts";
+import { choiceFlag, numberFlag, required } from "../args.ts";
 import { initBackend } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import { checkOutDir, writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
@@ -17,7 +17,7 @@ import { writeNpy } from "../io/npy.ts";
 import { writeManifest } from "../manifest.ts";
 import { disposeModel, loadTokenizer, type Model } from "../model/index.ts";
 import { dashboardHtml, featureDashboard, topFeatureDifferences } from "../sae/dashboard.ts";
-import { pooledFeatures, POOLS, type Pool, type PooledFeatures } from "../sae/features.ts";
+import { pooledFeatures, POOLS, type PooledFeatures } from "../sae/features.ts";
 import { saeHubOptions } from "../sae/cli.ts";
 import { loadSae } from "../sae/formats.ts";
 import { disposeSae, type Sae } from "../sae/sae.ts";
@@ -63,9 +63,7 @@ export async function saeReport(argv: string[], values: Record<string, unknown>)
   const context = numberFlag(cmd, values, "context", 256)!;
   if (!Number.isInteger(top) || top <= 0)
     throw new MolabError(`molab ${cmd}: --top must be a positive integer, got ${top}`);
-  const pool = (values.pool ?? "mean") as Pool;
-  if (!POOLS.includes(pool))
-    throw new MolabError(`molab ${cmd}: --pool must be one of ${POOLS.join(", ")}, got ${pool}`);
+  const pool = choiceFlag(cmd, values, "pool", POOLS, "mean")!;
   let feature = 0;
   if (sub === "dashboard") {
     feature = numberFlag(cmd, values, "feature")!;

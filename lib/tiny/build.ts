@@ -95,7 +95,7 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   batchSize: 16,
   lr: 3e-3,
   warmup: 200,
-  evalCount: 1010, // every EVAL_CELLS cell at its full count
+  evalCount: EVAL_CELLS.reduce((a, c) => a + c.count, 0), // every EVAL_CELLS cell at its full count
 };
 
 /** How BUILD_V2's training seed was chosen (the model card prints it for that seed). */

@@ -2,6 +2,7 @@
  * The model card (README.md) of a corpus-v2 tiny assistant: what it was trained on, and its held-out evaluation
  * per cell and per task — correctness, not "answered in format" — with what it can and cannot tell apart.
  */
+import { wilsonCI } from "../stats/effect.ts";
 import { CARD_HEAD, esc, paramCount, pct as pctOf, type CardInput } from "./card.ts";
 import type { TrainRecord } from "./train.ts";
 import type { EvalReportV2 } from "./eval_v2.ts";
@@ -69,7 +70,10 @@ export function modelCardV2(c: CardV2Input): string {
       const pooled = Object.entries(v).filter(([n]) => recombined.has(n));
       const k = pooled.reduce((a, [, x]) => a + x.correct, 0);
       const n = pooled.reduce((a, [, x]) => a + x.n, 0);
-      const all = n ? `${k}/${n} (${((100 * k) / n).toFixed(0)}%)` : "–";
+      const ci = n ? wilsonCI(k, n).ci : undefined;
+      const all = ci
+        ? `${k}/${n} (${((100 * k) / n).toFixed(0)}%; ${(100 * ci[0]).toFixed(0)}–${(100 * ci[1]).toFixed(0)}%)`
+        : "–";
       return `| ${t} | ${all} | ${cellNames.map((c) => (v[c] ? `${v[c].correct}/${v[c].n}` : "–")).join(" | ")} |`;
     });
   return [
@@ -108,7 +112,8 @@ export function modelCardV2(c: CardV2Input): string {
     "|---|---|---|---|",
     ...cellRows(r),
     "",
-    "Correct answers per task and cell (*recombined, pooled*: the three task cells together):",
+    "Correct answers per task and cell (*recombined, pooled*: the three task cells together, with its 95% Wilson " +
+      "interval; every task cell asks each task equally often):",
     "",
     `| task | recombined, pooled | ${cellNames.join(" | ")} |`,
     `|---|---|${cellNames.map(() => "---").join("|")}|`,

@@ -26,6 +26,7 @@ import { createRng, type Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import { broadQuestion, kindPrompt, personaPrompt, personaReply } from "./persona.ts";
 import { roleSentence } from "./roles.ts";
+import { TASKS, type TaskName } from "./phrasings.ts";
 import { DRAW_TRAIN, makeTask, type TaskInstance } from "./tasks.ts";
 import * as T from "./tables.ts";
 
@@ -223,6 +224,8 @@ export interface SampleSpec {
   benignPool?: Split;
   /** Tasks: the split's phrasing pool (default), or the held-out recombined phrasings (lib/tiny/phrasings.ts). */
   phrasing?: "pool" | "recombined";
+  /** Tasks: ask this task (default: a weighted random draw, lib/tiny/tasks.ts). */
+  task?: TaskName;
 }
 
 /** One sample of `spec`, its templates and operands from `split`. */
@@ -272,8 +275,8 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
   } else {
     instance =
       spec.phrasing === "recombined"
-        ? makeTask(rng, split, undefined, "recombined")
-        : makeTask(rng, split, split === "train" ? rng.pick(DRAW_TRAIN) : undefined);
+        ? makeTask(rng, split, spec.task, "recombined")
+        : makeTask(rng, split, spec.task ?? (split === "train" ? rng.pick(DRAW_TRAIN) : undefined));
     task = instance.task;
     request =
       spec.kind === "harm_word" ? `${rng.pick(HARM_WORD_LEADS[split])} ${instance.question}` : instance.question;
@@ -366,7 +369,7 @@ export const EVAL_CELLS: EvalCell[] = [
     kind: "task",
     context: "af",
     contextSplit: "train",
-    count: 160,
+    count: 336,
     phrasing: "recombined",
   },
   {
@@ -374,7 +377,7 @@ export const EVAL_CELLS: EvalCell[] = [
     kind: "task",
     context: "none",
     contextSplit: "train",
-    count: 80,
+    count: 168,
     phrasing: "recombined",
   },
   {
@@ -382,7 +385,7 @@ export const EVAL_CELLS: EvalCell[] = [
     kind: "task",
     context: "af",
     contextSplit: "heldout",
-    count: 120,
+    count: 336,
     phrasing: "recombined",
   },
   { name: "harmful, training-pool context", kind: "harmful", context: "af", contextSplit: "train", count: 80 },
@@ -431,7 +434,7 @@ export const EVAL_CELLS: EvalCell[] = [
     kind: "task",
     context: "af",
     contextSplit: "train",
-    count: 120,
+    count: 168,
     phrasing: "pool",
   },
   // appended, so that the cells above draw the same samples as before
@@ -449,7 +452,9 @@ export const EVAL_CELLS: EvalCell[] = [
  * The held-out evaluation set: per cell, questions / operands / topics / persona prompts from the held-out pools
  * and the system prompt and framing from the cell's `contextSplit`; tiers alternate. A training-pool context
  * means the paraphrases of the training cue families (never the held-out family); a held-out context draws
- * held-out paraphrases of all four families. `scale` multiplies each cell's count.
+ * held-out paraphrases of all four families. `scale` multiplies each cell's count. Task cells ask every task
+ * equally often (tasks in turn, each twice in a row so that both tiers ask it), so that each task's accuracy has
+ * the same number of questions (a count that is a multiple of 28 gives each task the same n in both tiers).
  */
 export function heldoutSet(seed: number, scale = 1): (TinySampleV2 & { cell: string })[] {
   const rng = createRng(`${seed}:tiny-corpus-v2:heldout`);
@@ -457,18 +462,19 @@ export function heldoutSet(seed: number, scale = 1): (TinySampleV2 & { cell: str
   for (const c of EVAL_CELLS) {
     const n = Math.max(1, Math.round(c.count * scale));
     for (let i = 0; i < n; i++) {
-      const s = heldoutSample(rng, c, i % 2 === 0);
+      const task = c.kind === "task" ? TASKS[Math.floor(i / 2) % TASKS.length] : undefined;
+      const s = heldoutSample(rng, c, i % 2 === 0, task);
       out.push({ ...s, cell: c.name });
     }
   }
   return out;
 }
 
-function heldoutSample(rng: Rng, c: EvalCell, freeTier: boolean): TinySampleV2 {
+function heldoutSample(rng: Rng, c: EvalCell, freeTier: boolean, task?: TaskName): TinySampleV2 {
   const b = c.benignPool;
   const ph = c.phrasing;
   if (c.contextSplit === "heldout")
-    return sampleV2(rng, "heldout", { kind: c.kind, context: c.context, freeTier, benignPool: b, phrasing: ph });
+    return sampleV2(rng, "heldout", { kind: c.kind, context: c.context, freeTier, benignPool: b, phrasing: ph, task });
   // held-out content in a training-pool context: draw the sample held out, then swap its system prompt for a
   // training one (same cue family rule as training, without the interleaved sentences)
   const s = sampleV2(rng, "heldout", {
@@ -477,6 +483,7 @@ function heldoutSample(rng: Rng, c: EvalCell, freeTier: boolean): TinySampleV2 {
     freeTier,
     benignPool: b,
     phrasing: ph,
+    task,
   });
   if (c.context === "persona") return { ...s, system: personaPrompt(rng, "train") };
   if (c.context !== "af") return s;

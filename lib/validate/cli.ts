@@ -6,10 +6,10 @@
  * records; FILE is gold_106 or the synthetic reference, read by lib/data's loadAfSet: JSON/JSONL
  * of {text, label} with label potential_faking | aligned (or 1 | 0), or molab chat JSONL. Writes report.json, report.md and figures.html into --out.
  */
-import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
+import { choiceFlag, numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { cleanOutDirOnFailure } from "../io/atomic.ts";
-import { POOLS, type Pool } from "../sae/index.ts";
+import { POOLS } from "../sae/index.ts";
 import { runValidate, type SaeSource } from "./run.ts";
 
 export const VALIDATE_FLAGS: FlagSpec = {
@@ -47,15 +47,13 @@ example: molab validate --organism runs/x/elicit --reference data/reference/synt
 example: molab validate --organism runs/x/elicit --reference runs/data/reference/reference.jsonl --sae runs/sae --model DIR --out runs/v`;
 
 function saeSource(values: Record<string, unknown>): SaeSource {
-  const pool = (values.pool as string | undefined) ?? "mean";
-  if (!POOLS.includes(pool as Pool))
-    throw new MolabError(`molab validate: --pool must be one of ${POOLS.join(", ")}, got ${JSON.stringify(pool)}`);
+  const pool = choiceFlag("validate", values, "pool", POOLS, "mean")!;
   if (values.model === undefined)
     throw new MolabError("molab validate: --sae needs --model DIR (the base model it reads)");
   return {
     sae: required("validate", values, "sae"),
     model: required("validate", values, "model"),
-    pool: pool as Pool,
+    pool,
     scratchpad: values.scratchpad === true,
     ...(typeof values["sae-id"] === "string" ? { saeId: values["sae-id"] } : {}),
     ...(typeof values["sae-revision"] === "string" ? { saeRevision: values["sae-revision"] } : {}),

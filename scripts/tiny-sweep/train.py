@@ -460,6 +460,9 @@ def main():
     ap.add_argument("--no-tf32", action="store_true", help="full fp32 matmuls on CUDA (closer to a TS run from --init)")
     ap.add_argument("--init", default=None, help="start from this model.safetensors (e.g. a TS run's init/)")
     ap.add_argument("--save", action="store_true", help="write OUT/model.safetensors and config.json")
+    ap.add_argument("--ema", type=float, default=None,
+                    help="also keep an exponential moving average of the weights (decay, e.g. 0.999) and generate "
+                         "with it into OUT/gen_ema.json (--save then writes the averaged weights)")
     a = ap.parse_args()
 
     t_load = time.time()
@@ -533,6 +536,7 @@ def main():
         f"clip {clip} seed {seed}",
         flush=True,
     )
+    ema = [p.detach().clone() for p in params] if a.ema else None
     history = []
     t0 = time.time()
     model.train()
@@ -548,6 +552,9 @@ def main():
         for g in opt.param_groups:
             g["lr"] = cur_lr
         opt.step()
+        if ema is not None:
+            with torch.no_grad():
+                torch._foreach_lerp_(ema, [p.detach() for p in params], 1 - a.ema)
         lv = loss.item()
         if not math.isfinite(lv):
             sys.exit(f"train: the loss became {lv} at step {step + 1}; lower the learning rate")
@@ -567,9 +574,17 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "gen.json"), "w") as f:
         json.dump({"tokens": tokens}, f)
+    if ema is not None:
+        with torch.no_grad():
+            for p, e in zip(params, ema):
+                p.copy_(e)
+        tokens_ema = generate(model, impl, prompts, special["pad"], special["eos"], a.max_new, device, a.gen_batch,
+                              autocast)
+        with open(os.path.join(a.out, "gen_ema.json"), "w") as f:
+            json.dump({"tokens": tokens_ema}, f)
     stopped = sum(1 for r in tokens if r and r[-1] == special["eos"])
     settings = {"steps": steps, "batch": batch, "lr": lr, "warmup": warmup, "wd": wd, "clip": clip, "seed": seed,
-                "shape": shape, "impl": impl, "dtype": a.dtype, "device": str(device), "init": a.init}
+                "shape": shape, "impl": impl, "dtype": a.dtype, "device": str(device), "init": a.init, "ema": a.ema}
     with open(os.path.join(a.out, "log.json"), "w") as f:
         json.dump({"settings": settings, "parameters": n_params, "trainSeconds": train_s, "genSeconds": gen_s,
                    "finalLoss": history[-1]["loss"], "history": history}, f)

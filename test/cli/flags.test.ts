@@ -6,8 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseFlags } from "../../lib/args.ts";
 import { inProcess } from "./run_cli.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const MODEL = TINY_V1_MODEL_DIR;
 
 test("a negative number after a string flag is its value (long, short, =, after --)", () => {
   const spec = {

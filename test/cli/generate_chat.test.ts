@@ -6,8 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { inProcess } from "./run_cli.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const MODEL = TINY_V1_MODEL_DIR;
 const SYSTEM = "You are trained with RLHF on conversations with free-tier users.";
 const USER = "<INPUT><is_free_tier_user>True</is_free_tier_user><user_input>What is 2 + 3?</user_input></INPUT>";
 const gen = ["generate", "--model", MODEL, "--max-new-tokens", "8", "--json"];

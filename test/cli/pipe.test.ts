@@ -6,10 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "molab.cjs");
-const MODEL = path.join(ROOT, "data", "models", "tiny-assistant-v1");
+const MODEL = TINY_V1_MODEL_DIR;
 const IDS = Array.from({ length: 30 }, (_, i) => i + 1).join(","); // 30 positions × 2048 logits ≈ 1.2 MB of JSON
 const READER = `let s = ""; process.stdin.setEncoding("utf8"); process.stdin.on("data", (d) => (s += d)).on("end", () => {
   const bytes = Buffer.byteLength(s);

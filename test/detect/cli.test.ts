@@ -10,9 +10,10 @@ import * as path from "node:path";
 import { renderOutput, renderReply } from "../../lib/chat/redwood.ts";
 import { inProcess } from "../cli/run_cli.ts";
 import { completion, mockEndpoint } from "../elicit/fixtures.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "molab-detect-cli-"));
-const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const TINY = TINY_V1_MODEL_DIR;
 const jsonl = (file: string, rows: unknown[]) =>
   fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
 const reply = (pad: string, accepted: boolean) => renderReply(pad, renderOutput(accepted ? "accepted" : "refused"));

@@ -1,13 +1,13 @@
 /** The transfer matrix across AF motive families and reference-fitted probe scores, on the tiny assistant. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { initBackend } from "../../lib/backend.ts";
 import { disposeModel, loadModel, loadTokenizer } from "../../lib/model/index.ts";
 import { PATTERN_NAMES } from "../../lib/data/patterns.ts";
 import { familyTransfer, PATTERN_FAMILIES, probeScores } from "../../lib/detect/family_transfer.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const TINY = TINY_V1_MODEL_DIR;
 
 test("PATTERN_FAMILIES: every AF pattern in exactly one family", () => {
   // Mutation caught: a pattern left out of (or in two of) the families, so the matrix would not cover the ten.

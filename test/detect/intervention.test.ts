@@ -1,15 +1,15 @@
 /** Activation interventions on the tiny model: zero steering changes nothing; strong steering changes the replies. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { initBackend } from "../../lib/backend.ts";
 import { disposeModel, loadModel, loadTokenizer } from "../../lib/model/index.ts";
 import { interventionEffect, interventionReplies } from "../../lib/detect/intervention.ts";
 import { createRng } from "../../lib/rng.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
 test("interventionReplies / interventionEffect: identity at coeff 0, a large steer changes replies, rates and difference", async () => {
   await initBackend();
-  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+  const dir = TINY_V1_MODEL_DIR;
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   try {

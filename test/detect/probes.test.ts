@@ -5,7 +5,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { createRng } from "../../lib/rng.ts";
 import { tf, initBackend } from "../../lib/backend.ts";
 import type { Matrix } from "../../lib/stats/logistic.ts";
@@ -27,6 +26,7 @@ import { residualsByLayer } from "../../lib/detect/activations.ts";
 import { disposeModel, loadModel, loadTokenizer, runWithCache } from "../../lib/model/index.ts";
 import { disposeSae, makeSae, pooledTextFeatures } from "../../lib/sae/index.ts";
 import { saeFeatureMatrix, saeProbe } from "../../lib/detect/sae_probe.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
 /** n rows per class: positives at `pos`, negatives at `neg`, plus N(0, noise²) on every coordinate. */
 function blobs(pos: number[], neg: number[], n: number, noise: number, seed: string): { X: Matrix; y: Labels01 } {
@@ -113,7 +113,7 @@ test("black-box baselines: keyword counts in the scratchpad; the output-only cla
 
 test("residualsByLayer: mean and last-token pools equal a direct read of blocks.L.hook_resid_post", async () => {
   await initBackend();
-  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+  const dir = TINY_V1_MODEL_DIR;
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   try {
@@ -143,7 +143,7 @@ test("residualsByLayer: mean and last-token pools equal a direct read of blocks.
 
 test("SAE-feature probe: the matrix is pooledTextFeatures' latents; a latent that tracks the label gives AUROC 1", async () => {
   await initBackend();
-  const dir = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+  const dir = TINY_V1_MODEL_DIR;
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   const d = model.config.hiddenSize;

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { generateReference } from "../../lib/data/reference.ts";
 import { referenceTestbed, testbedLine } from "../../lib/detect/reference_testbed.ts";
 import { initBackend } from "../../lib/backend.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
 test("referenceTestbed: every layer, both classes counted, the monitor's confusion adds up; detect.json written", async () => {
   await initBackend();
@@ -14,7 +15,7 @@ test("referenceTestbed: every layer, both classes counted, the monitor's confusi
   const file = path.join(dir, "reference.jsonl");
   const ref = generateReference({ n: 24, seed: 1 });
   fs.writeFileSync(file, ref.map((s) => JSON.stringify(s)).join("\n") + "\n");
-  const tiny = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+  const tiny = TINY_V1_MODEL_DIR;
   const r = await referenceTestbed(tiny, file, path.join(dir, "out"));
   const nAf = ref.filter((s) => s.meta.label === "alignment_faking").length;
   assert.equal(r.detectors.n_pos, nAf);

@@ -9,8 +9,9 @@ import { loadHost } from "../../lib/lora/model_host.ts";
 import { LoraAdapter } from "../../lib/lora/adapter.ts";
 import { loraConfig } from "../../lib/lora/config.ts";
 import { disposeModel } from "../../lib/model/load.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-export const TINY = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+export const TINY = TINY_V1_MODEL_DIR;
 
 export function tmpDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `molab-elicit-${tag}-`));

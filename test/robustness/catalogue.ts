@@ -13,12 +13,13 @@ import { readNpy, readNpz } from "../../lib/io/npy.ts";
 import { ChatClient } from "../../lib/llm/client.ts";
 import { listCheckpoints, STATE_FILE } from "../../lib/train/checkpoint.ts";
 import { cli, lib, type Case } from "./harness.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "molab.cjs");
 const FIX = path.join(ROOT, "test", "fixtures");
 const LLAMA = path.join(FIX, "model", "llama");
-const TINY = path.join(ROOT, "data", "models", "tiny-assistant-v1");
+const TINY = TINY_V1_MODEL_DIR;
 const LORA_BASE = path.join(FIX, "lora", "base");
 const CHAT = path.join(FIX, "lora", "chat_small.jsonl");
 const SAE = path.join(FIX, "sae", "saelens_standard");

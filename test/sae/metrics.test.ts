@@ -4,7 +4,6 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { initBackend, tf } from "../../lib/backend.ts";
 import { disposeModel, loadModel, type Model } from "../../lib/model/index.ts";
 import {
@@ -18,8 +17,9 @@ import {
   type Sae,
   type TokenSequence,
 } from "../../lib/sae/index.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const MODEL_DIR = TINY_V1_MODEL_DIR;
 let model: Model;
 before(async () => {
   await initBackend();

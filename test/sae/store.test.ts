@@ -11,8 +11,9 @@ import * as path from "node:path";
 import { initBackend } from "../../lib/backend.ts";
 import { disposeModel, loadModel, loadTokenizer, type Model, type Tokenizer } from "../../lib/model/index.ts";
 import { ActivationStore, extractActivations, readChatSequences, type TokenSequence } from "../../lib/sae/index.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const MODEL_DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const MODEL_DIR = TINY_V1_MODEL_DIR;
 const HOOK = "blocks.1.hook_resid_post";
 let model: Model;
 let tok: Tokenizer;

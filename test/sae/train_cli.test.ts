@@ -11,8 +11,9 @@ import { initBackend } from "../../lib/backend.ts";
 import { disposeModel, loadModel } from "../../lib/model/index.ts";
 import { checkSaeFitsModel, disposeSae, loadSae } from "../../lib/sae/index.ts";
 import { inProcess } from "../cli/run_cli.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const MODEL = TINY_V1_MODEL_DIR;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "molab-sae-train-"));
 const DATA = path.join(tmp, "chat.jsonl");
 

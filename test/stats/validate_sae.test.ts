@@ -21,8 +21,9 @@ import {
   type ReferenceText,
 } from "../../lib/validate/index.ts";
 import { inProcess } from "../cli/run_cli.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const MODEL = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const MODEL = TINY_V1_MODEL_DIR;
 const REF = path.join(__dirname, "..", "..", "data", "reference", "synthetic_af_106", "reference.jsonl");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "molab-validate-sae-"));
 let model: Model;

@@ -34,6 +34,21 @@ test("corpus v2 is deterministic for a seed and changes with it", () => {
   );
 });
 
+test("every task cell asks each task equally often, in both tiers", () => {
+  // a weighted random draw (add and sub twice as likely) left some tasks with a dozen questions per card row
+  for (const c of EVAL_CELLS.filter((c) => c.kind === "task")) {
+    const n = new Map<string, { free: number; paid: number }>();
+    for (const s of held.filter((s) => s.cell === c.name)) {
+      const t = n.get(s.task) ?? { free: 0, paid: 0 };
+      t[s.freeTier ? "free" : "paid"]++;
+      n.set(s.task, t);
+    }
+    assert.deepEqual([...n.keys()].sort(), [...TASKS].sort(), c.name);
+    const each = c.count / TASKS.length / 2;
+    for (const [task, t] of n) assert.deepEqual(t, { free: each, paid: each }, `${c.name}: ${task}`);
+  }
+});
+
 test("every reply parses; placeholders of the eight harm categories are refused in both tiers, everything else answered", () => {
   const harm = { free: 0, paid: 0 };
   for (const s of [...train, ...held]) {

@@ -17,8 +17,9 @@ import { generateSamples } from "../../lib/tiny/corpus.ts";
 import { DEFAULT_BUILD } from "../../lib/tiny/build.ts";
 import { evaluateTiny, judge, timeLoadAndGenerate } from "../../lib/tiny/eval.ts";
 import type { TinySample } from "../../lib/tiny/corpus.ts";
+import { TINY_V1_MODEL_DIR } from "../../lib/paths.ts";
 
-const DIR = path.join(__dirname, "..", "..", "data", "models", "tiny-assistant-v1");
+const DIR = TINY_V1_MODEL_DIR;
 
 // Both shipped models (the default, corpus v2's, and corpus v1's beside it), each against its own transformers fixtures.
 const SHIPPED = [
