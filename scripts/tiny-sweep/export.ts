@@ -1,10 +1,12 @@
 /**
  * Export the tiny-assistant training data for the PyTorch sweep (scripts/tiny-sweep/train.py):
- *   node --import tsx scripts/tiny-sweep/export.ts --out DIR [--seed N --corpus N --eval-count N]
- * writes DIR/corpus.json (token ids, loss starts, special ids, shape, the DEFAULT_BUILD training settings and a
+ *   node --import tsx scripts/tiny-sweep/export.ts --out DIR [--corpus-version 1|2 --loss-from assistant|user
+ *     --seed N --corpus N --eval-count N]
+ * writes DIR/corpus.json (token ids, loss starts, special ids, shape, the build's training settings and a
  * sample batch plan to check train.py's port of the batch order), DIR/eval.json (the held-out prompts as
  * lib/tiny/eval.ts `respond` renders them) and the tokenizer (tokenizer.json, tokenizer_config.json).
- * The tokenizer and sequences are made as buildTinyModel makes them (lib/tiny/build.ts).
+ * The tokenizer and sequences are made as buildTinyModel makes them (lib/tiny/build.ts), for corpus v2 (the default,
+ * BUILD_V2's settings) or v1 (DEFAULT_BUILD's); --loss-from defaults to the build's.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -34,11 +36,11 @@ async function main(): Promise<number> {
     "corpus-version": { type: "string" },
     "loss-from": { type: "string" },
   });
-  const version = numberFlag(cmd, values, "corpus-version", 1)!;
-  const lossFrom = choiceFlag(cmd, values, "loss-from", LOSS_FROM);
+  const version = numberFlag(cmd, values, "corpus-version", 2)!;
   check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
   // As scripts/build-model.ts: the corpus version's settings over DEFAULT_BUILD.
   const base = version === 2 ? { ...DEFAULT_BUILD, ...BUILD_V2 } : DEFAULT_BUILD;
+  const lossFrom = choiceFlag(cmd, values, "loss-from", LOSS_FROM, base.lossFrom);
   const out = path.resolve(required(cmd, values, "out"));
   const seed = numberFlag(cmd, values, "seed", base.seed)!;
   const corpusSize = numberFlag(cmd, values, "corpus", base.corpusSize)!;
