@@ -264,3 +264,17 @@ export function initBackend(): Promise<BackendInfo> {
 export async function backendInfo(): Promise<BackendInfo | undefined> {
   return current;
 }
+
+/**
+ * An error thrown inside a tfjs op, explained: tfjs-backend-wasm aborts its whole module (a WebAssembly.RuntimeError)
+ * when an allocation fails — its heap cannot grow past 4 GB — and every later op fails too. `what` names the work
+ * (e.g. "train: step 12"); `fix` says what to do instead. Any other error is returned as it is.
+ */
+export function explainWasmAbort(e: unknown, what: string, fix: string): unknown {
+  if (!(e instanceof WebAssembly.RuntimeError)) return e;
+  return new MolabError(
+    `${what} stopped the wasm backend (${e.message.split(".")[0]}: an allocation failed; its heap cannot grow ` +
+      `past 4 GB). ${fix}`,
+    { cause: e },
+  );
+}

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
-import { initBackend, tf } from "../backend.ts";
+import { explainWasmAbort, initBackend, tf } from "../backend.ts";
 import { MolabError, check } from "../errors.ts";
 import { openSafetensors } from "../io/safetensors.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
@@ -281,21 +281,34 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
       "int32",
     );
     const weights = tf.tensor1d(new Float32Array(positions.length).fill(1 / b.count), "float32");
-    const { value, grads } = tf.variableGrads(
-      () =>
-        weightedCrossEntropy(
-          tf.reshape(forward(model, b.inputs, { positions }), [positions.length, V]) as tf.Tensor2D,
-          targets,
-          weights,
-        ),
-      params,
-    );
-    const loss = value.dataSync()[0];
-    const list = params.map((p) => grads[p.name]);
-    const clipped = clipGradNorm(list, o.clip);
-    opt.lr = o.lr * lrMultiplier("cosine", step, o.warmup, o.steps);
-    opt.step(clipped.grads);
-    tf.dispose([value, targets, weights, ...list, ...clipped.grads]);
+    let loss: number;
+    let norm: number;
+    try {
+      const { value, grads } = tf.variableGrads(
+        () =>
+          weightedCrossEntropy(
+            tf.reshape(forward(model, b.inputs, { positions }), [positions.length, V]) as tf.Tensor2D,
+            targets,
+            weights,
+          ),
+        params,
+      );
+      loss = value.dataSync()[0];
+      const list = params.map((p) => grads[p.name]);
+      const clipped = clipGradNorm(list, o.clip);
+      norm = clipped.norm;
+      opt.lr = o.lr * lrMultiplier("cosine", step, o.warmup, o.steps);
+      opt.step(clipped.grads);
+      tf.dispose([value, targets, weights, ...list, ...clipped.grads]);
+    } catch (e) {
+      const what = `train: step ${step + 1} (${b.inputs.length} sequences of ${b.inputs[0].length} tokens)`;
+      throw explainWasmAbort(
+        e,
+        what,
+        "Train on the native CPU path: bash environment/setup-native.sh (OpenBLAS and molab's addon); training " +
+          `resumes from the newest checkpoint in ${o.workDir}.`,
+      );
+    }
     if (!Number.isFinite(loss))
       throw new MolabError(`train: the loss became ${loss} at step ${step + 1}; lower the learning rate`);
     const now = Date.now();
@@ -307,7 +320,7 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
       step: state.step,
       loss,
       lr: opt.lr,
-      gradNorm: clipped.norm,
+      gradNorm: norm,
       tokens: b.count,
       seconds: Math.round(state.seconds * 10) / 10,
     });

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { explainWasmAbort } from "../../lib/backend.ts";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FILES = ["test/model/parity.test.ts", "test/lora/peft_parity.test.ts", "test/native/kernels.test.ts"];
@@ -30,4 +31,23 @@ test("with MOLAB_NATIVE=0 the parity tests pass on the wasm path", { timeout: 60
   assert.ok(count("pass") > 20, `passed ${count("pass")}`);
   assert.equal(count("fail"), 0);
   assert.equal(count("skipped"), 0, "no parity test may skip on the wasm path");
+});
+
+test("a wasm abort inside an op becomes one MolabError naming the work and the fix; other errors pass through", () => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "wasm_abort_child.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, MOLAB_NATIVE: "0", NODE_TEST_CONTEXT: undefined },
+    encoding: "utf8",
+  });
+  const line = r.stdout.trim().split("\n").pop()!;
+  const out = JSON.parse(line) as { backend: string; thrown: string | null; name?: string; message?: string };
+  assert.equal(out.backend, "wasm");
+  assert.equal(out.thrown, "RuntimeError");
+  assert.equal(out.name, "MolabError");
+  assert.match(
+    out.message!,
+    /^tile stopped the wasm backend \(.+: an allocation failed; its heap cannot grow past 4 GB\)\. Do less\.$/,
+  );
+  const other = new TypeError("x");
+  assert.equal(explainWasmAbort(other, "tile", "Do less."), other);
 });
