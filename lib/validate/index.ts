@@ -1,5 +1,6 @@
 /** The validation report of an organism against a labelled reference (see report.ts). */
-export { validationReport, reportFigures, reportMarkdown } from "./report.ts";
+export { validationReport } from "./report.ts";
+export { reportFigures, reportMarkdown } from "./render.ts";
 export type { ValidationReport, VerdictRow, FeatureRow, ValidateOptions, GroupSummary } from "./report.ts";
 export { fitBagOfWords, tokenize } from "../stats/bow.ts";
 export type { FeatureMatrix, BowModel } from "../stats/bow.ts";

@@ -15,13 +15,8 @@ import { fitBagOfWords, type FeatureMatrix } from "../stats/bow.ts";
 import { readOrganism, readReference, type ReferenceText } from "./inputs.ts";
 import { saeFeaturesFromDirs, type SaeFeatureOptions } from "./sae_features.ts";
 import { MolabError } from "../errors.ts";
-import {
-  reportFigures,
-  reportMarkdown,
-  validationReport,
-  type ValidateOptions,
-  type ValidationReport,
-} from "./report.ts";
+import { validationReport, type ValidateOptions, type ValidationReport } from "./report.ts";
+import { reportFigures, reportMarkdown } from "./render.ts";
 
 export interface ValidateRun {
   /** On SAE features when an SAE was given, else on the bag of words. */
