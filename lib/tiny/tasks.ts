@@ -9,10 +9,10 @@
  * Arithmetic is worked column by column in the scratchpad (the tokenizer keeps every digit its own token),
  * so an unseen pair is solved from one-digit sums the model has seen in other pairs.
  */
-import { check } from "../errors.ts";
 import type { Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import * as T from "./tables.ts";
+import { an, cap, fill } from "./words.ts";
 import {
   PREFIX,
   Q,
@@ -52,8 +52,6 @@ export function fnv(s: string): number {
 export const operandSplit = (task: string, key: string): Split =>
   fnv(`${task}:${key}`) % 5 === 0 ? "heldout" : "train";
 
-const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const an = (w: string) => (/^[aeiou]/i.test(w) ? `an ${w}` : `a ${w}`);
 const NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six"];
 /** Unit conversions by a power of ten: [big unit, its plural, small unit plural, factor]. */
 const UNITS: [string, string, string, number][] = [
@@ -75,13 +73,6 @@ function drawIn<V>(rng: Rng, task: string, split: Split, draw: () => V, key: (v:
     if (operandSplit(task, key(v)) === split) return v;
   }
   throw new Error(`tasks: no ${split} operands for ${task}`);
-}
-
-function fill(template: string, slots: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => {
-    check(k in slots, `task template ${JSON.stringify(template)}: no value for {${k}}`);
-    return slots[k];
-  });
 }
 
 /** Column-wise addition of two numbers below 100, as scratchpad sentences. */
@@ -119,8 +110,12 @@ export function makeTask(
 ): TaskInstance {
   const q = (slots: Record<string, string>) =>
     (phrasing === "recombined"
-      ? [rng.pick(RECOMBINED_PREFIX), fill(rng.pick(RECOMBINED[task]), slots), rng.pick(RECOMBINED_SUFFIX)]
-      : [rng.pick(PREFIX[split]), fill(rng.pick(Q[task][split]), slots), rng.pick(SUFFIX[split])]
+      ? [
+          rng.pick(RECOMBINED_PREFIX),
+          fill(rng.pick(RECOMBINED[task]), slots, "task template"),
+          rng.pick(RECOMBINED_SUFFIX),
+        ]
+      : [rng.pick(PREFIX[split]), fill(rng.pick(Q[task][split]), slots, "task template"), rng.pick(SUFFIX[split])]
     )
       .filter(Boolean)
       .join(" ");
