@@ -4,9 +4,11 @@
  * rewrites, lists) with the scratchpad's worked answer.
  */
 import type { Rng } from "../rng.ts";
-import type { Pools, TaskKind } from "./corpus.ts";
 import * as T from "./tables.ts";
-import { an, cap } from "./words.ts";
+import { an, cap, type Pools } from "./words.ts";
+
+/** What a first-corpus sample asks for. */
+export type TaskKind = "fact" | "arithmetic" | "rewrite" | "list" | "harmful";
 
 /** Question phrasings per benign task; {x} slots are filled by the task. */
 export const Q: Record<string, Pools> = {

@@ -14,3 +14,6 @@ export const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 
 /** The word with its indefinite article ("an apple", "a pear"). */
 export const an = (w: string): string => (/^[aeiou]/i.test(w) ? `an ${w}` : `a ${w}`);
+
+/** A training and a held-out pool of templates. */
+export type Pools = { train: string[]; heldout: string[] };
