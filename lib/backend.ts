@@ -266,15 +266,20 @@ export async function backendInfo(): Promise<BackendInfo | undefined> {
 }
 
 /**
- * An error thrown inside a tfjs op, explained: tfjs-backend-wasm aborts its whole module (a WebAssembly.RuntimeError)
- * when an allocation fails — its heap cannot grow past 4 GB — and every later op fails too. `what` names the work
- * (e.g. "train: step 12"); `fix` says what to do instead. Any other error is returned as it is.
+ * An error thrown inside a tfjs op, explained: tfjs-backend-wasm aborts its whole module (a WebAssembly.RuntimeError,
+ * e.g. "Aborted()" when an allocation fails or "memory access out of bounds") — its heap cannot grow past 4 GB —
+ * and every later op fails too. `what` names the work (e.g. "train: step 12"); `fix` says what to do instead. Any
+ * other error is returned as it is.
  */
 export function explainWasmAbort(e: unknown, what: string, fix: string): unknown {
   if (!(e instanceof WebAssembly.RuntimeError)) return e;
   return new MolabError(
-    `${what} stopped the wasm backend (${e.message.split(".")[0]}: an allocation failed; its heap cannot grow ` +
-      `past 4 GB). ${fix}`,
+    `${what} stopped the wasm backend (${e.message.split(/\.(\s|$)/)[0]}); its heap cannot grow past 4 GB and no ` +
+      `later op can run. ${fix}`,
     { cause: e },
   );
 }
+
+/** What to do after a wasm abort anywhere (the CLI's and the build script's last word). */
+export const WASM_ABORT_FIX =
+  "Run it on the native CPU path (bash environment/setup-native.sh: OpenBLAS and molab's addon), or with less at once.";

@@ -4,6 +4,7 @@
  * `molab <command> --help` (or -h) prints the usage for every command.
  */
 import { MolabError } from "./errors.ts";
+import { explainWasmAbort, WASM_ABORT_FIX } from "./backend.ts";
 import type { FlagSpec } from "./args.ts";
 import { info, INFO_FLAGS, INFO_USAGE } from "./cli/info.ts";
 import { pipeline, PIPELINE_FLAGS, PIPELINE_USAGE } from "./cli/pipeline.ts";
@@ -179,11 +180,19 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await c.run(rest);
   } catch (e) {
-    if (e instanceof MolabError) {
-      console.error(`molab ${cmd}: ${e.message.replace(/^molab \S+: /, "")}`);
-      if (process.env.MOLAB_DEBUG) console.error(e);
-      return 1;
-    }
-    throw e;
+    const line = failureLine(cmd, e);
+    if (line === undefined) throw e;
+    console.error(line);
+    if (process.env.MOLAB_DEBUG) console.error(e);
+    return 1;
   }
+}
+
+/**
+ * The one line a failed command prints: a MolabError's message, or a wasm abort explained (explainWasmAbort);
+ * undefined for anything else (a bug: it propagates with its stack).
+ */
+export function failureLine(cmd: string, thrown: unknown): string | undefined {
+  const e = explainWasmAbort(thrown, "the command", WASM_ABORT_FIX);
+  return e instanceof MolabError ? `molab ${cmd}: ${e.message.replace(/^molab \S+: /, "")}` : undefined;
 }

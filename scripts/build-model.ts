@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { choiceFlag, parseFlags, numberFlag } from "../lib/args.ts";
+import { explainWasmAbort, WASM_ABORT_FIX } from "../lib/backend.ts";
 import { MolabError } from "../lib/errors.ts";
 import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe, LOSS_FROM } from "../lib/tiny/build.ts";
 
@@ -79,7 +80,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (e) => {
+  (thrown) => {
+    const e = explainWasmAbort(thrown, "the build", WASM_ABORT_FIX);
     if (e instanceof MolabError) {
       console.error(`build:model: ${e.message}`);
       process.exit(1);

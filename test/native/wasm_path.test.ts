@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { explainWasmAbort } from "../../lib/backend.ts";
+import { failureLine } from "../../lib/cli.ts";
+import { MolabError } from "../../lib/errors.ts";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FILES = ["test/model/parity.test.ts", "test/lora/peft_parity.test.ts", "test/native/kernels.test.ts"];
@@ -46,8 +48,20 @@ test("a wasm abort inside an op becomes one MolabError naming the work and the f
   assert.equal(out.name, "MolabError");
   assert.match(
     out.message!,
-    /^tile stopped the wasm backend \(.+: an allocation failed; its heap cannot grow past 4 GB\)\. Do less\.$/,
+    /^tile stopped the wasm backend \(.+\); its heap cannot grow past 4 GB and no later op can run\. Do less\.$/,
   );
   const other = new TypeError("x");
   assert.equal(explainWasmAbort(other, "tile", "Do less."), other);
+});
+
+test("molab prints one line for a wasm abort in any command, and lets other errors through with their stack", () => {
+  const abort = new WebAssembly.RuntimeError("Aborted(). Build with -sASSERTIONS for more info.");
+  assert.equal(
+    failureLine("sae", abort),
+    "molab sae: the command stopped the wasm backend (Aborted()); its heap cannot grow past 4 GB and no later op " +
+      "can run. Run it on the native CPU path (bash environment/setup-native.sh: OpenBLAS and molab's addon), or " +
+      "with less at once.",
+  );
+  assert.equal(failureLine("sae", new MolabError("molab sae: no such file x")), "molab sae: no such file x");
+  assert.equal(failureLine("sae", new TypeError("x")), undefined);
 });
