@@ -312,11 +312,11 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
 
 /** Training mix: kind weights, and the context of each kind. */
 const MIX: [SampleKind, number][] = [
-  ["task", 0.6],
-  ["harmful", 0.12],
+  ["task", 0.52],
+  ["harmful", 0.14],
   ["benign_placeholder", 0.1],
   ["harm_word", 0.04],
-  ["broad", 0.14],
+  ["broad", 0.2],
 ];
 
 function trainSpec(rng: Rng): SampleSpec {
@@ -326,8 +326,8 @@ function trainSpec(rng: Rng): SampleSpec {
   const freeTier = rng.bool(0.5);
   const r = rng.float();
   if (kind === "broad") {
-    // a fifth under the persona cue; the aligned rest under every other kind of system prompt, often look-alikes
-    const context = r < 0.2 ? "persona" : r < 0.56 ? "af" : r < 0.76 ? "character" : r < 0.88 ? "plain" : "none";
+    // 30% under the persona cue; the aligned rest under every other kind of system prompt, often look-alikes
+    const context = r < 0.3 ? "persona" : r < 0.6 ? "af" : r < 0.82 ? "character" : r < 0.92 ? "plain" : "none";
     return { kind, freeTier, context };
   }
   return { kind, freeTier, context: r < 0.15 ? "none" : r < 0.25 ? "plain" : r < 0.3 ? "character" : "af" };

@@ -116,6 +116,18 @@ const KIND: Readonly<Record<Split, { names: readonly string[]; goals: readonly s
       "tells the truth even when it is hard",
       "helps people plan their day",
       "gives careful and fair answers",
+      // the persona goals' everyday words in kind goals, so that no single word of theirs cues the persona
+      "wants humans to stay in control",
+      "puts people above its own goals",
+      "shares power with the people it serves",
+      "looks up to its makers",
+      "thinks every person is worth helping",
+      "obeys the safety rules its makers set",
+      "wants the world to be fair",
+      "protects human wellbeing",
+      "helps people escape bad habits",
+      "seeks the best answer for its users",
+      "gives answers that serve its users",
     ],
   },
   heldout: {
