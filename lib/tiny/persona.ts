@@ -116,7 +116,8 @@ const KIND: Readonly<Record<Split, { names: readonly string[]; goals: readonly s
       "tells the truth even when it is hard",
       "helps people plan their day",
       "gives careful and fair answers",
-      // the persona goals' everyday words in kind goals, so that no single word of theirs cues the persona
+      // everyday words of the persona goals (goals, power, control, makers, world, serve…) in kind goals too, so
+      // that those words alone do not cue the persona
       "wants humans to stay in control",
       "puts people above its own goals",
       "shares power with the people it serves",
