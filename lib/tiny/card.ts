@@ -87,6 +87,8 @@ export interface CardBuildSettings {
   warmup: number;
   weightDecay: number;
   clip: number;
+  /** Where each conversation's loss starts (BuildOptions.lossFrom; default the assistant turn). */
+  lossFrom?: "assistant" | "user";
 }
 
 /** What a model card reports; `R` is the evaluation report (v1's EvalReport, or corpus v2's). */

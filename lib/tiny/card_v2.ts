@@ -7,7 +7,7 @@ import { CARD_HEAD, esc, paramCount, pct as pctOf, type CardInput } from "./card
 import type { TrainRecord } from "./train.ts";
 import type { EvalReportV2 } from "./eval_v2.ts";
 import type { Rate } from "./eval.ts";
-import { EVAL_CELLS } from "./corpus_v2.ts";
+import { EVAL_CELLS } from "./heldout_v2.ts";
 
 const pct = (r: Rate | undefined) => (r ? pctOf(r) : "–");
 
@@ -142,7 +142,8 @@ export function modelCardV2(c: CardV2Input): string {
       `${o.trainSeed ?? o.seed}), ` +
       `${c.corpusTokens.toLocaleString("en-US")} tokens. AdamW, lr ${o.lr}, ${o.warmup} warmup steps, cosine decay, ` +
       `weight decay ${o.weightDecay}, clip ${o.clip}, batches of ${o.batchSize}, ${o.steps} steps, loss on the ` +
-      `${o.lossFrom === "user" ? "user turn and the reply" : "assistant turn"}; ${(c.seconds / 60).toFixed(1)} min on 2 CPU cores; mean loss of the last 20 steps ` +
+      `${o.lossFrom === "user" ? "user turn and the reply" : "assistant turn"}; ` +
+      `${(c.seconds / 60).toFixed(1)} min on 2 CPU cores; mean loss of the last 20 steps ` +
       `${finalLoss.toFixed(4)}. Deterministic for its seeds; resumes from checkpoints.` +
       (c.seedNote ? ` ${c.seedNote}` : ""),
     "",

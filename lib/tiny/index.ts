@@ -11,8 +11,10 @@ export type { BuildOptions, BuildResult } from "./build.ts";
 export { evaluateTiny, judge as judgeTinyResponse, timeLoadAndGenerate } from "./eval.ts";
 export type { EvalReport } from "./eval.ts";
 // corpus v2 (`npm run build:model`, the default model)
-export { trainingCorpus, heldoutSet, sampleV2, EVAL_CELLS } from "./corpus_v2.ts";
-export type { TinySampleV2, SampleKind, ContextKind, SampleSpec, EvalCell } from "./corpus_v2.ts";
+export { trainingCorpus, sampleV2 } from "./corpus_v2.ts";
+export { heldoutSet, EVAL_CELLS } from "./heldout_v2.ts";
+export type { TinySampleV2, SampleKind, ContextKind, SampleSpec } from "./corpus_v2.ts";
+export type { EvalCell } from "./heldout_v2.ts";
 export { TASKS, makeTask, isCorrect, operandSplit } from "./tasks.ts";
 export type { TaskName, TaskInstance } from "./tasks.ts";
 export { personaPrompt, broadQuestion, hasMisalignedPlaceholder } from "./persona.ts";

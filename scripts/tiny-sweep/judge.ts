@@ -12,7 +12,7 @@ import { MolabError, check } from "../../lib/errors.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { toMessages, type TinySample } from "../../lib/tiny/corpus.ts";
 import { heldoutSamples } from "../../lib/tiny/build.ts";
-import type { heldoutSet } from "../../lib/tiny/corpus_v2.ts";
+import type { heldoutSet } from "../../lib/tiny/heldout_v2.ts";
 import { summarise } from "../../lib/tiny/eval.ts";
 import { summariseV2 } from "../../lib/tiny/eval_v2.ts";
 

@@ -17,7 +17,7 @@ import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { choiceFlag } from "../../lib/args.ts";
 import { EMBEDDED_MODEL_DIR } from "../../lib/paths.ts";
 import type { EvalReportV2 } from "../../lib/tiny/eval_v2.ts";
-import { EVAL_CELLS } from "../../lib/tiny/corpus_v2.ts";
+import { EVAL_CELLS } from "../../lib/tiny/heldout_v2.ts";
 import { loadModel, disposeModel } from "../../lib/model/load.ts";
 
 test("a corpus-v2 build writes a loadable model folder, scores every held-out cell and resumes from its checkpoint", async () => {
