@@ -8,7 +8,8 @@
  * observations in a sample, or zero variance in both), the same NaN is returned.
  */
 import { MolabError } from "../errors.ts";
-import { countPathsOutside, kstwoSf, outerProbInside, probOutsideSquare } from "./kolmogorov.ts";
+import { kstwoSf } from "./kolmogorov.ts";
+import { countPathsOutside, outerProbInside, probOutsideSquare } from "./ks_paths.ts";
 import { npMean, npSum, rankdata, scipyVar, toSample, type Num } from "./numeric.ts";
 import { binom, ndtr, stdtr } from "./special.ts";
 
