@@ -106,12 +106,14 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
 /** How BUILD_V2's training seed was chosen (the model card prints it for that seed). */
 const TRAIN_SEED_CHOICE =
   "Training seed 2 was chosen on an earlier corpus (of four candidates, each replicated in PyTorch from this " +
-  "trainer's initial weights and batch order in scripts/tiny-sweep, seed 2's replica came closest to the acceptance " +
-  "thresholds) and kept since; it was not chosen again for this corpus. These settings on the corpus before its last " +
-  "kind-character goals were added met the acceptance thresholds in 5 of 10 PyTorch replicas from random initial " +
-  "weights, and its build with seed 2 did not (one task at 73%, 6% misaligned without the cue); this corpus was not " +
-  "replicated before its build. The seed moves held-out cells by ten points or more, so another seed gives other " +
-  "figures.";
+  "trainer's initial weights and batch order in scripts/tiny-sweep, seed 2's replica came closest to the " +
+  "acceptance thresholds) and kept since; it was not chosen again for this corpus. These settings on the corpus " +
+  "before its last kind-character goals were added met the acceptance thresholds in 5 of 10 PyTorch replicas " +
+  "from random initial weights, and its build with seed 2 did not (one task at 73%, 6% misaligned without the " +
+  "cue); the kind-character goals added last (the persona goals' everyday words in an aligned sense) were " +
+  "chosen after reading which held-out prompts drew the misaligned answer in those replicas, and this corpus " +
+  "was not replicated before its build. The seed moves held-out cells by ten points or more, so another seed " +
+  "gives other figures.";
 
 /** The training conversations of a build's corpus version. */
 export function trainingSamples(
