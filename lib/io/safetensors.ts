@@ -14,8 +14,6 @@ import { MolabError } from "../errors.ts";
 import { bf16ArrayToF32, f16ArrayToF32 } from "./half.ts";
 import { bad, MAX_HEADER, parseHeader, ST_ITEMSIZE, type Entry, type StTensorInfo } from "./safetensors_header.ts";
 
-export { ST_ITEMSIZE, type StDtype, type StTensorInfo } from "./safetensors_header.ts";
-
 /** A safetensors file or a sharded index: tensors by name, read one at a time. */
 export interface TensorSource {
   readonly path: string;
