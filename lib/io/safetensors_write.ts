@@ -6,7 +6,7 @@ import { tf } from "../backend.ts";
 import { MolabError } from "../errors.ts";
 import { writeAtomicWith } from "./atomic.ts";
 import { f32ArrayToBf16, f32ArrayToF16 } from "./half.ts";
-import { ST_ITEMSIZE, type StDtype } from "./safetensors.ts";
+import { ST_ITEMSIZE, type StDtype } from "./safetensors_header.ts";
 
 /** A tensor to write: a tfjs tensor, or raw data with an explicit safetensors dtype. */
 export type StWritable = tf.Tensor | { dtype: StDtype; shape: number[]; data: ArrayBufferView };
