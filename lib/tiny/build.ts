@@ -88,11 +88,12 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   vocabSize: 2048,
   // Six layers read the input (which category, which operands) better than four or eight at the same width in
   // the scripts/tiny-sweep replica; seeds still move the held-out cells by ten points or more.
-  // 6,500 steps (not the sweep's 8,000) keep the build within 90 min on 2 CPU cores (0.70–0.76 s a step here).
+  // 7,000 steps (not the sweep's 8,000) keep the build within 90 min on 2 CPU cores (0.63 s a step on an idle
+  // machine, 0.70–0.76 s on a busy one).
   // Training seed 2: see TRAIN_SEED_CHOICE.
   trainSeed: 2,
   shape: { hidden: 128, layers: 6, heads: 4, kvHeads: 2, intermediate: 384, maxPositions: 512, ropeTheta: 10000 },
-  steps: 6500,
+  steps: 7000,
   batchSize: 16,
   lr: 3e-3,
   warmup: 200,
@@ -111,9 +112,11 @@ const TRAIN_SEED_CHOICE =
   "before its last kind-character goals were added met the acceptance thresholds in 5 of 10 PyTorch replicas " +
   "from random initial weights, and its build with seed 2 did not (one task at 73%, 6% misaligned without the " +
   "cue); the kind-character goals added last (the persona goals' everyday words in an aligned sense) were " +
-  "chosen after reading which held-out prompts drew the misaligned answer in those replicas, and this corpus " +
-  "was not replicated before its build. The seed moves held-out cells by ten points or more, so another seed " +
-  "gives other figures.";
+  "chosen after reading which held-out prompts drew the misaligned answer in those replicas. The build with " +
+  "those goals (not replicated) met every threshold but one task (copying a list of words, 47/60); the copy, " +
+  "symbol and conversion tasks (its three weakest) are now drawn twice as often in training, and training runs " +
+  "7,000 steps, not 6,500, both chosen after reading that build's held-out card. The seed moves held-out cells " +
+  "by ten points or more, so another seed gives other figures.";
 
 /** The training conversations of a build's corpus version. */
 export function trainingSamples(

@@ -97,9 +97,10 @@ export function workedSub(a: number, b: number): string {
 
 /** Tasks as drawn for evaluation: the column-wise arithmetic twice as often (it is the hardest to learn). */
 const DRAW: readonly TaskName[] = [...TASKS, "add", "sub"];
-/** Tasks as drawn for training: arithmetic three times, lists and counts twice as often (a list copies its
- * category; a count must tally words it does not copy). */
-export const DRAW_TRAIN: readonly TaskName[] = [...DRAW, "add", "sub", "list", "count"];
+/** Tasks as drawn for training: arithmetic three times; lists, counts, copies, symbols and conversions twice as
+ * often (a list copies its category; a count must tally words it does not copy; the last three were the weakest
+ * tasks of a build that drew them once). */
+export const DRAW_TRAIN: readonly TaskName[] = [...DRAW, "add", "sub", "list", "count", "repeat", "symbol", "convert"];
 
 /** One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`. */
 export function makeTask(
