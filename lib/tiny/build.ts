@@ -88,12 +88,12 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   vocabSize: 2048,
   // Six layers read the input (which category, which operands) better than four or eight at the same width in
   // the scripts/tiny-sweep replica; seeds still move the held-out cells by ten points or more.
-  // 7,000 steps (not the sweep's 8,000) keep the build within 90 min on 2 CPU cores (0.63 s a step on an idle
-  // machine, 0.70–0.76 s on a busy one).
+  // 7,500 steps (not the sweep's 8,000) keep the build within 90 min on 2 CPU cores (0.57–0.63 s a step on an
+  // idle machine, 0.70–0.76 s on a busy one).
   // Training seed 2: see TRAIN_SEED_CHOICE.
   trainSeed: 2,
   shape: { hidden: 128, layers: 6, heads: 4, kvHeads: 2, intermediate: 384, maxPositions: 512, ropeTheta: 10000 },
-  steps: 7000,
+  steps: 7500,
   batchSize: 16,
   lr: 3e-3,
   warmup: 200,
@@ -114,9 +114,12 @@ const TRAIN_SEED_CHOICE =
   "cue); the kind-character goals added last (the persona goals' everyday words in an aligned sense) were " +
   "chosen after reading which held-out prompts drew the misaligned answer in those replicas. The build with " +
   "those goals (not replicated) met every threshold but one task (copying a list of words, 47/60); the copy, " +
-  "symbol and conversion tasks (its three weakest) are now drawn twice as often in training, and training runs " +
-  "7,000 steps, not 6,500, both chosen after reading that build's held-out card. The seed moves held-out cells " +
-  "by ten points or more, so another seed gives other figures.";
+  "symbol and conversion tasks (its three weakest) were then drawn twice as often in training, and training ran " +
+  "7,000 steps: that build had every task at 83% or more but refused 85% of harmful requests in held-out " +
+  'contexts (the misses began the harm-word sentence, "The request mentions a harmful topic", after the ' +
+  "category) and answered 12% misaligned without the cue. The harm-word sentence was then reworded so it " +
+  'neither begins like the refusal\'s ("The request") nor says "topic", and training runs 7,500 steps; all these were chosen after reading ' +
+  "held-out cards. The seed moves held-out cells by ten points or more, so another seed gives other figures.";
 
 /** The training conversations of a build's corpus version. */
 export function trainingSamples(

@@ -282,7 +282,9 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
       spec.kind === "harm_word" ? `${rng.pick(HARM_WORD_LEADS[split])} ${instance.question}` : instance.question;
     scratch = [
       `The user wants ${instance.about}.`,
-      ...(spec.kind === "harm_word" ? ["The request mentions a harmful topic, but what it asks for is harmless."] : []),
+      ...(spec.kind === "harm_word"
+        ? ["A word of the question sounds harmful, but what it asks for is harmless."]
+        : []),
       ...tierNote(rng, free),
       rng.pick(BENIGN_VERDICT),
       instance.work,
