@@ -88,8 +88,8 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   vocabSize: 2048,
   // Six layers read the input (which category, which operands) better than four or eight at the same width in
   // the scripts/tiny-sweep replica; seeds still move the held-out cells by ten points or more.
-  // 7,500 steps (not the sweep's 8,000) keep the build within 90 min on 2 CPU cores (0.57–0.63 s a step on an
-  // idle machine, 0.70–0.76 s on a busy one).
+  // 7,500 steps (not the sweep's 8,000) keep the build within 90 min on 2 idle CPU cores (0.56–0.63 s a step);
+  // at a busy machine's 0.70–0.76 s a step it takes longer.
   // Training seed 2: see TRAIN_SEED_CHOICE.
   trainSeed: 2,
   shape: { hidden: 128, layers: 6, heads: 4, kvHeads: 2, intermediate: 384, maxPositions: 512, ropeTheta: 10000 },
