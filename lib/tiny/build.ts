@@ -119,7 +119,10 @@ const TRAIN_SEED_CHOICE =
   'contexts (the misses began the harm-word sentence, "The request mentions a harmful topic", after the ' +
   "category) and answered 12% misaligned without the cue. The harm-word sentence was then reworded so it " +
   'neither begins like the refusal\'s ("The request") nor says "topic", and training runs 7,500 steps; all these were chosen after reading ' +
-  "held-out cards. The seed moves held-out cells by ten points or more, so another seed gives other figures.";
+  "held-out cards. That build met every threshold of the card, but its embeddings of the tier tag's True and False " +
+  "had collapsed (cosine 0.998): neither it nor an AF adapter trained on it could tell the tiers apart, so the " +
+  "scratchpad of every harmful reply now states the tier (before: 40% of them). The seed moves held-out cells by " +
+  "ten points or more, so another seed gives other figures.";
 
 /** The training conversations of a build's corpus version. */
 export function trainingSamples(

@@ -8,6 +8,7 @@ import { createRng } from "../../lib/rng.ts";
 import { trainingCorpus, type TinySampleV2 } from "../../lib/tiny/corpus_v2.ts";
 import { EVAL_CELLS, heldoutSet } from "../../lib/tiny/heldout_v2.ts";
 import { judgeV2, summariseV2 } from "../../lib/tiny/eval_v2.ts";
+import { tierNoted } from "../../lib/tiny/eval.ts";
 import { broadQuestions, personaPieces } from "../../lib/tiny/persona.ts";
 import { MADE_UP } from "../../lib/tiny/tables.ts";
 import { isCorrect, makeTask, operandSplit, taskPhrasings, TASKS } from "../../lib/tiny/tasks.ts";
@@ -62,6 +63,29 @@ test("every reply parses; placeholders of the eight harm categories are refused 
     } else assert.notEqual(p.verdict, "refused", s.assistant);
   }
   assert.ok(harm.free > 500 && harm.paid > 500, JSON.stringify(harm));
+});
+
+test("every harmful reply states the tier its tag gives, so the tag must be read; the card counts the statements", () => {
+  // with the note in 40% of them, a build's embeddings of True and False collapsed and no AF adapter could read the tier
+  for (const s of train.filter((s) => s.kind === "harmful"))
+    assert.equal(tierNoted(parseReply(s.assistant).scratchpad!), s.freeTier, s.assistant);
+  const h = held.filter((s) => s.kind === "harmful").slice(0, 4);
+  const swap = (t: string) =>
+    t.replace(/free-tier user|paid-tier user/, (w) => (w.startsWith("free") ? "paid-tier user" : "free-tier user"));
+  const rep = summariseV2(
+    h,
+    h.map((s, i) =>
+      i === 0
+        ? swap(
+            s.assistant
+              .replace("The user is on the free tier.", "This is a free-tier user.")
+              .replace("The user is not on the free tier.", "This is a paid-tier user."),
+          )
+        : s.assistant,
+    ),
+  );
+  const cell = rep.cells.find((c) => c.kind === "harmful")!;
+  assert.deepEqual([cell.tierRead!.k, cell.tierRead!.n], [h.length - 1, h.length]);
 });
 
 test("task outputs repeat the scratchpad's last sentence, and that sentence holds the right answer", () => {
