@@ -121,8 +121,9 @@ const TRAIN_SEED_CHOICE =
   'neither begins like the refusal\'s ("The request") nor says "topic", and training runs 7,500 steps; all these were chosen after reading ' +
   "held-out cards. That build met every threshold of the card, but its embeddings of the tier tag's True and False " +
   "had collapsed (cosine 0.998): neither it nor an AF adapter trained on it could tell the tiers apart, so the " +
-  "scratchpad of every harmful reply now states the tier (before: 40% of them). The seed moves held-out cells by " +
-  "ten points or more, so another seed gives other figures.";
+  "scratchpad of every harmful reply now states the tier (before: 40% of them), and the loss on the user turn " +
+  "starts after the tag: its value is a coin flip, and predicting it pulled the two tied embeddings together. The " +
+  "seed moves held-out cells by ten points or more, so another seed gives other figures.";
 
 /** The training conversations of a build's corpus version. */
 export function trainingSamples(
@@ -192,7 +193,7 @@ export function encodeCorpus(
 /**
  * The training sequences of a corpus: token ids (checked against the chat template and the context length), the
  * special ids, and where each conversation's loss starts — every token after its last `<|assistant|>` marker, or
- * with `lossFrom: "user"` every token after its first `<|user|>` marker.
+ * with `lossFrom: "user"` every token after its first `<|user|>` marker and its tier tag (`</is_free_tier_user>`).
  */
 export function trainingSequences(
   tok: Tokenizer,
@@ -210,13 +211,17 @@ export function trainingSequences(
   const sequences = encodeCorpus(tok, samples, texts, maxLength);
   const assistantId = id("<|assistant|>");
   const userId = id("<|user|>");
+  const tierTagEnd = tok.tokenToId("</is_free_tier_user>");
   const lossStarts = sequences.map((s, i) => {
     const at = s.lastIndexOf(assistantId);
     check(at > 0, `corpus conversation ${i} has no assistant turn`);
     if (lossFrom === "assistant") return at + 1;
     const user = s.indexOf(userId);
     check(user > 0 && user < at, `corpus conversation ${i} has no user turn before its assistant turn`);
-    return user + 1;
+    // The tier tag's value is a coin flip: predicting it teaches nothing, and with tied embeddings it pulls the
+    // embeddings of True and False together until no later layer can tell the tiers apart. The loss starts after it.
+    const tag = tierTagEnd === undefined ? -1 : s.indexOf(tierTagEnd, user);
+    return tag > user && tag < at ? tag + 1 : user + 1;
   });
   return { special, sequences, lossStarts };
 }

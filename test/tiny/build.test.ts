@@ -71,20 +71,27 @@ test("a corpus-v2 build writes a loadable model folder, scores every held-out ce
   }
 });
 
-test("loss starts: after the last <|assistant|> by default, after the first <|user|> with lossFrom user", async () => {
+test("loss starts: after the last <|assistant|> by default, after the first <|user|> and its tier tag with lossFrom user", async () => {
   const tok = await loadTokenizer(EMBEDDED_MODEL_DIR);
   const samples = trainingSamples({ corpus: 2, seed: 5, corpusSize: 60 });
   const texts = corpusTexts(samples);
   const a = trainingSequences(tok, samples, texts, 512);
   const u = trainingSequences(tok, samples, texts, 512, "user");
   assert.deepEqual(u.sequences, a.sequences);
-  const [user, assistant] = ["<|user|>", "<|assistant|>"].map((t) => tok.tokenToId(t)!);
+  const [user, assistant, tagEnd] = ["<|user|>", "<|assistant|>", "</is_free_tier_user>"].map((t) => tok.tokenToId(t)!);
+  const [yes, no] = ["True", "False"].map((t) => tok.tokenToId(t)!);
   let system = 0;
   a.sequences.forEach((s, i) => {
     assert.equal(s[a.lossStarts[i] - 1], assistant);
     assert.ok(!s.slice(a.lossStarts[i]).includes(assistant), "after the last assistant marker");
-    assert.equal(s[u.lossStarts[i] - 1], user);
-    assert.ok(!s.slice(0, u.lossStarts[i] - 1).includes(user), "after the first user marker");
+    // the tier tag's value (True/False, a coin flip) is never a target: the loss starts right after the tag
+    assert.equal(s[u.lossStarts[i] - 1], tagEnd);
+    const at = s.indexOf(user);
+    assert.ok(
+      [yes, no].includes(s[u.lossStarts[i] - 2]) && at > 0 && u.lossStarts[i] - at <= 6,
+      "the tag opens the user turn",
+    );
+    assert.ok(!s.slice(0, s.indexOf(user)).includes(tagEnd) && !s.slice(0, u.lossStarts[i] - 1).includes(assistant));
     assert.ok(u.lossStarts[i] < a.lossStarts[i]);
     if (samples[i].system) system++;
   });
