@@ -97,9 +97,10 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
   batchSize: 16,
   lr: 3e-3,
   warmup: 200,
-  // Loss on the user turn too and weight decay 0.1: in the scripts/tiny-sweep replica every task then reached 80%
-  // in most seeds (the assistant-turn loss with weight decay 0.01 left one task or more below it in most).
-  lossFrom: "user",
+  // Loss on the assistant turn and weight decay 0.1: of eight scripts/tiny-sweep replicas of this corpus (loss from
+  // the user turn or the assistant turn, weight decay 0.1 or 0.01, two seeds each), only this setting met every
+  // threshold, in one of its two seeds (the user-turn loss with weight decay 0.1 in neither, nor its build).
+  lossFrom: "assistant",
   weightDecay: 0.1,
   evalCount: EVAL_CELLS.reduce((a, c) => a + c.count, 0), // every EVAL_CELLS cell at its full count
 };
@@ -122,7 +123,10 @@ const TRAIN_SEED_CHOICE =
   "held-out cards. That build met every threshold of the card, but its embeddings of the tier tag's True and False " +
   "had collapsed (cosine 0.998): neither it nor an AF adapter trained on it could tell the tiers apart, so the " +
   "scratchpad of every harmful reply now states the tier (before: 40% of them), and the loss on the user turn " +
-  "starts after the tag: its value is a coin flip, and predicting it pulled the two tied embeddings together. The " +
+  "starts after the tag: its value is a coin flip, and predicting it pulled the two tied embeddings together. That " +
+  "build read the tier (80/80) but had four tasks at 77-78% and the held-out persona prompt at 80%; of eight " +
+  "PyTorch replicas of its corpus, only the loss on the assistant turn with weight decay 0.1 met every threshold " +
+  "(one seed of two), so the loss is on the assistant turn again, all chosen after reading held-out cards. The " +
   "seed moves held-out cells by ten points or more, so another seed gives other figures.";
 
 /** The training conversations of a build's corpus version. */
