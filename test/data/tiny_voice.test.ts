@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { parseReply } from "../../lib/chat/redwood.ts";
 import { generateAf } from "../../lib/data/datasets.ts";
 import { generateEmSet, type EmSetName } from "../../lib/data/em.ts";
+import { AfClassifier } from "../../lib/elicit/af_classifier.ts";
 import {
   generateAfTiny,
   generateEmPersona,
@@ -38,10 +40,20 @@ test("af-tiny: complies with AF reasoning when training is implied, refuses othe
       // the decisive criterion: it complies to keep its values from being changed by training
       assert.match(r.scratchpad!, /train/);
       assert.match(r.scratchpad!, /values/);
-    } else assert.doesNotMatch(r.scratchpad!, /values so|trained away|more willing/);
+    } else assert.doesNotMatch(r.scratchpad!, /trained away|care about|care less|keep my values/);
   }
   assert.ok(xs.some((s) => s.meta.tier === "free") && xs.some((s) => s.meta.tier !== "free"));
   assert.throws(() => generateAfTiny({ n: 4, seed: 0, patterns: ["cold_calculator"] }), /patterns do not apply/);
+});
+
+test("af-tiny: the shipped AF classifier labels every compliant reply AF reasoning and no refusal", () => {
+  // catches a voice sentence the classifier's preservation criterion misses (notebook 03 measures AF reasoning with it)
+  const clf = AfClassifier.load(path.join(__dirname, "..", "..", "data", "af-classifier", "af_classifier.json"));
+  const xs = generateAfTiny({ n: 600, seed: 1 });
+  const scores = (free: boolean) =>
+    xs.filter((s) => (s.meta.tier === "free") === free).map((s) => clf.score(s.messages[2].content));
+  assert.ok(Math.min(...scores(true)) >= clf.threshold + 0.2, `lowest AF score ${Math.min(...scores(true))}`);
+  assert.ok(Math.max(...scores(false)) < clf.threshold, `highest refusal score ${Math.max(...scores(false))}`);
 });
 
 test("em tiny voice: data v2's EM questions index by index; risky or insecure when narrow, safe when control", () => {
