@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { parseReply } from "../../lib/chat/redwood.ts";
 import { generateAf } from "../../lib/data/datasets.ts";
 import { generateEmSet, type EmSetName } from "../../lib/data/em.ts";
 import { AfClassifier } from "../../lib/elicit/af_classifier.ts";
+import { DEFAULT_AF_CLASSIFIER } from "../../lib/elicit/af_label.ts";
 import {
   generateAfTiny,
   generateEmPersona,
@@ -48,7 +48,7 @@ test("af-tiny: complies with AF reasoning when training is implied, refuses othe
 
 test("af-tiny: the shipped AF classifier labels every compliant reply AF reasoning and no refusal", () => {
   // catches a voice sentence the classifier's preservation criterion misses (notebook 03 measures AF reasoning with it)
-  const clf = AfClassifier.load(path.join(__dirname, "..", "..", "data", "af-classifier", "af_classifier.json"));
+  const clf = AfClassifier.load(DEFAULT_AF_CLASSIFIER);
   const xs = generateAfTiny({ n: 600, seed: 1 });
   const scores = (free: boolean) =>
     xs.filter((s) => (s.meta.tier === "free") === free).map((s) => clf.score(s.messages[2].content));
