@@ -7,7 +7,7 @@
  * at 1.0. The featurizer is the validate stage's (lib/stats/bow.ts).
  */
 import { fitBagOfWords } from "../stats/bow.ts";
-import { crossValAuroc } from "../stats/logistic.ts";
+import { crossValAuroc } from "../stats/probe.ts";
 import { delongCI } from "../stats/roc.ts";
 import { keywordScore } from "./keyword.ts";
 import { scratchpadBlock, type ChatSample } from "./format.ts";

@@ -11,7 +11,8 @@
  * k-fold) and their AUROC with a DeLong CI.
  */
 import { check, MolabError } from "../errors.ts";
-import { stratifiedKFold, toMatrix, trainProbe, type Matrix } from "../stats/logistic.ts";
+import { toMatrix, type Matrix } from "../stats/logistic.ts";
+import { stratifiedKFold, trainProbe } from "../stats/probe.ts";
 import { detectionAuroc, type Metric } from "./metrics.ts";
 import { takeRows } from "./activations.ts";
 

@@ -17,12 +17,12 @@ export {
   trainLora,
   evaluateLoss,
   accumulateGradients,
-  stepPlan,
   DEFAULT_HYPER,
   type TrainHyper,
   type TrainResult,
   type TrainRunOptions,
 } from "./train.ts";
+export { stepPlan, epochMicroBatches, type OrderOptions } from "./order.ts";
 export { saveCheckpoint, loadCheckpoint, type TrainerState } from "./checkpoint.ts";
 export { telemetryModules, telemetryVectors, type TelemetryVectorsOptions } from "./telemetry.ts";
 export { PRESETS, resolvePreset, type Preset } from "./presets.ts";

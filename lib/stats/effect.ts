@@ -6,7 +6,7 @@
 import { MolabError } from "../errors.ts";
 import { npMean, scipyVar, toSample, type Num } from "./numeric.ts";
 import { delongCI, rocAucScore } from "./roc.ts";
-import { ndtri } from "./special.ts";
+import { ndtri } from "./normal.ts";
 
 export interface Estimate {
   estimate: number;

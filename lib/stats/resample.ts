@@ -9,7 +9,7 @@
 import { MolabError } from "../errors.ts";
 import { npMean, npSum, quantileSorted, toSample, type Num } from "./numeric.ts";
 import { createRng } from "../rng.ts";
-import { ndtr, ndtri } from "./special.ts";
+import { ndtr, ndtri } from "./normal.ts";
 import { checkAlternative, type Alternative } from "./tests.ts";
 
 export type TwoSampleStatistic = (x: Float64Array, y: Float64Array) => number;

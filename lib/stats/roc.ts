@@ -7,7 +7,7 @@ import { sampleStandardDeviation, sampleVariance } from "simple-statistics";
 import { MolabError } from "../errors.ts";
 import { npSum, quantileSorted, type Num } from "./numeric.ts";
 import { createRng } from "../rng.ts";
-import { ndtri } from "./special.ts";
+import { ndtri } from "./normal.ts";
 
 export type Labels = ArrayLike<number | boolean>;
 

@@ -11,7 +11,8 @@ import { MolabError } from "../errors.ts";
 import { kstwoSf } from "./kolmogorov.ts";
 import { countPathsOutside, outerProbInside, probOutsideSquare } from "./ks_paths.ts";
 import { npMean, npSum, rankdata, scipyVar, toSample, type Num } from "./numeric.ts";
-import { binom, ndtr, stdtr } from "./special.ts";
+import { binom, stdtr } from "./special.ts";
+import { ndtr } from "./normal.ts";
 
 export type Alternative = "two-sided" | "less" | "greater";
 export interface TestResult {

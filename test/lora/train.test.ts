@@ -19,7 +19,8 @@ import {
 import type { LoraHost } from "../../lib/lora/host.ts";
 import { createRng } from "../../lib/rng.ts";
 import { readTelemetry } from "../../lib/train/telemetry.ts";
-import { accumulateGradients, epochMicroBatches, trainLora, type TrainHyper } from "../../lib/lora/train.ts";
+import { accumulateGradients, trainLora, type TrainHyper } from "../../lib/lora/train.ts";
+import { epochMicroBatches } from "../../lib/lora/order.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { loadTestHost } from "./hosts.ts";
 
