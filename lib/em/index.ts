@@ -73,6 +73,7 @@ export {
   steeringHooks,
   ablationHooks,
   cosine,
+  dot,
   vnorm,
   ALIGNED_MIN_FOR_DIRECTION,
   type EmDirection,
