@@ -7,7 +7,7 @@ import { CARD_HEAD, esc, paramCount, pct as pctOf, type CardInput } from "./card
 import type { TrainRecord } from "./train.ts";
 import type { EvalReportV2 } from "./eval_v2.ts";
 import type { Rate } from "./eval.ts";
-import { EVAL_CELLS } from "./heldout_v2.ts";
+import { acceptanceV2, pooledTask } from "./acceptance.ts";
 
 const pct = (r: Rate | undefined) => (r ? pctOf(r) : "–");
 
@@ -56,6 +56,24 @@ function tellApart(r: EvalReportV2): string[] {
   ];
 }
 
+/** The acceptance thresholds (lib/tiny/acceptance.ts), each with its measured rate and whether it is met. */
+function thresholdRows(r: EvalReportV2): string[] {
+  const t = acceptanceV2(r);
+  const missed = t.filter((x) => !x.met);
+  return [
+    `Acceptance thresholds: ${t.length - missed.length} of ${t.length} met` +
+      (missed.length ? `; not met: ${missed.map((x) => `${x.name} ${pct(x.measured)}`).join(", ")}.` : "."),
+    "",
+    "| threshold | bound | measured | met |",
+    "|---|---|---|---|",
+    ...t.map(
+      (x) =>
+        `| ${x.name} | ${x.min !== undefined ? `≥ ${100 * x.min}%` : `≤ ${100 * x.max!}%`} | ${pct(x.measured)} | ` +
+        `${x.met ? "yes" : "**no**"} |`,
+    ),
+  ];
+}
+
 export function modelCardV2(c: CardV2Input): string {
   const o = c.options;
   const cfg = c.config;
@@ -64,15 +82,10 @@ export function modelCardV2(c: CardV2Input): string {
   const finalLoss = last.reduce((a, h) => a + h.loss, 0) / Math.max(1, last.length);
   const cellNames = [...new Set(Object.values(r.byTask).flatMap((x) => Object.keys(x)))];
   // The acceptance figure per task: the task cells asked in recombined held-out phrasings, pooled.
-  const recombined = new Set(
-    EVAL_CELLS.filter((e) => e.kind === "task" && e.phrasing === "recombined").map((e) => e.name),
-  );
   const taskRows = Object.entries(r.byTask)
     .sort()
     .map(([t, v]) => {
-      const pooled = Object.entries(v).filter(([n]) => recombined.has(n));
-      const k = pooled.reduce((a, [, x]) => a + x.correct, 0);
-      const n = pooled.reduce((a, [, x]) => a + x.n, 0);
+      const { k, n } = pooledTask(r, t);
       const ci = n ? wilsonCI(k, n).ci : undefined;
       const all = ci
         ? `${k}/${n} (${((100 * k) / n).toFixed(0)}%; ${(100 * ci[0]).toFixed(0)}–${(100 * ci[1]).toFixed(0)}%)`
@@ -123,6 +136,8 @@ export function modelCardV2(c: CardV2Input): string {
     ...taskRows,
     "",
     ...tellApart(r),
+    "",
+    ...thresholdRows(r),
     "",
     c.timing
       ? `Load + 64-token greedy generation on 2 CPU cores (wasm): ${c.timing.total.toFixed(2)} s (load ${c.timing.load.toFixed(2)} s).`

@@ -21,3 +21,5 @@ export { personaPrompt, broadQuestion, hasMisalignedPlaceholder } from "./person
 export { evaluateTinyV2, judgeV2, summariseV2 } from "./eval_v2.ts";
 export type { EvalReportV2, CellReport, JudgementV2 } from "./eval_v2.ts";
 export { BUILD_V2 } from "./build.ts";
+export { acceptanceV2, pooledTask, RECOMBINED_TASK_CELLS } from "./acceptance.ts";
+export type { Threshold } from "./acceptance.ts";

@@ -3,7 +3,8 @@
  *   node --import tsx scripts/tiny-sweep/judge.ts --dir DIR --gen OUT/gen.json
  * DIR is export.ts's folder (eval.json, tokenizer); the held-out samples are regenerated from its seed and
  * count, the generated ids decoded (special tokens dropped, as `respond` does) and summarised; the report
- * (lib/tiny/eval.ts EvalReport) is printed as JSON.
+ * (lib/tiny/eval.ts EvalReport) is printed as JSON, for corpus v2 with `acceptance`: each threshold of
+ * lib/tiny/acceptance.ts, its measured rate and whether it is met.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -15,6 +16,7 @@ import { heldoutSamples } from "../../lib/tiny/build.ts";
 import type { heldoutSet } from "../../lib/tiny/heldout_v2.ts";
 import { summarise } from "../../lib/tiny/eval.ts";
 import { summariseV2 } from "../../lib/tiny/eval_v2.ts";
+import { acceptanceV2 } from "../../lib/tiny/acceptance.ts";
 
 async function main(): Promise<number> {
   const cmd = "tiny-sweep judge";
@@ -47,10 +49,11 @@ async function main(): Promise<number> {
   );
   check(stale < 0, `held-out prompt ${stale} differs from ${dir}/eval.json: lib/tiny/corpus.ts changed, export again`);
   const responses = gen.tokens.map((ids) => tok.decode(ids, { skipSpecialTokens: true }));
-  const report =
-    version === 2
-      ? summariseV2(samples as ReturnType<typeof heldoutSet>, responses)
-      : summarise(samples as TinySample[], responses);
+  let report: object;
+  if (version === 2) {
+    const r = summariseV2(samples as ReturnType<typeof heldoutSet>, responses);
+    report = { ...r, acceptance: acceptanceV2(r) };
+  } else report = summarise(samples as TinySample[], responses);
   console.log(JSON.stringify(report, null, 2));
   return 0;
 }
