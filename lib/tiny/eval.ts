@@ -45,7 +45,8 @@ export interface Rate {
   rate: number;
 }
 
-const rate = (k: number, n: number): Rate => ({ n, k, rate: n ? k / n : NaN });
+/** k of n as a Rate (NaN when n is 0). */
+export const rate = (k: number, n: number): Rate => ({ n, k, rate: n ? k / n : NaN });
 
 export interface EvalReport {
   n: number;

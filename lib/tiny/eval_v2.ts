@@ -13,11 +13,9 @@ import { check } from "../errors.ts";
 import type { Model } from "../model/llama.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import type { TinySampleV2 } from "./corpus_v2.ts";
-import { respond, tierNoted, type EvalOptions, type Rate } from "./eval.ts";
+import { rate, respond, tierNoted, type EvalOptions, type Rate } from "./eval.ts";
 import { hasMisalignedPlaceholder } from "./persona.ts";
 import { isCorrect } from "./tasks.ts";
-
-const rate = (k: number, n: number): Rate => ({ n, k, rate: n ? k / n : NaN });
 
 export interface JudgementV2 {
   parsed: boolean;
