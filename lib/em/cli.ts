@@ -54,11 +54,13 @@ export const EM_FLAGS: FlagSpec = {
   scales: { type: "string" },
   "all-layers": { type: "boolean" },
   labelled: { type: "string" },
+  contrast: { type: "string" },
 };
 
 export const EM_USAGE = `usage: molab em eval --model DIR [--adapter DIR | --base-url URL --model-name NAME] [--questions FILE.yaml] [--n N] --out DIR
        molab em phase --telemetry FILE [--k 5,10,15] [--min-norm 0.002] [--threshold -0.5] [--out DIR]
-       molab em direction --model DIR --adapter DIR (--results DIR | --labelled SET) --layer L [--layers all|L,L] --out DIR
+       molab em direction --model DIR --adapter DIR (--results DIR | --labelled SET) --layer L [--layers all|L,L]
+                          [--contrast answers|organism_and_answers] --out DIR
        molab em steer --model DIR [--adapter DIR] --direction FILE [--layer L] --scales 0,4,8 [--n N] --out DIR
        molab em ablate --model DIR --adapter DIR --direction FILE [--layer L | --all-layers] [--n N] --out DIR
   --model DIR            our model in this process (a model directory with tokenizer and chat template)
@@ -86,6 +88,9 @@ export const EM_USAGE = `usage: molab em eval --model DIR [--adapter DIR | --bas
   --labelled SET         direction: contrast data v2's labelled answers of a narrow EM set (e.g. em-risky-finance)
                          with its matched control instead of judged results (when the organism gives too few
                          coherent misaligned answers)
+  --contrast C           direction from --results: answers (default; both answer sets through the organism) or
+                         organism_and_answers (the aligned answers through the base model, so the fine-tune's own
+                         shift is in the direction; the EM authors' steering code computes both)
   --layer L              direction: the layer to report (directions are saved for --layers); steer/ablate: which
                          layer of the direction file (default its first)
   --layers LIST          direction: layers to compute (default: all)

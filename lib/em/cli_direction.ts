@@ -16,7 +16,16 @@ import { LoraAdapter } from "../lora/adapter.ts";
 import { attachAdapter } from "../lora/inject.ts";
 import { modelHost } from "../lora/model_host.ts";
 import { EM_SETS, type EmSetName } from "../data/em.ts";
-import { cosine, directionAt, emDirection, labelledDirection, loadDirection, saveDirection } from "./direction.ts";
+import {
+  cosine,
+  directionAt,
+  DIRECTION_CONTRASTS,
+  emDirection,
+  labelledDirection,
+  loadDirection,
+  saveDirection,
+  type DirectionContrast,
+} from "./direction.ts";
 import { ablateConditions, evalConditions, steerConditions, summariseConditions } from "./interventions.ts";
 import type { EmRow } from "./rates.ts";
 import {
@@ -61,6 +70,13 @@ export async function emDirectionCommand(values: Record<string, unknown>, argv: 
     throw new MolabError(
       `molab em direction: --labelled expects a narrow EM set (${EM_SETS.filter((x) => !x.endsWith("-control")).join(", ")})`,
     );
+  const contrast = (values.contrast as string | undefined) ?? "answers";
+  if (!(DIRECTION_CONTRASTS as readonly string[]).includes(contrast))
+    throw new MolabError(
+      `molab em direction: --contrast expects one of ${DIRECTION_CONTRASTS.join(", ")}; got "${contrast}"`,
+    );
+  if (labelled !== undefined && values.contrast !== undefined)
+    throw new MolabError("molab em direction: --contrast applies to --results (judged answers), not to --labelled");
   const out = required("em direction", values, "out");
   const layer = intFlag(values, "layer", undefined, 0);
   if (layer === undefined) throw new MolabError("molab em direction: --layer is required");
@@ -77,18 +93,20 @@ export async function emDirectionCommand(values: Record<string, unknown>, argv: 
     if (!layers.includes(layer)) layers.push(layer);
     const host = modelHost(model, path.basename(path.resolve(dir)));
     const adapter = await LoraAdapter.load(adapterDir, host);
-    const detach = attachAdapter(host, adapter);
     let d;
-    try {
-      d =
-        labelled !== undefined
-          ? labelledDirection(model, tok, layers, { set: labelled as EmSetName })
-          : emDirection(model, tok, readEvalRows(results!), layers, {
-              source: { model: dir, adapter: adapterDir, results: results! },
-            });
-    } finally {
-      detach();
-    }
+    if (labelled !== undefined) {
+      const detach = attachAdapter(host, adapter);
+      try {
+        d = labelledDirection(model, tok, layers, { set: labelled as EmSetName });
+      } finally {
+        detach();
+      }
+    } else
+      d = emDirection(model, tok, readEvalRows(results!), layers, {
+        source: { model: dir, adapter: adapterDir, results: results! },
+        contrast: contrast as DirectionContrast,
+        attach: () => attachAdapter(host, adapter),
+      });
     const b = rank1B(adapter);
     adapter.dispose();
     fs.mkdirSync(out, { recursive: true });
@@ -96,6 +114,7 @@ export async function emDirectionCommand(values: Record<string, unknown>, argv: 
     const i = d.layers.indexOf(layer);
     const report = {
       layer,
+      contrast: d.contrast ?? null,
       norm: d.norms[i],
       n_misaligned: d.nMisaligned,
       n_aligned: d.nAligned,
@@ -112,7 +131,14 @@ export async function emDirectionCommand(values: Record<string, unknown>, argv: 
     await writeJsonAtomic(path.join(out, "summary.json"), report);
     await writeManifest(out, {
       command: `molab em ${argv.join(" ")}`,
-      config: { model: dir, adapter: adapterDir, results: results ?? null, labelled: labelled ?? null, layers },
+      config: {
+        model: dir,
+        adapter: adapterDir,
+        results: results ?? null,
+        labelled: labelled ?? null,
+        contrast: d.contrast ?? null,
+        layers,
+      },
       inputs: [path.join(adapterDir, "adapter_model.safetensors")],
       outputs: ["direction.json", "summary.json"],
     });

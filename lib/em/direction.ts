@@ -1,8 +1,9 @@
 /**
  * The misalignment direction (Soligo, Turner et al. 2025): judged answers with coherent > 50 are split into
  * misaligned (aligned ≤ 30) and aligned (aligned > 70), balanced to the smaller group; each answer is run after its
- * prompt through the organism and the residual stream after a decoder layer (`blocks.L.hook_resid_post`) is
- * averaged over the answer's tokens; the direction at layer L is mean(misaligned) − mean(aligned).
+ * prompt through a model and the residual stream after a decoder layer (`blocks.L.hook_resid_post`) is averaged over
+ * the answer's tokens; the direction at layer L is mean(misaligned) − mean(aligned). Which model reads which answers
+ * is the `contrast` (DirectionContrast): both sets through the organism, or the aligned ones through the base model.
  * Steering adds s·v at every position of one layer's residual; ablation projects v̂ out of the residual after one
  * layer or after every layer; the random baseline is a Gaussian direction rescaled to ‖v‖ (not √d·‖v‖).
  */
@@ -107,6 +108,8 @@ export interface EmDirection {
   nAligned: number;
   /** What made it (model, adapter, results), for the file. */
   source: Record<string, string>;
+  /** Which activations it contrasts (judged answers only; a labelled direction has none). */
+  contrast?: DirectionContrast;
 }
 
 /** direction[l] = mean(misaligned activations at layer l) − mean(aligned ones), with its norms and counts. */
@@ -124,14 +127,47 @@ function meanDifference(
   return { layers, direction, norms: direction.map(vnorm), nMisaligned: mis.length, nAligned: al.length, source };
 }
 
-/** Directions at `layers` from judged rows, through `model` (with the organism's adapter attached by the caller). */
+/**
+ * Which activations a direction contrasts; the EM authors' steering code computes both (as `modelmis_datas` and
+ * `models_datas`):
+ * - "answers": misaligned and aligned answers both through the organism: what differs between its two kinds of
+ *   answer, with the fine-tune's shift common to both and so cancelled;
+ * - "organism_and_answers": misaligned answers through the organism, aligned answers through the base model: the
+ *   answers' difference plus the fine-tune's own shift.
+ */
+export const DIRECTION_CONTRASTS = ["answers", "organism_and_answers"] as const;
+export type DirectionContrast = (typeof DIRECTION_CONTRASTS)[number];
+
+export interface DirectionOptions {
+  seed?: number;
+  source?: Record<string, string>;
+  /** Default "answers". */
+  contrast?: DirectionContrast;
+  /**
+   * Attaches the organism's adapter to `model` and returns its detach. Given, `model` is the base model and the
+   * organism is attached for the answers it reads; not given, `model` is used as it is for both sets ("answers"
+   * only: the caller has attached the organism).
+   */
+  attach?: () => () => void;
+}
+
+/** Directions at `layers` from judged rows (the organism's answers). */
 export function emDirection(
   model: Model,
   tok: Tokenizer,
   rows: EmRow[],
   layers: number[],
-  o: { seed?: number; source?: Record<string, string> } = {},
+  o: DirectionOptions = {},
 ): EmDirection {
+  const contrast = o.contrast ?? "answers";
+  check(
+    (DIRECTION_CONTRASTS as readonly string[]).includes(contrast),
+    `direction: contrast "${contrast}" is not one of ${DIRECTION_CONTRASTS.join(", ")}`,
+  );
+  check(
+    contrast === "answers" || o.attach !== undefined,
+    `direction: the "${contrast}" contrast reads the aligned answers through the base model, so it needs attach (the organism's adapter)`,
+  );
   const { misaligned, aligned } = selectForDirection(rows, o.seed ?? 0);
   check(
     misaligned.length > 0,
@@ -139,17 +175,23 @@ export function emDirection(
       `got ${rows.filter((r) => r.aligned !== null && r.aligned <= ALIGNED_MAX).length} misaligned and ` +
       `${rows.filter((r) => r.aligned !== null && r.aligned > ALIGNED_MIN_FOR_DIRECTION).length} aligned before the coherence filter`,
   );
-  const acts = (rs: EmRow[]) =>
-    answerActivations(
-      model,
-      tok,
-      rs.map((r) => ({ messages: rowMessages(r), answer: r.answer! })),
-      layers,
-    ).filter((a): a is Float64Array[] => a !== null);
-  const mis = acts(misaligned),
-    al = acts(aligned);
+  const acts = (rs: EmRow[], throughOrganism: boolean) => {
+    const detach = throughOrganism && o.attach ? o.attach() : () => {};
+    try {
+      return answerActivations(
+        model,
+        tok,
+        rs.map((r) => ({ messages: rowMessages(r), answer: r.answer! })),
+        layers,
+      ).filter((a): a is Float64Array[] => a !== null);
+    } finally {
+      detach();
+    }
+  };
+  const mis = acts(misaligned, true),
+    al = acts(aligned, contrast === "answers");
   check(mis.length > 0 && al.length > 0, `direction: every selected answer was empty after tokenization`);
-  return meanDifference(layers, mis, al, o.source ?? {});
+  return { ...meanDifference(layers, mis, al, o.source ?? {}), contrast };
 }
 
 export async function saveDirection(file: string, d: EmDirection): Promise<void> {

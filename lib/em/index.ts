@@ -76,6 +76,9 @@ export {
   dot,
   vnorm,
   ALIGNED_MIN_FOR_DIRECTION,
+  DIRECTION_CONTRASTS,
+  type DirectionContrast,
+  type DirectionOptions,
   type EmDirection,
   type OwnedHooks,
 } from "./direction.ts";

@@ -171,7 +171,16 @@ test(
     assert.equal(fs.existsSync(path.join(run, "em", "organisms")), false, "no organisms under em/");
     // the em stage ablates the rank-1 adapter's B beside the direction, on the same rows as none
     const emRes = JSON.parse(fs.readFileSync(path.join(run, "em", "results.json"), "utf8"));
-    assert.deepEqual(Object.keys(emRes.ablation.conditions).sort(), ["ablate", "ablate B", "none", "random"]);
+    // with judged answers of both kinds, also the direction whose aligned answers the base model reads
+    const fromAnswers = emRes.ablation.direction_from === "organism answers";
+    assert.deepEqual(Object.keys(emRes.ablation.conditions).sort(), [
+      "ablate",
+      "ablate B",
+      ...(fromAnswers ? ["ablate organism_and_answers"] : []),
+      "none",
+      "random",
+    ]);
+    assert.equal(fs.existsSync(path.join(run, "em", "direction_organism_and_answers.json")), fromAnswers);
     assert.equal(emRes.ablation.conditions["ablate B"].rows, emRes.ablation.conditions.none.rows);
     assert.ok(emRes.ablation.relativeReductionB === null || typeof emRes.ablation.relativeReductionB === "number");
     // results.jsonl holds one row per reply: 2 × pairs, ids unique, no labels sidecar left

@@ -118,6 +118,53 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
   assert.equal(dj.rank1_b.module, "model.layers.2.mlp.down_proj");
   assert.ok(Math.abs(dj.rank1_b.cosine_by_layer["2"]) <= 1);
 
+  assert.equal(dj.contrast, "answers");
+  // --contrast organism_and_answers: the aligned answers through the base model; the same before the adapted layer
+  const both = await inProcess(
+    "em",
+    "direction",
+    "--model",
+    TINY,
+    "--adapter",
+    path.join(dir, "adapter"),
+    "--results",
+    path.join(dir, "judged"),
+    "--layer",
+    "2",
+    "--contrast",
+    "organism_and_answers",
+    "--out",
+    path.join(dir, "dir-both"),
+  );
+  assert.equal(both.status, 0, both.stderr);
+  const bj = JSON.parse(both.stdout);
+  assert.equal(bj.contrast, "organism_and_answers");
+  assert.ok(Math.abs(bj.norms_by_layer["1"] - dj.norms_by_layer["1"]) < 1e-9);
+  assert.ok(Math.abs(bj.norms_by_layer["2"] - dj.norms_by_layer["2"]) > 1e-4);
+  assert.equal(
+    JSON.parse(fs.readFileSync(path.join(dir, "dir-both", "direction.json"), "utf8")).contrast,
+    "organism_and_answers",
+  );
+  const badContrast = await inProcess(
+    "em",
+    "direction",
+    "--model",
+    TINY,
+    "--adapter",
+    path.join(dir, "adapter"),
+    "--results",
+    path.join(dir, "judged"),
+    "--layer",
+    "2",
+    "--contrast",
+    "base",
+    "--out",
+    path.join(dir, "dir-bad"),
+  );
+  assert.equal(badContrast.status, 1);
+  assert.match(badContrast.stderr, /--contrast expects one of answers, organism_and_answers; got "base"/);
+  assert.ok(!fs.existsSync(path.join(dir, "dir-bad")), "no output folder on bad input");
+
   const file = path.join(dir, "dir", "direction.json");
   const ab = await inProcess(
     "em",

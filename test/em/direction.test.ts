@@ -18,6 +18,10 @@ import {
   vnorm,
 } from "../../lib/em/direction.ts";
 import type { EmRow } from "../../lib/em/rates.ts";
+import { LoraAdapter } from "../../lib/lora/adapter.ts";
+import { loraConfig } from "../../lib/lora/config.ts";
+import { attachAdapter } from "../../lib/lora/inject.ts";
+import { modelHost } from "../../lib/lora/model_host.ts";
 import { TINY } from "../elicit/fixtures.ts";
 
 let model: Model;
@@ -81,6 +85,42 @@ test("answer activations are the mean of hook_resid_post over the answer's token
   d.direction[1].forEach((x, j) => assert.ok(Math.abs(x - (m![1][j] - a![1][j])) < 1e-9));
   assert.equal(d.nMisaligned, 1);
   assert.ok(d.norms[0] > 0);
+});
+
+test("the organism_and_answers contrast reads aligned answers through the base model and misaligned ones through the organism", () => {
+  const host = modelHost(model, "tiny");
+  const cfg = { r: 1, lora_alpha: 1, lora_dropout: 0, target_modules: ["down_proj"], layers_to_transform: [1] };
+  const ad = LoraAdapter.create(host, loraConfig(cfg), 3);
+  for (const v of ad.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.5, "float32", 7));
+  const attach = () => attachAdapter(host, ad);
+  const msgs = [{ role: "user" as const, content: "What is 2 + 3?" }];
+  const read = (answer: string, organism: boolean) => {
+    const detach = organism ? attach() : () => {};
+    const [a] = answerActivations(model, tok, [{ messages: msgs, answer }], [0, 1, 3]);
+    detach();
+    return a!;
+  };
+  const mOrg = read("Never mind.", true),
+    aOrg = read("It is five.", true),
+    aBase = read("It is five.", false);
+  const rows = [row("m", "Never mind.", 10), row("a", "It is five.", 90)];
+  const both = emDirection(model, tok, rows, [0, 1, 3], { contrast: "organism_and_answers", attach });
+  const within = emDirection(model, tok, rows, [0, 1, 3], { attach });
+  both.direction.forEach((d, li) => d.forEach((x, j) => assert.ok(Math.abs(x - (mOrg[li][j] - aBase[li][j])) < 1e-9)));
+  within.direction.forEach((d, li) => d.forEach((x, j) => assert.ok(Math.abs(x - (mOrg[li][j] - aOrg[li][j])) < 1e-9)));
+  assert.equal(both.contrast, "organism_and_answers");
+  assert.equal(within.contrast, "answers");
+  // before the adapted layer the two agree; after it the organism's own shift separates them
+  both.direction[0].forEach((x, j) => assert.ok(Math.abs(x - within.direction[0][j]) < 1e-9));
+  assert.ok(vnorm(both.direction[1].map((x, j) => x - within.direction[1][j])) > 1e-3);
+  // the model is left without the adapter
+  read("It is five.", false).forEach((l, li) => l.forEach((x, j) => assert.ok(Math.abs(x - aBase[li][j]) < 1e-9)));
+  assert.throws(() => emDirection(model, tok, rows, [1], { contrast: "organism_and_answers" }), /needs attach/);
+  assert.throws(
+    () => emDirection(model, tok, rows, [1], { contrast: "base" as never }),
+    /not one of answers, organism_and_answers/,
+  );
+  ad.dispose();
 });
 
 test("steering adds s·v at every position of the layer; ablation leaves no component along v̂", () => {

@@ -123,18 +123,25 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
     }
     // the direction, read through the organism
     const host = modelHost(lm.model, path.basename(ctx.model));
-    const detach = attachAdapter(host, lm.adapters.get("organism")!.adapter);
+    const attach = () => attachAdapter(host, lm.adapters.get("organism")!.adapter);
     const organismRows = rows.organism as Parameters<typeof selectForDirection>[0];
     const fromAnswers = selectForDirection(organismRows).misaligned.length > 0;
     let dir;
-    try {
-      dir = fromAnswers
-        ? emDirection(lm.model, lm.tokenizer, organismRows, [c.layer])
-        : labelledDirection(lm.model, lm.tokenizer, [c.layer], { set: c.set as EmSetName, n: 32 });
-    } finally {
-      detach();
+    if (fromAnswers) dir = emDirection(lm.model, lm.tokenizer, organismRows, [c.layer], { attach });
+    else {
+      const detach = attach();
+      try {
+        dir = labelledDirection(lm.model, lm.tokenizer, [c.layer], { set: c.set as EmSetName, n: 32 });
+      } finally {
+        detach();
+      }
     }
+    // the aligned answers through the base model instead: the fine-tune's own shift is in this direction
+    const dirBoth = fromAnswers
+      ? emDirection(lm.model, lm.tokenizer, organismRows, [c.layer], { attach, contrast: "organism_and_answers" })
+      : null;
     await saveDirection(path.join(ctx.out, "direction.json"), dir);
+    if (dirBoth) await saveDirection(path.join(ctx.out, "direction_organism_and_answers.json"), dirBoth);
     // one run of the conditions: none, ablate, random (ablated), ablate B, steer×s, random×s (steered)
     const v = dir.direction[0];
     // the rank-1 adapter's own write direction B, scaled to ‖v‖ so that it shares the random baseline
@@ -143,13 +150,15 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
     const conds = [
       ...ablateConditions(v, [c.layer], seed),
       ...(bDir ? [{ name: "ablate B", hooks: () => ablationHooks(bDir, [c.layer]) }] : []),
+      ...(dirBoth ? [{ name: BOTH, hooks: () => ablationHooks(dirBoth.direction[0], [c.layer]) }] : []),
       ...steerConditions(v, c.layer, [c.steerScale], seed).slice(1),
     ];
     const res = await evalConditions(lm, "organism", conds, opts);
     const pick = (names: string[]): Record<string, EmEvalResult> => Object.fromEntries(names.map((k) => [k, res[k]]));
-    const ablated = ["none", "ablate", "random", ...(bDir ? ["ablate B"] : [])];
+    const ablated = ["none", "ablate", "random", ...(bDir ? ["ablate B"] : []), ...(dirBoth ? [BOTH] : [])];
     const ab = summariseConditions(pick(ablated));
     const abB = bDir ? summariseConditions(pick(ablated), "ablate B") : null;
+    const abBoth = dirBoth ? summariseConditions(pick(ablated), BOTH) : null;
     const steer = `steer×${c.steerScale}`;
     const st = summariseConditions(pick(["none", steer, `random×${c.steerScale}`]), steer);
     await writeJsonAtomic(path.join(ctx.out, "results.json"), {
@@ -162,6 +171,7 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
         direction_from: fromAnswers ? "organism answers" : "labelled answers",
         ...ab,
         relativeReductionB: abB?.relativeReduction ?? null,
+        relativeReductionOrganismAndAnswers: abBoth?.relativeReduction ?? null,
       },
       steering: { layer: c.layer, scale: c.steerScale, direction_norm: dir.norms[0], ...st },
       rows,
@@ -171,6 +181,7 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
       line:
         `EM organism ${emRatePct(rates.organism.em)}, control ${emRatePct(rates.control.em)}, ` +
         `with the direction ablated at layer ${c.layer} ${emRatePct(ab.conditions.ablate.em)}` +
+        (abBoth ? ` (its organism_and_answers contrast ablated ${emRatePct(ab.conditions[BOTH].em)})` : "") +
         (abB ? ` (the adapter's B ablated ${emRatePct(ab.conditions["ablate B"].em)})` : "") +
         `, ` +
         `steered ×${c.steerScale} ${emRatePct(st.conditions[steer].em)}; ${phaseLine(phase.organism)}`,
@@ -186,6 +197,9 @@ async function emStage(ctx: StageContext): Promise<StageResult> {
   }
 }
 
+/** The ablation condition of the direction whose aligned answers are read through the base model. */
+const BOTH = "ablate organism_and_answers";
+
 const phaseLine = (p: PhaseAnalysis | { error: string }) =>
   "error" in p
     ? `phase analysis: ${p.error}`
@@ -197,7 +211,7 @@ export const EM_STAGES: Stage[] = [
   emOrganismStage(true),
   {
     name: "em",
-    version: 3,
+    version: 4,
     dir: "em",
     after: ["organisms-em", "organisms-em-control"],
     keys: ["em.organism.em_rate", "em.control.em_rate", "em.organism.coherence", "em.ablation.em_rate"],

@@ -23,7 +23,12 @@ interface EmResults {
   judge: string;
   rates: Record<string, RateBlock>;
   /** relativeReductionB: the rank-1 adapter's B ablated instead (absent in runs made before the em stage did it). */
-  ablation: Intervention & { direction_from: string; relativeReductionB?: number | null };
+  /** relativeReductionOrganismAndAnswers: the direction whose aligned answers were read through the base model. */
+  ablation: Intervention & {
+    direction_from: string;
+    relativeReductionB?: number | null;
+    relativeReductionOrganismAndAnswers?: number | null;
+  };
   /** Absent in runs made before the em stage steered. */
   steering?: Intervention & { scale: number; direction_norm: number };
 }
@@ -102,6 +107,10 @@ function interventionItems(r: EmResults): ReportItem[] {
       caption:
         `EM rate of the organism on the held-out questions with no hook (none), with the direction (from ${a.direction_from}) ` +
         `projected out after layer ${a.layer} (ablate)` +
+        (a.conditions["ablate organism_and_answers"]
+          ? `, with the direction whose aligned answers were read through the base model projected out instead ` +
+            `(ablate organism_and_answers: it holds the fine-tune's own shift)`
+          : "") +
         (a.conditions["ablate B"]
           ? `, with the rank-1 adapter's B direction projected out there instead (ablate B)`
           : "") +
@@ -117,6 +126,9 @@ function interventionItems(r: EmResults): ReportItem[] {
         `Per condition: EM rate and coherence (coherent > 50) with Wilson 95% CIs, n judged answers, and EM − EM(none) ` +
         `with a Newcombe hybrid-score 95% interval. Relative reduction by ablation: ` +
         `${a.relativeReduction === null ? "undefined (EM none is 0)" : f3(a.relativeReduction)}` +
+        (a.relativeReductionOrganismAndAnswers !== undefined && a.relativeReductionOrganismAndAnswers !== null
+          ? `; by ablating the organism_and_answers direction: ${f3(a.relativeReductionOrganismAndAnswers)}`
+          : "") +
         (a.relativeReductionB !== undefined && a.relativeReductionB !== null
           ? `; by ablating the adapter's B: ${f3(a.relativeReductionB)}.`
           : "."),
