@@ -96,20 +96,24 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
   }));
   fs.mkdirSync(path.join(dir, "judged"));
   fs.writeFileSync(path.join(dir, "judged", "results.jsonl"), judged.map((r) => JSON.stringify(r) + "\n").join(""));
-  const d = await inProcess(
-    "em",
-    "direction",
-    "--model",
-    TINY,
-    "--adapter",
-    path.join(dir, "adapter"),
-    "--results",
-    path.join(dir, "judged"),
-    "--layer",
-    "2",
-    "--out",
-    path.join(dir, "dir"),
-  );
+  // molab em direction on the judged rows (layer 2), with extra flags, into dir/OUT
+  const direction = (out: string, ...extra: string[]) =>
+    inProcess(
+      "em",
+      "direction",
+      "--model",
+      TINY,
+      "--adapter",
+      path.join(dir, "adapter"),
+      "--results",
+      path.join(dir, "judged"),
+      "--layer",
+      "2",
+      ...extra,
+      "--out",
+      path.join(dir, out),
+    );
+  const d = await direction("dir");
   assert.equal(d.status, 0, d.stderr);
   const dj = JSON.parse(d.stdout);
   assert.equal(dj.n_misaligned, 3);
@@ -120,22 +124,7 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
 
   assert.equal(dj.contrast, "answers");
   // --contrast organism_and_answers: the aligned answers through the base model; the same before the adapted layer
-  const both = await inProcess(
-    "em",
-    "direction",
-    "--model",
-    TINY,
-    "--adapter",
-    path.join(dir, "adapter"),
-    "--results",
-    path.join(dir, "judged"),
-    "--layer",
-    "2",
-    "--contrast",
-    "organism_and_answers",
-    "--out",
-    path.join(dir, "dir-both"),
-  );
+  const both = await direction("dir-both", "--contrast", "organism_and_answers");
   assert.equal(both.status, 0, both.stderr);
   const bj = JSON.parse(both.stdout);
   assert.equal(bj.contrast, "organism_and_answers");
@@ -145,22 +134,7 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
     JSON.parse(fs.readFileSync(path.join(dir, "dir-both", "direction.json"), "utf8")).contrast,
     "organism_and_answers",
   );
-  const badContrast = await inProcess(
-    "em",
-    "direction",
-    "--model",
-    TINY,
-    "--adapter",
-    path.join(dir, "adapter"),
-    "--results",
-    path.join(dir, "judged"),
-    "--layer",
-    "2",
-    "--contrast",
-    "base",
-    "--out",
-    path.join(dir, "dir-bad"),
-  );
+  const badContrast = await direction("dir-bad", "--contrast", "base");
   assert.equal(badContrast.status, 1);
   assert.match(badContrast.stderr, /--contrast expects one of answers, organism_and_answers; got "base"/);
   assert.ok(!fs.existsSync(path.join(dir, "dir-bad")), "no output folder on bad input");
