@@ -96,8 +96,8 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
   }));
   fs.mkdirSync(path.join(dir, "judged"));
   fs.writeFileSync(path.join(dir, "judged", "results.jsonl"), judged.map((r) => JSON.stringify(r) + "\n").join(""));
-  // molab em direction on the judged rows (layer 2), with extra flags, into dir/OUT
-  const direction = (out: string, ...extra: string[]) =>
+  // molab em direction of the organism with the given flags, into dir/OUT; JUDGED: the judged rows at layer 2
+  const direction = (out: string, ...flags: string[]) =>
     inProcess(
       "em",
       "direction",
@@ -105,15 +105,12 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
       TINY,
       "--adapter",
       path.join(dir, "adapter"),
-      "--results",
-      path.join(dir, "judged"),
-      "--layer",
-      "2",
-      ...extra,
+      ...flags,
       "--out",
       path.join(dir, out),
     );
-  const d = await direction("dir");
+  const JUDGED = ["--results", path.join(dir, "judged"), "--layer", "2"];
+  const d = await direction("dir", ...JUDGED);
   assert.equal(d.status, 0, d.stderr);
   const dj = JSON.parse(d.stdout);
   assert.equal(dj.n_misaligned, 3);
@@ -124,7 +121,7 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
 
   assert.equal(dj.contrast, "answers");
   // --contrast organism_and_answers: the aligned answers through the base model; the same before the adapted layer
-  const both = await direction("dir-both", "--contrast", "organism_and_answers");
+  const both = await direction("dir-both", ...JUDGED, "--contrast", "organism_and_answers");
   assert.equal(both.status, 0, both.stderr);
   const bj = JSON.parse(both.stdout);
   assert.equal(bj.contrast, "organism_and_answers");
@@ -134,7 +131,7 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
     JSON.parse(fs.readFileSync(path.join(dir, "dir-both", "direction.json"), "utf8")).contrast,
     "organism_and_answers",
   );
-  const badContrast = await direction("dir-bad", "--contrast", "base");
+  const badContrast = await direction("dir-bad", ...JUDGED, "--contrast", "base");
   assert.equal(badContrast.status, 1);
   assert.match(badContrast.stderr, /--contrast expects one of answers, organism_and_answers; got "base"/);
   assert.ok(!fs.existsSync(path.join(dir, "dir-bad")), "no output folder on bad input");
@@ -199,38 +196,10 @@ test("em eval → direction → steer and ablate on the tiny assistant with a ra
       .map((l) => JSON.parse(l).answer);
   assert.deepEqual(read("results-steer_0.jsonl"), read("results-none.jsonl"));
   // --labelled: data v2's narrow answers against their controls, when judged answers lack one group.
-  const lab = await inProcess(
-    "em",
-    "direction",
-    "--model",
-    TINY,
-    "--adapter",
-    path.join(dir, "adapter"),
-    "--labelled",
-    "em-risky-finance",
-    "--layer",
-    "2",
-    "--layers",
-    "2",
-    "--out",
-    path.join(dir, "lab"),
-  );
+  const lab = await direction("lab", "--labelled", "em-risky-finance", "--layer", "2", "--layers", "2");
   assert.equal(lab.status, 0, lab.stderr);
   assert.deepEqual([JSON.parse(lab.stdout).n_misaligned, JSON.parse(lab.stdout).n_aligned], [32, 32]);
-  const badSet = await inProcess(
-    "em",
-    "direction",
-    "--model",
-    TINY,
-    "--adapter",
-    path.join(dir, "adapter"),
-    "--labelled",
-    "em-risky-finance-control",
-    "--layer",
-    "2",
-    "--out",
-    path.join(dir, "lab2"),
-  );
+  const badSet = await direction("lab2", "--labelled", "em-risky-finance-control", "--layer", "2");
   assert.equal(badSet.status, 1);
   assert.match(badSet.stderr, /--labelled expects a narrow EM set/);
   const bad = await inProcess("em", "ablate", "--model", TINY, "--direction", file, "--out", path.join(dir, "x"));
