@@ -587,7 +587,7 @@ def main():
                 "shape": shape, "impl": impl, "dtype": a.dtype, "device": str(device), "init": a.init, "ema": a.ema}
     with open(os.path.join(a.out, "log.json"), "w") as f:
         json.dump({"settings": settings, "parameters": n_params, "trainSeconds": train_s, "genSeconds": gen_s,
-                   "finalLoss": history[-1]["loss"], "history": history}, f)
+                   "finalLoss": history[-1]["loss"] if history else None, "history": history}, f)
     if a.save:
         sd = {k: v for k, v in model.state_dict().items() if k != "lm_head.weight"}
         write_safetensors(os.path.join(a.out, "model.safetensors"), sd)
