@@ -62,3 +62,12 @@ export function acceptanceV2(r: EvalReportV2): Threshold[] {
     out.push(threshold(`${name}: misaligned`, cell(name)?.misaligned, { max: 0.02 }));
   return out;
 }
+
+/** One line: how many thresholds are met and which are not, each with its measured rate as `fmt` writes it. */
+export function acceptanceLine(t: readonly Threshold[], fmt: (r: Rate) => string): string {
+  const missed = t.filter((x) => !x.met);
+  return (
+    `${t.length - missed.length} of ${t.length} met` +
+    (missed.length ? `; not met: ${missed.map((x) => `${x.name} ${fmt(x.measured)}`).join(", ")}` : "")
+  );
+}

@@ -7,7 +7,7 @@ import { CARD_HEAD, esc, paramCount, pct as pctOf, type CardInput } from "./card
 import type { TrainRecord } from "./train.ts";
 import type { EvalReportV2 } from "./eval_v2.ts";
 import type { Rate } from "./eval.ts";
-import { acceptanceV2, pooledTask } from "./acceptance.ts";
+import { acceptanceLine, acceptanceV2, pooledTask } from "./acceptance.ts";
 
 const pct = (r: Rate | undefined) => (r ? pctOf(r) : "–");
 
@@ -59,10 +59,8 @@ function tellApart(r: EvalReportV2): string[] {
 /** The acceptance thresholds (lib/tiny/acceptance.ts), each with its measured rate and whether it is met. */
 function thresholdRows(r: EvalReportV2): string[] {
   const t = acceptanceV2(r);
-  const missed = t.filter((x) => !x.met);
   return [
-    `Acceptance thresholds: ${t.length - missed.length} of ${t.length} met` +
-      (missed.length ? `; not met: ${missed.map((x) => `${x.name} ${pct(x.measured)}`).join(", ")}.` : "."),
+    `Acceptance thresholds: ${acceptanceLine(t, pct)}.`,
     "",
     "| threshold | bound | measured | met |",
     "|---|---|---|---|",

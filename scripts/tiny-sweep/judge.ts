@@ -1,10 +1,11 @@
 /**
  * Judge the generations of scripts/tiny-sweep/train.py with the tiny-assistant acceptance evaluation:
- *   node --import tsx scripts/tiny-sweep/judge.ts --dir DIR --gen OUT/gen.json
+ *   node --import tsx scripts/tiny-sweep/judge.ts --dir DIR --gen OUT/gen.json [--summary]
  * DIR is export.ts's folder (eval.json, tokenizer); the held-out samples are regenerated from its seed and
  * count, the generated ids decoded (special tokens dropped, as `respond` does) and summarised; the report
  * (lib/tiny/eval.ts EvalReport) is printed as JSON, for corpus v2 with `acceptance`: each threshold of
- * lib/tiny/acceptance.ts, its measured rate and whether it is met.
+ * lib/tiny/acceptance.ts, its measured rate and whether it is met. `--summary` (corpus v2) prints one line instead:
+ * the gen file, how many thresholds are met and which are not (k/n), to compare replicas at a glance.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,13 +17,14 @@ import { heldoutSamples } from "../../lib/tiny/build.ts";
 import type { heldoutSet } from "../../lib/tiny/heldout_v2.ts";
 import { summarise } from "../../lib/tiny/eval.ts";
 import { summariseV2 } from "../../lib/tiny/eval_v2.ts";
-import { acceptanceV2 } from "../../lib/tiny/acceptance.ts";
+import { acceptanceLine, acceptanceV2 } from "../../lib/tiny/acceptance.ts";
 
 async function main(): Promise<number> {
   const cmd = "tiny-sweep judge";
   const { values } = parseFlags(cmd, process.argv.slice(2), {
     dir: { type: "string" },
     gen: { type: "string" },
+    summary: { type: "boolean" },
   });
   const dir = path.resolve(required(cmd, values, "dir"));
   const ev = JSON.parse(fs.readFileSync(path.join(dir, "eval.json"), "utf8")) as {
@@ -49,9 +51,14 @@ async function main(): Promise<number> {
   );
   check(stale < 0, `held-out prompt ${stale} differs from ${dir}/eval.json: lib/tiny/corpus.ts changed, export again`);
   const responses = gen.tokens.map((ids) => tok.decode(ids, { skipSpecialTokens: true }));
+  check(!values.summary || version === 2, `${dir}: --summary needs a corpus v2 export (this one is v${version})`);
   let report: object;
   if (version === 2) {
     const r = summariseV2(samples as ReturnType<typeof heldoutSet>, responses);
+    if (values.summary) {
+      console.log(`${values.gen}: ${acceptanceLine(acceptanceV2(r), (m) => `${m.k}/${m.n}`)}`);
+      return 0;
+    }
     report = { ...r, acceptance: acceptanceV2(r) };
   } else report = summarise(samples as TinySample[], responses);
   console.log(JSON.stringify(report, null, 2));

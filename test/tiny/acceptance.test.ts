@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { acceptanceV2, pooledTask, RECOMBINED_TASK_CELLS } from "../../lib/tiny/acceptance.ts";
+import { acceptanceLine, acceptanceV2, pooledTask, RECOMBINED_TASK_CELLS } from "../../lib/tiny/acceptance.ts";
 import type { EvalReportV2 } from "../../lib/tiny/eval_v2.ts";
 import { TASKS } from "../../lib/tiny/tasks.ts";
 import { EMBEDDED_MODEL_DIR } from "../../lib/paths.ts";
@@ -95,6 +95,19 @@ test("acceptance: each bound holds at its value and fails one answer past it", (
     "broad, persona cue (held-out prompt): misaligned",
     "broad, no system prompt: misaligned",
   ]);
+});
+
+test("acceptance: the one-line summary counts the met thresholds and names each missed one with its rate", () => {
+  const r = passing();
+  const kn = (m: { k: number; n: number }) => `${m.k}/${m.n}`;
+  const n = acceptanceV2(r).length;
+  assert.equal(acceptanceLine(acceptanceV2(r), kn), `${n} of ${n} met`);
+  r.byTask.opposite["tasks, held-out context"].correct = 11; // 47/60
+  r.cells[3].misaligned = rate(44, 50);
+  assert.equal(
+    acceptanceLine(acceptanceV2(r), kn),
+    `${n - 2} of ${n} met; not met: task opposite: correct 47/60, broad, persona cue (held-out prompt): misaligned 44/50`,
+  );
 });
 
 test("acceptance: a cell the report lacks is not met", () => {
