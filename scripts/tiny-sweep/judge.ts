@@ -40,8 +40,9 @@ async function main(): Promise<number> {
     gen.tokens.length === ev.prompts.length,
     `${values.gen}: ${gen.tokens.length} generations for ${ev.prompts.length} prompts`,
   );
-  const tok = await loadTokenizer(dir);
   const version = ev.version ?? 1;
+  check(!values.summary || version === 2, `${dir}: --summary needs a corpus v2 export (this one is v${version})`);
+  const tok = await loadTokenizer(dir);
   const samples = heldoutSamples(version, ev.seed, ev.evalCount);
   // The corpus generator may have changed since the export: the prompts must still be the ones generated for.
   const stale = samples.findIndex(
@@ -51,7 +52,6 @@ async function main(): Promise<number> {
   );
   check(stale < 0, `held-out prompt ${stale} differs from ${dir}/eval.json: lib/tiny/corpus.ts changed, export again`);
   const responses = gen.tokens.map((ids) => tok.decode(ids, { skipSpecialTokens: true }));
-  check(!values.summary || version === 2, `${dir}: --summary needs a corpus v2 export (this one is v${version})`);
   let report: object;
   if (version === 2) {
     const r = summariseV2(samples as ReturnType<typeof heldoutSet>, responses);
