@@ -1,12 +1,13 @@
 /**
  * Export the tiny-assistant training data for the PyTorch sweep (scripts/tiny-sweep/train.py):
  *   node --import tsx scripts/tiny-sweep/export.ts --out DIR [--corpus-version 1|2 --loss-from assistant|user
- *     --seed N --corpus N --eval-count N]
+ *     --seed N --corpus N --eval-count N --vocab N]
  * writes DIR/corpus.json (token ids, loss starts, special ids, shape, the build's training settings and a
  * sample batch plan to check train.py's port of the batch order), DIR/eval.json (the held-out prompts as
  * lib/tiny/eval.ts `respond` renders them) and the tokenizer (tokenizer.json, tokenizer_config.json).
  * The tokenizer and sequences are made as buildTinyModel makes them (lib/tiny/build.ts), for corpus v2 (the default,
- * BUILD_V2's settings) or v1 (DEFAULT_BUILD's); --loss-from defaults to the build's.
+ * BUILD_V2's settings) or v1 (DEFAULT_BUILD's); --loss-from defaults to the build's, --vocab (the tokenizer's
+ * largest vocabulary) to the build's vocabSize.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -35,6 +36,7 @@ async function main(): Promise<number> {
     "eval-count": { type: "string" },
     "corpus-version": { type: "string" },
     "loss-from": { type: "string" },
+    vocab: { type: "string" },
   });
   const version = numberFlag(cmd, values, "corpus-version", 2)!;
   check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
@@ -54,7 +56,8 @@ async function main(): Promise<number> {
   const samples = trainingSamples({ corpus: version as 1 | 2, seed, corpusSize });
   const texts = corpusTexts(samples);
   fs.mkdirSync(out, { recursive: true });
-  await writeTokenizer(out, texts.slice(0, tokenizerSamples), base.vocabSize, shape.maxPositions, version === 2);
+  const vocabSize = numberFlag(cmd, values, "vocab", base.vocabSize)!;
+  await writeTokenizer(out, texts.slice(0, tokenizerSamples), vocabSize, shape.maxPositions, version === 2);
   const tok = await loadTokenizer(out);
   const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, shape.maxPositions, lossFrom);
   // The first epochs' batch order at the default batch size, for train.py to check its port of lib/tiny/batches.ts.

@@ -253,10 +253,12 @@ class Layer(nn.Module):
         self.mlp = MLP(c)
         self.input_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
         self.post_attention_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.dropout = 0.0
 
     def forward(self, x, cos, sin, mask, cache):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, cache)
-        return x + self.mlp(self.post_attention_layernorm(x))
+        p = self.dropout if self.training else 0.0  # residual dropout on each block's output (training only)
+        x = x + F.dropout(self.self_attn(self.input_layernorm(x), cos, sin, mask, cache), p)
+        return x + F.dropout(self.mlp(self.post_attention_layernorm(x)), p)
 
 
 class Decoder(nn.Module):
@@ -273,6 +275,7 @@ class TinyLlama(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.c = c
+        self.dropout = 0.0
         self.model = Decoder(c)
         D = c["head_dim"]
         inv = 1.0 / (c["rope_theta"] ** (torch.arange(0, D, 2, dtype=torch.int64).float() / D))
@@ -288,6 +291,8 @@ class TinyLlama(nn.Module):
         if pos is None:
             pos = torch.arange(T, device=ids.device)[None].expand(B, T)
         x = self.model.embed_tokens(ids)
+        if self.training and self.dropout > 0:
+            x = F.dropout(x, self.dropout)
         cos, sin = self.rope(pos, x.dtype)
         for i, layer in enumerate(self.model.layers):
             x = layer(x, cos, sin, mask, None if caches is None else caches[i])
@@ -460,6 +465,8 @@ def main():
     ap.add_argument("--no-tf32", action="store_true", help="full fp32 matmuls on CUDA (closer to a TS run from --init)")
     ap.add_argument("--init", default=None, help="start from this model.safetensors (e.g. a TS run's init/)")
     ap.add_argument("--save", action="store_true", help="write OUT/model.safetensors and config.json")
+    ap.add_argument("--dropout", type=float, default=0.0,
+                    help="dropout on the embeddings and each block's residual output while training (plain torch)")
     ap.add_argument("--ema", type=float, default=None,
                     help="also keep an exponential moving average of the weights (decay, e.g. 0.999) and generate "
                          "with it into OUT/gen_ema.json (--save then writes the averaged weights)")
@@ -502,6 +509,10 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = not a.no_tf32
         torch.backends.cudnn.allow_tf32 = not a.no_tf32
     impl = a.impl
+    if a.dropout > 0:
+        if impl == "hf":
+            sys.exit("--dropout needs --impl torch (transformers' Llama has no residual dropout)")
+        impl = "torch"
     if impl == "auto":
         try:
             import transformers  # noqa: F401
@@ -520,6 +531,10 @@ def main():
         init_weights(model, seed)
     if impl == "hf":
         check_hf(model, config)
+    if a.dropout > 0:
+        model.dropout = a.dropout
+        for layer in model.model.layers:
+            layer.dropout = a.dropout
     model.to(device)
     params = list(model.parameters())  # tied: the embedding once
     n_params = sum(p.numel() for p in params)
@@ -584,7 +599,7 @@ def main():
             json.dump({"tokens": tokens_ema}, f)
     stopped = sum(1 for r in tokens if r and r[-1] == special["eos"])
     settings = {"steps": steps, "batch": batch, "lr": lr, "warmup": warmup, "wd": wd, "clip": clip, "seed": seed,
-                "shape": shape, "impl": impl, "dtype": a.dtype, "device": str(device), "init": a.init, "ema": a.ema}
+                "shape": shape, "impl": impl, "dtype": a.dtype, "device": str(device), "init": a.init, "ema": a.ema, "dropout": a.dropout}
     with open(os.path.join(a.out, "log.json"), "w") as f:
         json.dump({"settings": settings, "parameters": n_params, "trainSeconds": train_s, "genSeconds": gen_s,
                    "finalLoss": history[-1]["loss"] if history else None, "history": history}, f)
