@@ -1,19 +1,23 @@
 /**
  * Export the tiny-assistant training data for the PyTorch sweep (scripts/tiny-sweep/train.py):
  *   node --import tsx scripts/tiny-sweep/export.ts --out DIR [--corpus-version 1|2 --loss-from assistant|user
- *     --seed N --corpus N --eval-count N --vocab N]
+ *     --seed N --corpus N --eval-count N --vocab N --init-seeds N,N]
  * writes DIR/corpus.json (token ids, loss starts, special ids, shape, the build's training settings and a
  * sample batch plan to check train.py's port of the batch order), DIR/eval.json (the held-out prompts as
  * lib/tiny/eval.ts `respond` renders them) and the tokenizer (tokenizer.json, tokenizer_config.json).
  * The tokenizer and sequences are made as buildTinyModel makes them (lib/tiny/build.ts), for corpus v2 (the default,
  * BUILD_V2's settings) or v1 (DEFAULT_BUILD's); --loss-from defaults to the build's, --vocab (the tokenizer's
- * largest vocabulary) to the build's vocabSize.
+ * largest vocabulary) to the build's vocabSize. --init-seeds also writes DIR/init-N/ (model.safetensors, config.json):
+ * the initial weights of a TS build with training seed N.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { choiceFlag, parseFlags, numberFlag, required } from "../../lib/args.ts";
 import { MolabError, check } from "../../lib/errors.ts";
+import { initBackend, tf } from "../../lib/backend.ts";
+import { writeSafetensors } from "../../lib/io/safetensors_write.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
+import { initWeights, llamaConfigJson } from "../../lib/tiny/train.ts";
 import { toMessages } from "../../lib/tiny/corpus.ts";
 import {
   BUILD_V2,
@@ -37,6 +41,7 @@ async function main(): Promise<number> {
     "corpus-version": { type: "string" },
     "loss-from": { type: "string" },
     vocab: { type: "string" },
+    "init-seeds": { type: "string" },
   });
   const version = numberFlag(cmd, values, "corpus-version", 2)!;
   check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
@@ -50,6 +55,10 @@ async function main(): Promise<number> {
   // As scripts/build-model.ts: the tokenizer reads at most the whole corpus.
   const tokenizerSamples = Math.min(base.tokenizerSamples, corpusSize);
   const shape = base.shape;
+  const initSeeds = String(values["init-seeds"] ?? "")
+    .split(",")
+    .filter((x) => x !== "");
+  for (const x of initSeeds) check(/^\d+$/.test(x), `--init-seeds: expected comma-separated integers, got "${x}"`);
   const t0 = Date.now();
 
   // As buildTinyModel: corpus, tokenizer, special ids, sequences, loss starts.
@@ -88,6 +97,22 @@ async function main(): Promise<number> {
     tok.applyChatTemplate(toMessages(s, true), { addGenerationPrompt: true, tokenize: true }),
   );
   fs.writeFileSync(path.join(out, "eval.json"), JSON.stringify({ version, seed, evalCount, prompts }) + "\n");
+
+  // The initial weights a TS build with each of these training seeds starts from (train.py --init DIR/init-N/
+  // model.safetensors --seed N replays that build's start and batch order).
+  if (initSeeds.length > 0) await initBackend();
+  for (const x of initSeeds) {
+    const dir = path.join(out, `init-${x}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const config = llamaConfigJson(shape, tok.vocabSize, special);
+    const init = initWeights(config, Number(x));
+    try {
+      await writeSafetensors(path.join(dir, "model.safetensors"), init);
+      fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+    } finally {
+      tf.dispose(Object.values(init));
+    }
+  }
 
   const tokens = lengths.reduce((a, b) => a + b, 0);
   console.log(
