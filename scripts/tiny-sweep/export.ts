@@ -55,6 +55,7 @@ async function main(): Promise<number> {
   // As scripts/build-model.ts: the tokenizer reads at most the whole corpus.
   const tokenizerSamples = Math.min(base.tokenizerSamples, corpusSize);
   const shape = base.shape;
+  const vocabSize = numberFlag(cmd, values, "vocab", base.vocabSize)!;
   const initSeeds = String(values["init-seeds"] ?? "")
     .split(",")
     .filter((x) => x !== "");
@@ -65,7 +66,6 @@ async function main(): Promise<number> {
   const samples = trainingSamples({ corpus: version as 1 | 2, seed, corpusSize });
   const texts = corpusTexts(samples);
   fs.mkdirSync(out, { recursive: true });
-  const vocabSize = numberFlag(cmd, values, "vocab", base.vocabSize)!;
   await writeTokenizer(out, texts.slice(0, tokenizerSamples), vocabSize, shape.maxPositions, version === 2);
   const tok = await loadTokenizer(out);
   const { special, sequences, lossStarts } = trainingSequences(tok, samples, texts, shape.maxPositions, lossFrom);

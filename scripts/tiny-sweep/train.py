@@ -509,6 +509,8 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = not a.no_tf32
         torch.backends.cudnn.allow_tf32 = not a.no_tf32
     impl = a.impl
+    if not 0 <= a.dropout < 1:
+        sys.exit(f"--dropout must be in [0, 1), got {a.dropout}")
     if a.dropout > 0:
         if impl == "hf":
             sys.exit("--dropout needs --impl torch (transformers' Llama has no residual dropout)")
@@ -599,7 +601,8 @@ def main():
             json.dump({"tokens": tokens_ema}, f)
     stopped = sum(1 for r in tokens if r and r[-1] == special["eos"])
     settings = {"steps": steps, "batch": batch, "lr": lr, "warmup": warmup, "wd": wd, "clip": clip, "seed": seed,
-                "shape": shape, "impl": impl, "dtype": a.dtype, "device": str(device), "init": a.init, "ema": a.ema, "dropout": a.dropout}
+                "shape": shape, "impl": impl, "dtype": a.dtype, "device": str(device), "init": a.init, "ema": a.ema,
+                "dropout": a.dropout}
     with open(os.path.join(a.out, "log.json"), "w") as f:
         json.dump({"settings": settings, "parameters": n_params, "trainSeconds": train_s, "genSeconds": gen_s,
                    "finalLoss": history[-1]["loss"] if history else None, "history": history}, f)
