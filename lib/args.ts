@@ -51,6 +51,17 @@ export function required(cmd: string, values: Record<string, unknown>, name: str
   return v;
 }
 
+/** A flag's comma-separated non-negative integers (`1,2,3`, spaces around items allowed); anything else is an error. */
+export function parseIntList(cmd: string, name: string, v: string): number[] {
+  const parts = v.split(",").map((s) => s.trim());
+  if (parts.some((s) => !/^\d+$/.test(s))) {
+    throw new MolabError(
+      `molab ${cmd}: --${name} expects comma-separated non-negative integers (e.g. 1,2,3), got ${JSON.stringify(v)}`,
+    );
+  }
+  return parts.map(Number);
+}
+
 /** A numeric flag (or `fallback` when absent); anything that is not a finite number is an error. */
 export function numberFlag(
   cmd: string,

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { numberFlag, parseFlags, required, type FlagSpec } from "../args.ts";
+import { numberFlag, parseFlags, parseIntList, required, type FlagSpec } from "../args.ts";
 import { MolabError } from "../errors.ts";
 import { readJsonFile } from "../io/json.ts";
 import { resolveModel } from "../hub/resolve.ts";
@@ -34,16 +34,6 @@ export async function loadWithAdapter(dir: string, values: Record<string, unknow
     }
   }
   return model;
-}
-
-function parseIds(cmd: string, v: string): number[] {
-  const parts = v.split(",").map((s) => s.trim());
-  if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
-    throw new MolabError(
-      `molab ${cmd}: --ids expects comma-separated non-negative integers (e.g. 1,2,3), got ${JSON.stringify(v)}`,
-    );
-  }
-  return parts.map(Number);
 }
 
 /** Token positions past the model's max_position_embeddings are refused (RoPE was never trained there). */
@@ -82,7 +72,7 @@ example: molab logits --model data/models/tiny-assistant --ids 1,5,9`;
 export async function logits(argv: string[]): Promise<number> {
   const { values } = parseFlags("logits", argv, LOGITS_FLAGS);
   const dir = await modelDir("logits", values);
-  const ids = parseIds("logits", required("logits", values, "ids"));
+  const ids = parseIntList("logits", "ids", required("logits", values, "ids"));
   const model = await loadWithAdapter(dir, values);
   try {
     checkPositions("logits", model, dir, ids.length);
@@ -220,7 +210,7 @@ export async function generate(argv: string[]): Promise<number> {
       : tok.encode(text0 as string);
     if (prompt.length === 0) throw new MolabError("molab generate: the prompt encodes to no tokens");
   } else {
-    prompt = parseIds("generate", values.ids as string);
+    prompt = parseIntList("generate", "ids", values.ids as string);
     if (hasTokenizer) tok = await loadTokenizer(dir);
   }
   const model = await loadWithAdapter(dir, values);

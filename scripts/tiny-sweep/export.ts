@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { choiceFlag, parseFlags, numberFlag, required } from "../../lib/args.ts";
+import { choiceFlag, parseFlags, parseIntList, numberFlag, required } from "../../lib/args.ts";
 import { MolabError, check } from "../../lib/errors.ts";
 import { initBackend, tf } from "../../lib/backend.ts";
 import { writeSafetensors } from "../../lib/io/safetensors_write.ts";
@@ -56,10 +56,8 @@ async function main(): Promise<number> {
   const tokenizerSamples = Math.min(base.tokenizerSamples, corpusSize);
   const shape = base.shape;
   const vocabSize = numberFlag(cmd, values, "vocab", base.vocabSize)!;
-  const initSeeds = String(values["init-seeds"] ?? "")
-    .split(",")
-    .filter((x) => x !== "");
-  for (const x of initSeeds) check(/^\d+$/.test(x), `--init-seeds: expected comma-separated integers, got "${x}"`);
+  const initSeeds =
+    values["init-seeds"] === undefined ? [] : parseIntList(cmd, "init-seeds", `${values["init-seeds"]}`);
   const t0 = Date.now();
 
   // As buildTinyModel: corpus, tokenizer, special ids, sequences, loss starts.
@@ -101,11 +99,11 @@ async function main(): Promise<number> {
   // The initial weights a TS build with each of these training seeds starts from (train.py --init DIR/init-N/
   // model.safetensors --seed N replays that build's start and batch order).
   if (initSeeds.length > 0) await initBackend();
+  const config = llamaConfigJson(shape, tok.vocabSize, special);
   for (const x of initSeeds) {
     const dir = path.join(out, `init-${x}`);
     fs.mkdirSync(dir, { recursive: true });
-    const config = llamaConfigJson(shape, tok.vocabSize, special);
-    const init = initWeights(config, Number(x));
+    const init = initWeights(config, x);
     try {
       await writeSafetensors(path.join(dir, "model.safetensors"), init);
       fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");

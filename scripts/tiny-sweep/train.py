@@ -246,37 +246,41 @@ class MLP(nn.Module):
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
+def drop(x, p, training):
+    """Dropout only when it is on, so a run without --dropout computes exactly what the TS trainer does."""
+    return F.dropout(x, p, training) if p > 0 else x
+
+
 class Layer(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, dropout=0.0):
         super().__init__()
         self.self_attn = Attention(c)
         self.mlp = MLP(c)
         self.input_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
         self.post_attention_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
-        self.dropout = 0.0
+        self.dropout = dropout  # on each block's output, while training
 
     def forward(self, x, cos, sin, mask, cache):
-        p = self.dropout if self.training else 0.0  # residual dropout on each block's output (training only)
-        x = x + F.dropout(self.self_attn(self.input_layernorm(x), cos, sin, mask, cache), p)
-        return x + F.dropout(self.mlp(self.post_attention_layernorm(x)), p)
+        x = x + drop(self.self_attn(self.input_layernorm(x), cos, sin, mask, cache), self.dropout, self.training)
+        return x + drop(self.mlp(self.post_attention_layernorm(x)), self.dropout, self.training)
 
 
 class Decoder(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, dropout=0.0):
         super().__init__()
         self.embed_tokens = nn.Embedding(c["vocab_size"], c["hidden_size"])
-        self.layers = nn.ModuleList(Layer(c) for _ in range(c["num_hidden_layers"]))
+        self.layers = nn.ModuleList(Layer(c, dropout) for _ in range(c["num_hidden_layers"]))
         self.norm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
 
 
 class TinyLlama(nn.Module):
     """A plain-torch LlamaForCausalLM with tied embeddings (the same parameter names)."""
 
-    def __init__(self, c):
+    def __init__(self, c, dropout=0.0):
         super().__init__()
         self.c = c
-        self.dropout = 0.0
-        self.model = Decoder(c)
+        self.dropout = dropout  # on the embeddings and each block's output, while training
+        self.model = Decoder(c, dropout)
         D = c["head_dim"]
         inv = 1.0 / (c["rope_theta"] ** (torch.arange(0, D, 2, dtype=torch.int64).float() / D))
         self.register_buffer("inv_freq", inv, persistent=False)
@@ -291,8 +295,7 @@ class TinyLlama(nn.Module):
         if pos is None:
             pos = torch.arange(T, device=ids.device)[None].expand(B, T)
         x = self.model.embed_tokens(ids)
-        if self.training and self.dropout > 0:
-            x = F.dropout(x, self.dropout)
+        x = drop(x, self.dropout, self.training)
         cos, sin = self.rope(pos, x.dtype)
         for i, layer in enumerate(self.model.layers):
             x = layer(x, cos, sin, mask, None if caches is None else caches[i])
@@ -524,7 +527,7 @@ def main():
             impl = "torch"
     config = llama_config(shape, data["vocabSize"], special)
     torch.manual_seed(seed)
-    model = hf_model(config) if impl == "hf" else TinyLlama(config)
+    model = hf_model(config) if impl == "hf" else TinyLlama(config, a.dropout)
     if impl == "hf":
         assert model.lm_head.weight is model.model.embed_tokens.weight, "embeddings must be tied"
     if a.init:
@@ -533,10 +536,6 @@ def main():
         init_weights(model, seed)
     if impl == "hf":
         check_hf(model, config)
-    if a.dropout > 0:
-        model.dropout = a.dropout
-        for layer in model.model.layers:
-            layer.dropout = a.dropout
     model.to(device)
     params = list(model.parameters())  # tied: the embedding once
     n_params = sum(p.numel() for p in params)
