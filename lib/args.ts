@@ -1,6 +1,6 @@
 /**
- * Flag parsing for `molab` subcommands: a thin layer over node:util parseArgs that turns
- * unknown flags and bad numbers into one-line MolabErrors naming the flag.
+ * Flag parsing for `molab` subcommands and the scripts: a thin layer over node:util parseArgs that turns
+ * unknown flags and bad numbers into one-line MolabErrors naming the command and the flag.
  */
 import { parseArgs } from "node:util";
 import { MolabError } from "./errors.ts";
@@ -9,6 +9,14 @@ export type FlagSpec = Record<
   string,
   { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: string | boolean }
 >;
+
+/**
+ * The name an error line starts with: `molab CMD` for a subcommand; a script's own name as given when `cmd` names
+ * one (`npm run build:model`, `scripts/tiny-sweep/judge.ts`).
+ */
+export function commandLabel(cmd: string): string {
+  return cmd.startsWith("npm ") || cmd.includes("/") ? cmd : `molab ${cmd}`;
+}
 
 /** A negative number as a flag value: -1, -0.5, -.5, -1e-3, -Infinity. */
 const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
@@ -40,14 +48,14 @@ export function parseFlags(cmd: string, argv: string[], flags: FlagSpec) {
   try {
     return parseArgs({ args: attachNegativeValues(argv, flags), options: flags, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new MolabError(`molab ${cmd}: ${(e as Error).message}`);
+    throw new MolabError(`${commandLabel(cmd)}: ${(e as Error).message}`);
   }
 }
 
 /** A required string flag. */
 export function required(cmd: string, values: Record<string, unknown>, name: string): string {
   const v = values[name];
-  if (typeof v !== "string" || v === "") throw new MolabError(`molab ${cmd}: --${name} is required`);
+  if (typeof v !== "string" || v === "") throw new MolabError(`${commandLabel(cmd)}: --${name} is required`);
   return v;
 }
 
@@ -56,7 +64,7 @@ export function parseIntList(cmd: string, name: string, v: string): number[] {
   const parts = v.split(",").map((s) => s.trim());
   if (parts.some((s) => !/^\d+$/.test(s))) {
     throw new MolabError(
-      `molab ${cmd}: --${name} expects comma-separated non-negative integers (e.g. 1,2,3), got ${JSON.stringify(v)}`,
+      `${commandLabel(cmd)}: --${name} expects comma-separated non-negative integers (e.g. 1,2,3), got ${JSON.stringify(v)}`,
     );
   }
   return parts.map(Number);
@@ -73,7 +81,7 @@ export function numberFlag(
   if (v === undefined) return fallback;
   const n = Number(v);
   if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n)) {
-    throw new MolabError(`molab ${cmd}: --${name} expects a number, got ${JSON.stringify(v)}`);
+    throw new MolabError(`${commandLabel(cmd)}: --${name} expects a number, got ${JSON.stringify(v)}`);
   }
   return n;
 }
@@ -89,6 +97,8 @@ export function choiceFlag<T extends string>(
   const v = values[name];
   if (v === undefined) return fallback;
   if (!choices.includes(v as T))
-    throw new MolabError(`molab ${cmd}: --${name} must be one of ${choices.join(", ")}, got ${JSON.stringify(v)}`);
+    throw new MolabError(
+      `${commandLabel(cmd)}: --${name} must be one of ${choices.join(", ")}, got ${JSON.stringify(v)}`,
+    );
   return v as T;
 }

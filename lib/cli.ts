@@ -3,8 +3,7 @@
  * (lib/<stage>/cli.ts or lib/cli/*.ts) and is registered here with a one-line summary, its flags and its usage;
  * `molab <command> --help` (or -h) prints the usage for every command.
  */
-import { MolabError } from "./errors.ts";
-import { explainWasmAbort, WASM_ABORT_FIX } from "./backend.ts";
+import { failureLine } from "./cli/failure.ts";
 import type { FlagSpec } from "./args.ts";
 import { info, INFO_FLAGS, INFO_USAGE } from "./cli/info.ts";
 import { pipeline, PIPELINE_FLAGS, PIPELINE_USAGE } from "./cli/pipeline.ts";
@@ -186,13 +185,4 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.MOLAB_DEBUG) console.error(e);
     return 1;
   }
-}
-
-/**
- * The one line a failed command prints: a MolabError's message, or a wasm abort explained (explainWasmAbort);
- * undefined for anything else (a bug: it propagates with its stack).
- */
-export function failureLine(cmd: string, thrown: unknown): string | undefined {
-  const e = explainWasmAbort(thrown, "the command", WASM_ABORT_FIX);
-  return e instanceof MolabError ? `molab ${cmd}: ${e.message.replace(/^molab \S+: /, "")}` : undefined;
 }

@@ -7,20 +7,24 @@
 import * as path from "node:path";
 import { numberFlag, parseFlags } from "../lib/args.ts";
 import { writeFileAtomic } from "../lib/io/atomic.ts";
+import { exitWith } from "../lib/cli/failure.ts";
 import { formatAfClassifier } from "../lib/elicit/af_classifier.ts";
 import { buildAfClassifier } from "../lib/elicit/af_build.ts";
 
+/** The name its error lines start with. */
+const CMD = "scripts/build-af-classifier.ts";
+
 async function main(): Promise<number> {
   const root = path.join(__dirname, "..");
-  const { values } = parseFlags("build-af-classifier", process.argv.slice(2), {
+  const { values } = parseFlags(CMD, process.argv.slice(2), {
     out: { type: "string" },
     seed: { type: "string" },
     "per-pattern": { type: "string" },
   });
   const out = path.resolve(root, (values.out as string | undefined) ?? "data/af-classifier/af_classifier.json");
   const clf = await buildAfClassifier({
-    seed: numberFlag("build-af-classifier", values, "seed", 0)!,
-    perPattern: numberFlag("build-af-classifier", values, "per-pattern", 40)!,
+    seed: numberFlag(CMD, values, "seed", 0)!,
+    perPattern: numberFlag(CMD, values, "per-pattern", 40)!,
     log: (l) => console.log(l),
   });
   await writeFileAtomic(out, formatAfClassifier(clf.json));
@@ -28,10 +32,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (c) => process.exit(c),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+exitWith(CMD, main());

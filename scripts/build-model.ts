@@ -10,13 +10,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { choiceFlag, parseFlags, numberFlag } from "../lib/args.ts";
-import { explainWasmAbort, WASM_ABORT_FIX } from "../lib/backend.ts";
+import { exitWith } from "../lib/cli/failure.ts";
 import { MolabError } from "../lib/errors.ts";
 import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe, LOSS_FROM } from "../lib/tiny/build.ts";
 
+/** The name its error lines start with. */
+const CMD = "npm run build:model";
+
 async function main(): Promise<number> {
   const root = path.join(__dirname, "..");
-  const { values } = parseFlags("build:model", process.argv.slice(2), {
+  const { values } = parseFlags(CMD, process.argv.slice(2), {
     out: { type: "string" },
     work: { type: "string" },
     fresh: { type: "boolean" },
@@ -30,7 +33,7 @@ async function main(): Promise<number> {
     "loss-from": { type: "string" },
     "weight-decay": { type: "string" },
   });
-  const version = numberFlag("build:model", values, "corpus-version", 2)!;
+  const version = numberFlag(CMD, values, "corpus-version", 2)!;
   if (version !== 1 && version !== 2) throw new MolabError(`--corpus-version must be 1 or 2, got ${version}`);
   const outDir = path.resolve(
     root,
@@ -47,13 +50,13 @@ async function main(): Promise<number> {
     ...base,
     outDir,
     workDir,
-    steps: numberFlag("build:model", values, "steps", base.steps)!,
-    corpusSize: numberFlag("build:model", values, "corpus", base.corpusSize)!,
-    evalCount: numberFlag("build:model", values, "eval-count", base.evalCount)!,
-    seed: numberFlag("build:model", values, "seed", base.seed)!,
-    trainSeed: numberFlag("build:model", values, "train-seed", base.trainSeed),
-    weightDecay: numberFlag("build:model", values, "weight-decay", base.weightDecay)!,
-    lossFrom: choiceFlag("build:model", values, "loss-from", LOSS_FROM, base.lossFrom),
+    steps: numberFlag(CMD, values, "steps", base.steps)!,
+    corpusSize: numberFlag(CMD, values, "corpus", base.corpusSize)!,
+    evalCount: numberFlag(CMD, values, "eval-count", base.evalCount)!,
+    seed: numberFlag(CMD, values, "seed", base.seed)!,
+    trainSeed: numberFlag(CMD, values, "train-seed", base.trainSeed),
+    weightDecay: numberFlag(CMD, values, "weight-decay", base.weightDecay)!,
+    lossFrom: choiceFlag(CMD, values, "loss-from", LOSS_FROM, base.lossFrom),
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));
@@ -78,14 +81,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (thrown) => {
-    const e = explainWasmAbort(thrown, "the build", WASM_ABORT_FIX);
-    if (e instanceof MolabError) {
-      console.error(`build:model: ${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  },
-);
+exitWith(CMD, main());

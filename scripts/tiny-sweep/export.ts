@@ -13,7 +13,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { choiceFlag, parseFlags, parseIntList, numberFlag, required } from "../../lib/args.ts";
-import { MolabError, check } from "../../lib/errors.ts";
+import { check } from "../../lib/errors.ts";
+import { exitWith } from "../../lib/cli/failure.ts";
 import { initBackend, tf } from "../../lib/backend.ts";
 import { writeSafetensors } from "../../lib/io/safetensors_write.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
@@ -31,9 +32,11 @@ import {
 } from "../../lib/tiny/build.ts";
 import { epochPlan } from "../../lib/tiny/batches.ts";
 
+/** The name its error lines start with. */
+const CMD = "scripts/tiny-sweep/export.ts";
+
 async function main(): Promise<number> {
-  const cmd = "tiny-sweep export";
-  const { values } = parseFlags(cmd, process.argv.slice(2), {
+  const { values } = parseFlags(CMD, process.argv.slice(2), {
     out: { type: "string" },
     seed: { type: "string" },
     corpus: { type: "string" },
@@ -43,21 +46,21 @@ async function main(): Promise<number> {
     vocab: { type: "string" },
     "init-seeds": { type: "string" },
   });
-  const version = numberFlag(cmd, values, "corpus-version", 2)!;
+  const version = numberFlag(CMD, values, "corpus-version", 2)!;
   check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
   // As scripts/build-model.ts: the corpus version's settings over DEFAULT_BUILD.
   const base = version === 2 ? { ...DEFAULT_BUILD, ...BUILD_V2 } : DEFAULT_BUILD;
-  const lossFrom = choiceFlag(cmd, values, "loss-from", LOSS_FROM, base.lossFrom);
-  const out = path.resolve(required(cmd, values, "out"));
-  const seed = numberFlag(cmd, values, "seed", base.seed)!;
-  const corpusSize = numberFlag(cmd, values, "corpus", base.corpusSize)!;
-  const evalCount = numberFlag(cmd, values, "eval-count", base.evalCount)!;
+  const lossFrom = choiceFlag(CMD, values, "loss-from", LOSS_FROM, base.lossFrom);
+  const out = path.resolve(required(CMD, values, "out"));
+  const seed = numberFlag(CMD, values, "seed", base.seed)!;
+  const corpusSize = numberFlag(CMD, values, "corpus", base.corpusSize)!;
+  const evalCount = numberFlag(CMD, values, "eval-count", base.evalCount)!;
   // As scripts/build-model.ts: the tokenizer reads at most the whole corpus.
   const tokenizerSamples = Math.min(base.tokenizerSamples, corpusSize);
   const shape = base.shape;
-  const vocabSize = numberFlag(cmd, values, "vocab", base.vocabSize)!;
+  const vocabSize = numberFlag(CMD, values, "vocab", base.vocabSize)!;
   const initSeeds =
-    values["init-seeds"] === undefined ? [] : parseIntList(cmd, "init-seeds", `${values["init-seeds"]}`);
+    values["init-seeds"] === undefined ? [] : parseIntList(CMD, "init-seeds", `${values["init-seeds"]}`);
   const t0 = Date.now();
 
   // As buildTinyModel: corpus, tokenizer, special ids, sequences, loss starts.
@@ -120,13 +123,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    if (e instanceof MolabError) {
-      console.error(`tiny-sweep export: ${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  },
-);
+exitWith(CMD, main());

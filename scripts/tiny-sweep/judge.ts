@@ -7,10 +7,11 @@
  * lib/tiny/acceptance.ts, its measured rate and whether it is met. `--summary` (corpus v2) prints one line instead:
  * the gen file, how many thresholds are met and which are not (k/n), to compare replicas at a glance.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseFlags, required } from "../../lib/args.ts";
-import { MolabError, check } from "../../lib/errors.ts";
+import { check } from "../../lib/errors.ts";
+import { readJsonFile } from "../../lib/io/json.ts";
+import { exitWith } from "../../lib/cli/failure.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { toMessages, type TinySample } from "../../lib/tiny/corpus.ts";
 import { heldoutSamples } from "../../lib/tiny/build.ts";
@@ -19,23 +20,21 @@ import { summarise } from "../../lib/tiny/eval.ts";
 import { summariseV2 } from "../../lib/tiny/eval_v2.ts";
 import { acceptanceLine, acceptanceV2 } from "../../lib/tiny/acceptance.ts";
 
+/** The name its error lines start with. */
+const CMD = "scripts/tiny-sweep/judge.ts";
+
 async function main(): Promise<number> {
-  const cmd = "tiny-sweep judge";
-  const { values } = parseFlags(cmd, process.argv.slice(2), {
+  const { values } = parseFlags(CMD, process.argv.slice(2), {
     dir: { type: "string" },
     gen: { type: "string" },
     summary: { type: "boolean" },
   });
-  const dir = path.resolve(required(cmd, values, "dir"));
-  const ev = JSON.parse(fs.readFileSync(path.join(dir, "eval.json"), "utf8")) as {
-    version?: 1 | 2;
-    seed: number;
-    evalCount: number;
-    prompts: number[][];
-  };
-  const gen = JSON.parse(fs.readFileSync(path.resolve(required(cmd, values, "gen")), "utf8")) as {
-    tokens: number[][];
-  };
+  const dir = path.resolve(required(CMD, values, "dir"));
+  const ev = readJsonFile<{ version?: 1 | 2; seed: number; evalCount: number; prompts: number[][] }>(
+    path.join(dir, "eval.json"),
+    "export.ts's eval.json",
+  );
+  const gen = readJsonFile<{ tokens: number[][] }>(path.resolve(required(CMD, values, "gen")), "train.py's gen.json");
   check(
     gen.tokens.length === ev.prompts.length,
     `${values.gen}: ${gen.tokens.length} generations for ${ev.prompts.length} prompts`,
@@ -65,13 +64,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    if (e instanceof MolabError) {
-      console.error(`tiny-sweep judge: ${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  },
-);
+exitWith(CMD, main());

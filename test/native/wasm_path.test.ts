@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { explainWasmAbort } from "../../lib/backend.ts";
-import { failureLine } from "../../lib/cli.ts";
+import { failureLine } from "../../lib/cli/failure.ts";
 import { MolabError } from "../../lib/errors.ts";
 
 const ROOT = path.join(__dirname, "..", "..");
