@@ -3,7 +3,7 @@
  * (lib/<stage>/cli.ts or lib/cli/*.ts) and is registered here with a one-line summary, its flags and its usage;
  * `molab <command> --help` (or -h) prints the usage for every command.
  */
-import { failureLine } from "./cli/failure.ts";
+import { reportFailure } from "./cli/failure.ts";
 import type { FlagSpec } from "./args.ts";
 import { info, INFO_FLAGS, INFO_USAGE } from "./cli/info.ts";
 import { pipeline, PIPELINE_FLAGS, PIPELINE_USAGE } from "./cli/pipeline.ts";
@@ -179,10 +179,6 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await c.run(rest);
   } catch (e) {
-    const line = failureLine(cmd, e);
-    if (line === undefined) throw e;
-    console.error(line);
-    if (process.env.MOLAB_DEBUG) console.error(e);
-    return 1;
+    return reportFailure(cmd, e);
   }
 }

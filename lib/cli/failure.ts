@@ -21,16 +21,22 @@ export function failureLine(cmd: string, thrown: unknown): string | undefined {
   return `${label}: ${text}`;
 }
 
-/** A script's exit: its exit code, or for a failure one line on stderr (see failureLine) and exit 1. */
+/**
+ * A failure reported: its one line on stderr (see failureLine; the whole error too with MOLAB_DEBUG) and exit code 1.
+ * Anything failureLine does not know is rethrown, so a bug keeps its stack.
+ */
+export function reportFailure(cmd: string, thrown: unknown): number {
+  const line = failureLine(cmd, thrown);
+  if (line === undefined) throw thrown;
+  console.error(line);
+  if (process.env.MOLAB_DEBUG) console.error(thrown);
+  return 1;
+}
+
+/** A script's exit: its exit code, or a failure reported as `molab` reports one (reportFailure). */
 export function exitWith(cmd: string, run: Promise<number>): void {
   run.then(
     (code) => process.exit(code),
-    (thrown) => {
-      const line = failureLine(cmd, thrown);
-      if (line === undefined) throw thrown;
-      console.error(line);
-      if (process.env.MOLAB_DEBUG) console.error(thrown);
-      process.exit(1);
-    },
+    (thrown) => process.exit(reportFailure(cmd, thrown)),
   );
 }
