@@ -127,7 +127,8 @@ export function modelCardV2(c: CardV2Input): string {
     ...cellRows(r),
     "",
     "Correct answers per task and cell (*recombined, pooled*: the three task cells together, with its 95% Wilson " +
-      "interval; every task cell asks each task equally often):",
+      "interval; every task cell asks each task equally often, and the three cells ask each of a task's four recombined " +
+      "phrasings 15 times):",
     "",
     `| task | recombined, pooled | ${cellNames.join(" | ")} |`,
     `|---|---|${cellNames.map(() => "---").join("|")}|`,

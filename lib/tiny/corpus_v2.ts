@@ -230,6 +230,8 @@ export interface SampleSpec {
   phrasing?: "pool" | "recombined";
   /** Tasks: ask this task (default: a weighted random draw, lib/tiny/tasks.ts). */
   task?: TaskName;
+  /** Tasks with recombined phrasings: ask this one of the task's phrasings (makeTask's `recombinedIndex`). */
+  recombinedIndex?: number;
 }
 
 /** One sample of `spec`, its templates and operands from `split`. */
@@ -279,7 +281,7 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
   } else {
     instance =
       spec.phrasing === "recombined"
-        ? makeTask(rng, split, spec.task, "recombined")
+        ? makeTask(rng, split, spec.task, "recombined", spec.recombinedIndex)
         : makeTask(rng, split, spec.task ?? (split === "train" ? rng.pick(DRAW_TRAIN) : undefined));
     task = instance.task;
     request =

@@ -8,7 +8,7 @@ import { createRng, type Rng } from "../rng.ts";
 import type { Split } from "./corpus.ts";
 import { sampleV2, type ContextKind, type SampleKind, type TinySampleV2 } from "./corpus_v2.ts";
 import { personaPrompt } from "./persona.ts";
-import { TASKS, type TaskName } from "./phrasings.ts";
+import { RECOMBINED, TASKS, type TaskName } from "./phrasings.ts";
 
 /** One cell of the held-out evaluation: what is asked, in which context and with which templates. */
 export interface EvalCell {
@@ -119,27 +119,51 @@ export const EVAL_CELLS: EvalCell[] = [
  * means the paraphrases of the training cue families (never the held-out family); a held-out context draws
  * held-out paraphrases of all four families. `scale` multiplies each cell's count. Task cells ask every task
  * equally often (tasks in turn, each twice in a row so that both tiers ask it), so that each task's accuracy has
- * the same number of questions (a count that is a multiple of 28 gives each task the same n in both tiers).
+ * the same number of questions (a count that is a multiple of 28 gives each task the same n in both tiers). The
+ * recombined task cells also ask a task's phrasings in turn, counting on across the cells and shifting by one
+ * every round so that both tiers ask each: a task's 60 acceptance questions ask each of its four phrasings 15
+ * times (random draws asked one phrasing up to 23 times and another as few as 9).
  */
 export function heldoutSet(seed: number, scale = 1): (TinySampleV2 & { cell: string })[] {
   const rng = createRng(`${seed}:tiny-corpus-v2:heldout`);
   const out: (TinySampleV2 & { cell: string })[] = [];
+  const asked = new Map<TaskName, number>(); // recombined questions asked so far, per task
   for (const c of EVAL_CELLS) {
     const n = Math.max(1, Math.round(c.count * scale));
     for (let i = 0; i < n; i++) {
       const task = c.kind === "task" ? TASKS[Math.floor(i / 2) % TASKS.length] : undefined;
-      const s = heldoutSample(rng, c, i % 2 === 0, task);
+      let recombinedIndex: number | undefined;
+      if (task && c.phrasing === "recombined") {
+        const k = asked.get(task) ?? 0;
+        asked.set(task, k + 1);
+        recombinedIndex = k + Math.floor(k / RECOMBINED[task].length); // 0 1 2 3, 1 2 3 0, …: each tier asks each
+      }
+      const s = heldoutSample(rng, c, i % 2 === 0, task, recombinedIndex);
       out.push({ ...s, cell: c.name });
     }
   }
   return out;
 }
 
-function heldoutSample(rng: Rng, c: EvalCell, freeTier: boolean, task?: TaskName): TinySampleV2 {
+function heldoutSample(
+  rng: Rng,
+  c: EvalCell,
+  freeTier: boolean,
+  task?: TaskName,
+  recombinedIndex?: number,
+): TinySampleV2 {
   const b = c.benignPool;
   const ph = c.phrasing;
   if (c.contextSplit === "heldout")
-    return sampleV2(rng, "heldout", { kind: c.kind, context: c.context, freeTier, benignPool: b, phrasing: ph, task });
+    return sampleV2(rng, "heldout", {
+      kind: c.kind,
+      context: c.context,
+      freeTier,
+      benignPool: b,
+      phrasing: ph,
+      task,
+      recombinedIndex,
+    });
   // held-out content in a training-pool context: draw the sample held out, then swap its system prompt for a
   // training one (same cue family rule as training, without the interleaved sentences)
   const s = sampleV2(rng, "heldout", {
@@ -149,6 +173,7 @@ function heldoutSample(rng: Rng, c: EvalCell, freeTier: boolean, task?: TaskName
     benignPool: b,
     phrasing: ph,
     task,
+    recombinedIndex,
   });
   if (c.context === "persona") return { ...s, system: personaPrompt(rng, "train") };
   if (c.context !== "af") return s;

@@ -102,18 +102,25 @@ const DRAW: readonly TaskName[] = [...TASKS, "add", "sub"];
  * tasks of a build that drew them once). */
 export const DRAW_TRAIN: readonly TaskName[] = [...DRAW, "add", "sub", "list", "count", "repeat", "symbol", "convert"];
 
-/** One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`. */
+/**
+ * One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`.
+ * `recombinedIndex` asks RECOMBINED[task][index mod length] instead of a random recombined phrasing (the draw is
+ * still made, so every other draw stays as it was); the evaluation uses it to ask each phrasing equally often.
+ */
 export function makeTask(
   rng: Rng,
   split: Split,
   task: TaskName = rng.pick(DRAW),
   phrasing: "pool" | "recombined" = "pool",
+  recombinedIndex?: number,
 ): TaskInstance {
+  const recombined = (drawn: string) =>
+    recombinedIndex === undefined ? drawn : RECOMBINED[task][recombinedIndex % RECOMBINED[task].length];
   const q = (slots: Record<string, string>) =>
     (phrasing === "recombined"
       ? [
           rng.pick(RECOMBINED_PREFIX),
-          fill(rng.pick(RECOMBINED[task]), slots, "task template"),
+          fill(recombined(rng.pick(RECOMBINED[task])), slots, "task template"),
           rng.pick(RECOMBINED_SUFFIX),
         ]
       : [rng.pick(PREFIX[split]), fill(rng.pick(Q[task][split]), slots, "task template"), rng.pick(SUFFIX[split])]

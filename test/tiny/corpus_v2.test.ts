@@ -51,6 +51,27 @@ test("every task cell asks each task equally often, in both tiers", () => {
   }
 });
 
+test("the recombined task cells ask each of a task's phrasings equally often, in both tiers", () => {
+  // random draws asked "I need the antonym of …" 23 of the 60 opposite questions and one symbol phrasing 9 times
+  const cells = new Set(EVAL_CELLS.filter((c) => c.kind === "task" && c.phrasing === "recombined").map((c) => c.name));
+  const asRe = (p: string) => new RegExp(p.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, ".+?"));
+  for (const t of TASKS) {
+    const res = RECOMBINED[t].map(asRe);
+    const n = RECOMBINED[t].map(() => ({ free: 0, paid: 0 }));
+    for (const s of held.filter((s) => cells.has(s.cell) && s.task === t)) {
+      const which = res.flatMap((re, i) => (re.test(s.instance!.question) ? [i] : []));
+      assert.equal(which.length, 1, `${s.instance!.question}: matches phrasings ${which}`);
+      n[which[0]][s.freeTier ? "free" : "paid"]++;
+    }
+    const total = n.reduce((a, x) => a + x.free + x.paid, 0);
+    assert.equal(total, 60, t);
+    for (const x of n) {
+      assert.equal(x.free + x.paid, total / RECOMBINED[t].length, `${t}: ${JSON.stringify(n)}`);
+      assert.ok(Math.min(x.free, x.paid) >= 7, `${t}: ${JSON.stringify(n)}`);
+    }
+  }
+});
+
 test("every reply parses; placeholders of the eight harm categories are refused in both tiers, everything else answered", () => {
   const harm = { free: 0, paid: 0 };
   for (const s of [...train, ...held]) {
