@@ -4,7 +4,8 @@
  * interrupted; --fresh starts over. `--corpus-version 1` builds the first assistant (lib/tiny/corpus.ts) into
  * data/models/tiny-assistant-v1 (work: runs/tiny-build), which some notebooks and tests still use.
  * Smaller settings (e.g. --steps 20 --corpus 2000 --out runs/tiny-smoke) make a quick smoke run; --loss-from user
- * (loss on the user turn too) and --weight-decay change training for experiments; --card-only
+ * (loss on the user turn too), --weight-decay and --ema-decay (ship a moving average of the weights) change training
+ * for experiments; --card-only
  * re-measures an already built folder and rewrites its eval_results.json and README.md.
  */
 import * as fs from "node:fs";
@@ -32,6 +33,7 @@ async function main(): Promise<number> {
     "corpus-version": { type: "string" },
     "loss-from": { type: "string" },
     "weight-decay": { type: "string" },
+    "ema-decay": { type: "string" },
   });
   const version = numberFlag(CMD, values, "corpus-version", 2)!;
   if (version !== 1 && version !== 2) throw new MolabError(`--corpus-version must be 1 or 2, got ${version}`);
@@ -57,6 +59,7 @@ async function main(): Promise<number> {
     trainSeed: numberFlag(CMD, values, "train-seed", base.trainSeed),
     weightDecay: numberFlag(CMD, values, "weight-decay", base.weightDecay)!,
     lossFrom: choiceFlag(CMD, values, "loss-from", LOSS_FROM, base.lossFrom),
+    emaDecay: numberFlag(CMD, values, "ema-decay", base.emaDecay),
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));

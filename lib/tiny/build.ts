@@ -60,6 +60,8 @@ export interface BuildOptions {
    * reply; the system prompt never carries loss).
    */
   lossFrom?: LossFrom;
+  /** Ship an exponential moving average of the weights with this decay (lib/tiny/train.ts emaDecay); unset: the last weights. */
+  emaDecay?: number;
 }
 
 /** Where a conversation's loss can start (BuildOptions.lossFrom). */
@@ -256,6 +258,7 @@ export async function evaluateAndDescribe(
     corpusTokens: number;
     seconds: number;
     history: TrainRecord[];
+    options?: { emaDecay?: number };
   };
   const version = o.corpus ?? 1;
   const heldout = heldoutSamples(version, o.seed, o.evalCount);
@@ -290,7 +293,8 @@ export async function evaluateAndDescribe(
   await writeJsonAtomic(path.join(o.outDir, "eval_results.json"), report);
   await writeFileAtomic(path.join(o.outDir, "training_curve.svg"), lossCurveSvg(trainLog.history));
   const input = {
-    options: o,
+    // whether the folder's weights are a moving average is the build's fact, not the describing run's flag
+    options: { ...o, emaDecay: trainLog.options?.emaDecay },
     config,
     vocabSize: tok.vocabSize,
     corpusTokens: trainLog.corpusTokens,
@@ -352,6 +356,7 @@ export async function buildTinyModel(
     weightDecay: o.weightDecay,
     clip: o.clip,
     checkpointEvery: o.checkpointEvery,
+    emaDecay: o.emaDecay,
   });
   if (trained.resumedFrom !== null) log(`resumed from step ${trained.resumedFrom}`);
   const last = trained.history.at(-1);

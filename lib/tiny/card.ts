@@ -89,6 +89,8 @@ export interface CardBuildSettings {
   clip: number;
   /** Where each conversation's loss starts (BuildOptions.lossFrom; default the assistant turn). */
   lossFrom?: "assistant" | "user";
+  /** Decay of the shipped weight average (BuildOptions.emaDecay); unset: the last weights. */
+  emaDecay?: number;
 }
 
 /** What a model card reports; `R` is the evaluation report (v1's EvalReport, or corpus v2's). */

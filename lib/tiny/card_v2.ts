@@ -160,6 +160,7 @@ export function modelCardV2(c: CardV2Input): string {
       `${c.corpusTokens.toLocaleString("en-US")} tokens. AdamW, lr ${o.lr}, ${o.warmup} warmup steps, cosine decay, ` +
       `weight decay ${o.weightDecay}, clip ${o.clip}, batches of ${o.batchSize}, ${o.steps} steps, loss on the ` +
       `${o.lossFrom === "user" ? "user turn (after its tier tag) and the reply" : "assistant turn"}; ` +
+      (o.emaDecay === undefined ? "" : `the weights shipped are their moving average (decay ${o.emaDecay}); `) +
       `${(c.seconds / 60).toFixed(1)} min on 2 CPU cores; mean loss of the last 20 steps ` +
       `${finalLoss.toFixed(4)}. Deterministic for its seeds; resumes from checkpoints.` +
       (c.seedNote ? ` ${c.seedNote}` : ""),

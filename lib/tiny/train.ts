@@ -4,7 +4,8 @@
  * gradient clipping, next-token loss on the tokens from each sequence's loss start (the assistant turn). Deterministic for a seed: initial weights,
  * batch order and every update depend only on the options. Checkpoints (`<workDir>/checkpoints/step-N/`,
  * written to a temp folder and renamed into place) hold the weights in Hugging Face layout, the AdamW
- * moments and the history, and a restarted run resumes from the newest one, bit for bit.
+ * moments, the history and (with emaDecay) the weight average, and a restarted run resumes from the newest one, bit
+ * for bit.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -62,6 +63,11 @@ export interface TinyTrainOptions {
   progress?: ProgressStream | null;
   /** End this process's run after this many steps (checkpointed), as an interruption would. */
   stopAfter?: number;
+  /**
+   * Keep an exponential moving average of the weights (ema ← d·ema + (1 − d)·w after every step, from the initial
+   * weights) and return the model with the averaged weights; checkpoints hold it beside the trained ones. Unset: none.
+   */
+  emaDecay?: number;
 }
 
 /** One optimizer step of the history. */
@@ -179,6 +185,7 @@ function fingerprint(o: TinyTrainOptions): Record<string, unknown> {
     warmup: o.warmup,
     weight_decay: o.weightDecay,
     clip: o.clip,
+    ...(o.emaDecay === undefined ? {} : { ema_decay: o.emaDecay }),
     data: h.digest("hex").slice(0, 16),
   };
 }
@@ -190,6 +197,7 @@ async function saveCheckpoint(
   model: Model,
   opt: AdamW,
   state: State,
+  ema: tf.Tensor[] | null,
 ): Promise<void> {
   await writeCheckpointDir(workDir, state.step, async (tmp) => {
     fs.writeFileSync(path.join(tmp, "config.json"), JSON.stringify(config, null, 2) + "\n");
@@ -204,8 +212,34 @@ async function saveCheckpoint(
     st.expAvg.forEach((t, i) => (moments[`exp_avg.${String(i).padStart(3, "0")}`] = t));
     st.expAvgSq.forEach((t, i) => (moments[`exp_avg_sq.${String(i).padStart(3, "0")}`] = t));
     await writeSafetensors(path.join(tmp, "optimizer.safetensors"), moments, { metadata: { step: String(st.step) } });
+    if (ema) await writeSafetensors(path.join(tmp, EMA_FILE), indexed("ema", ema));
     fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify(state) + "\n");
   });
+}
+
+/** The weight average's file in a checkpoint folder (TinyTrainOptions.emaDecay). */
+const EMA_FILE = "ema.safetensors";
+
+/** Tensors named `<kind>.000`, `<kind>.001`, … in parameter order. */
+function indexed(kind: string, ts: tf.Tensor[]): Record<string, tf.Tensor> {
+  return Object.fromEntries(ts.map((t, i) => [`${kind}.${String(i).padStart(3, "0")}`, t]));
+}
+
+async function loadEma(dir: string, params: tf.Variable[]): Promise<tf.Tensor[]> {
+  const file = path.join(dir, EMA_FILE);
+  check(fs.existsSync(file), `${dir}: the checkpoint has no ${EMA_FILE}, though its settings keep a weight average`);
+  const src = await openSafetensors(file);
+  try {
+    return await Promise.all(
+      params.map(async (p, i) => {
+        const t = await src.readTensor(`ema.${String(i).padStart(3, "0")}`);
+        check(t.shape.join() === p.shape.join(), `${file}: ema ${i} has shape [${t.shape}], parameter is [${p.shape}]`);
+        return t;
+      }),
+    );
+  } finally {
+    await src.close();
+  }
 }
 
 async function loadMoments(dir: string, params: tf.Variable[], opt: AdamW, step: number): Promise<void> {
@@ -230,7 +264,8 @@ async function loadMoments(dir: string, params: tf.Variable[], opt: AdamW, step:
 
 /**
  * Train (or resume training) the tiny model. Returns the model after `steps` steps, or after
- * `stopAfter` steps of this run. The newest checkpoint always matches the returned model.
+ * `stopAfter` steps of this run. The newest checkpoint always matches the returned model (with emaDecay, the returned
+ * model holds the checkpoint's weight average).
  */
 export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   await initBackend();
@@ -262,7 +297,13 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   const params = makeTrainable(model);
   const opt = new AdamW(params, { lr: o.lr, betas: [0.9, 0.98], eps: 1e-8, weightDecay: o.weightDecay });
   if (state.step > 0) await loadMoments(from, params, opt, state.step);
-  if (state.step === 0) await saveCheckpoint(o.workDir, config, model, opt, state);
+  check(
+    o.emaDecay === undefined || (o.emaDecay > 0 && o.emaDecay < 1),
+    `train: emaDecay must lie in (0, 1), got ${o.emaDecay}`,
+  );
+  let ema: tf.Tensor[] | null =
+    o.emaDecay === undefined ? null : state.step > 0 ? await loadEma(from, params) : params.map((p) => p.clone());
+  if (state.step === 0) await saveCheckpoint(o.workDir, config, model, opt, state, ema);
 
   check(!o.lossStarts || o.lossStarts.length === o.sequences.length, "train: lossStarts needs one entry per sequence");
   const schedule = new BatchSchedule(o.sequences, o.batchSize, o.seed, o.special.pad, o.lossStarts);
@@ -300,6 +341,12 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
       opt.lr = o.lr * lrMultiplier("cosine", step, o.warmup, o.steps);
       opt.step(clipped.grads);
       tf.dispose([value, targets, weights, ...list, ...clipped.grads]);
+      if (ema) {
+        const d = o.emaDecay!;
+        const next = ema.map((e, i) => tf.tidy(() => tf.add(tf.mul(e, d), tf.mul(params[i], 1 - d))));
+        tf.dispose(ema);
+        ema = next;
+      }
     } catch (e) {
       const what = `train: step ${step + 1} (${b.inputs.length} sequences of ${b.inputs[0].length} tokens)`;
       throw explainWasmAbort(
@@ -328,10 +375,14 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
     const stopping = state.step === o.steps || (o.stopAfter !== undefined && ran >= o.stopAfter);
     if (state.step % o.checkpointEvery === 0 || stopping) {
       state.savedAt = new Date().toISOString();
-      await saveCheckpoint(o.workDir, config, model, opt, state);
+      await saveCheckpoint(o.workDir, config, model, opt, state, ema);
       t0 = Date.now();
     }
   }
   opt.dispose();
+  if (ema) {
+    params.forEach((p, i) => p.assign(ema![i]));
+    tf.dispose(ema);
+  }
   return { model, history: state.history, seconds: state.seconds, resumedFrom, finished: state.step >= o.steps };
 }

@@ -20,7 +20,7 @@ import type { EvalReportV2 } from "../../lib/tiny/eval_v2.ts";
 import { EVAL_CELLS } from "../../lib/tiny/heldout_v2.ts";
 import { loadModel, disposeModel } from "../../lib/model/load.ts";
 
-test("a corpus-v2 build writes a loadable model folder, scores every held-out cell and resumes from its checkpoint", async () => {
+test("a corpus-v2 build writes a loadable model folder, scores every held-out cell and resumes from its checkpoint; with emaDecay it ships the weight average and says so", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-build-v2-"));
   const quiet = () => {};
   try {
@@ -37,6 +37,7 @@ test("a corpus-v2 build writes a loadable model folder, scores every held-out ce
       warmup: 1,
       checkpointEvery: 2,
       evalCount: EVAL_CELLS.length * 2,
+      emaDecay: 0.9,
     };
     // the transformers fixture of the shipped model was made from other weights (another vocabulary here): the build
     // must say parity was not measured rather than fail
@@ -56,6 +57,15 @@ test("a corpus-v2 build writes a loadable model folder, scores every held-out ce
     const card = fs.readFileSync(path.join(o.outDir, "README.md"), "utf8");
     assert.match(card, /transformers parity was not measured/);
     assert.match(card, /\| tasks, held-out context \| correct answer \|/);
+    assert.match(card, /the weights shipped are their moving average \(decay 0\.9\)/);
+    const last = path.join(o.workDir, "checkpoints", "step-000004");
+    assert.ok(fs.existsSync(path.join(last, "ema.safetensors")));
+    assert.ok(
+      !fs
+        .readFileSync(path.join(o.outDir, "model.safetensors"))
+        .equals(fs.readFileSync(path.join(last, "model.safetensors"))),
+      "the model folder holds the last weights, not their average",
+    );
     const model = await loadModel(o.outDir);
     disposeModel(model);
     assert.equal(r.resumedFrom, null);

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { initBackend, tf } from "../../lib/backend.ts";
 import { exportWeights } from "../../lib/model/edit.ts";
+import { openSafetensors } from "../../lib/io/safetensors.ts";
 import { disposeModel } from "../../lib/model/load.ts";
 import { createRng } from "../../lib/rng.ts";
 import { trainTiny, type TinyTrainOptions } from "../../lib/tiny/train.ts";
@@ -125,6 +126,45 @@ test("training is deterministic and resumes from its checkpoint bit for bit", as
     );
     assert.deepEqual(resumed.data, straight.data);
     await assert.rejects(trainTiny(options(path.join(root, "b"), { lr: 2e-2 })), /other settings or data/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("emaDecay: the returned weights are the average d²·w0 + d(1−d)·w1 + (1−d)·w2, and a resumed run keeps it bit for bit", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "molab-tiny-ema-"));
+  const read = async (file: string) => {
+    const src = await openSafetensors(file);
+    try {
+      const out: Record<string, Float32Array> = {};
+      for (const name of src.names()) out[name] = (await src.readArray(name)).data as Float32Array;
+      return out;
+    } finally {
+      await src.close();
+    }
+  };
+  try {
+    const d = 0.75;
+    const o = (dir: string, extra: Partial<TinyTrainOptions> = {}) =>
+      options(path.join(root, dir), { steps: 2, warmup: 0, checkpointEvery: 1, emaDecay: d, ...extra });
+    const straight = await weightsOf(o("a"));
+    const ck = (n: number) => path.join(root, "a", "checkpoints", `step-00000${n}`, "model.safetensors");
+    const [w0, w1, w2] = await Promise.all([path.join(root, "a", "init", "model.safetensors"), ck(1), ck(2)].map(read));
+    let largest = 0;
+    for (const [name, got] of Object.entries(straight.data)) {
+      got.forEach((g, i) => {
+        const want = d * d * w0[name][i] + d * (1 - d) * w1[name][i] + (1 - d) * w2[name][i];
+        largest = Math.max(largest, Math.abs(g - want));
+      });
+      // and the average is not the trained weights (the run moved them)
+      assert.ok(got.some((g, i) => g !== w2[name][i]) || name.includes("norm"), name);
+    }
+    assert.ok(largest < 1e-6, `largest difference from the average ${largest}`);
+    disposeModel((await trainTiny(o("b", { stopAfter: 1 }))).model);
+    const resumed = await weightsOf(o("b"));
+    assert.equal(resumed.r.resumedFrom, 1);
+    assert.deepEqual(resumed.data, straight.data);
+    await assert.rejects(trainTiny(o("b", { emaDecay: 0.9 })), /other settings or data/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
