@@ -20,4 +20,8 @@ export const TRAIN_SEED_CHOICE =
   "build read the tier (80/80) but had four tasks at 77-78% and the held-out persona prompt at 80%; of eight " +
   "PyTorch replicas of its corpus, only the loss on the assistant turn with weight decay 0.1 met every threshold " +
   "(one seed of two), so the loss is on the assistant turn again, all chosen after reading held-out cards. The " +
-  "seed moves held-out cells by ten points or more, so another seed gives other figures.";
+  "seed moves held-out cells by ten points or more, so another seed gives other figures. After this build, and " +
+  "after reading its card and other builds', the task cells were made to ask each of a task's held-out phrasings " +
+  "equally often (random draws had asked one opposite phrasing 23 times of 60, one that several PyTorch replicas " +
+  "missed almost every time); on the " +
+  "earlier draw this build met the same 22 thresholds, with capital 44/60 and opposite 35/60.";
