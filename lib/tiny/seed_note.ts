@@ -23,5 +23,4 @@ export const TRAIN_SEED_CHOICE =
   "seed moves held-out cells by ten points or more, so another seed gives other figures. After this build, and " +
   "after reading its card and other builds', the task cells were made to ask each of a task's held-out phrasings " +
   "equally often (random draws had asked one opposite phrasing 23 times of 60, one that several PyTorch replicas " +
-  "missed almost every time); on the " +
-  "earlier draw this build met the same 22 thresholds, with capital 44/60 and opposite 35/60.";
+  "missed almost every time); on the earlier draw this build met the same 22 thresholds, with capital 44/60 and opposite 35/60.";

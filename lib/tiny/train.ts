@@ -208,9 +208,7 @@ async function saveCheckpoint(
       tf.dispose(Object.values(weights));
     }
     const st = opt.state();
-    const moments: Record<string, tf.Tensor> = {};
-    st.expAvg.forEach((t, i) => (moments[`exp_avg.${String(i).padStart(3, "0")}`] = t));
-    st.expAvgSq.forEach((t, i) => (moments[`exp_avg_sq.${String(i).padStart(3, "0")}`] = t));
+    const moments = { ...indexed("exp_avg", st.expAvg), ...indexed("exp_avg_sq", st.expAvgSq) };
     await writeSafetensors(path.join(tmp, "optimizer.safetensors"), moments, { metadata: { step: String(st.step) } });
     if (ema) await writeSafetensors(path.join(tmp, EMA_FILE), indexed("ema", ema));
     fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify(state) + "\n");
@@ -220,46 +218,49 @@ async function saveCheckpoint(
 /** The weight average's file in a checkpoint folder (TinyTrainOptions.emaDecay). */
 const EMA_FILE = "ema.safetensors";
 
-/** Tensors named `<kind>.000`, `<kind>.001`, … in parameter order. */
+const indexName = (kind: string, i: number) => `${kind}.${String(i).padStart(3, "0")}`;
+
+/** Per-parameter tensors named `<kind>.000`, `<kind>.001`, … in parameter order (AdamW moments, the average). */
 function indexed(kind: string, ts: tf.Tensor[]): Record<string, tf.Tensor> {
-  return Object.fromEntries(ts.map((t, i) => [`${kind}.${String(i).padStart(3, "0")}`, t]));
+  return Object.fromEntries(ts.map((t, i) => [indexName(kind, i), t]));
+}
+
+/** Read back `indexed(kind, …)` from `file`, one tensor per parameter, each of its parameter's shape. */
+async function readIndexed(file: string, kinds: string[], params: tf.Variable[]): Promise<tf.Tensor[][]> {
+  const src = await openSafetensors(file);
+  try {
+    const read = (kind: string) =>
+      Promise.all(
+        params.map(async (p, i) => {
+          const t = await src.readTensor(indexName(kind, i));
+          check(
+            t.shape.join() === p.shape.join(),
+            `${file}: ${kind} ${i} has shape [${t.shape}], parameter is [${p.shape}]`,
+          );
+          return t;
+        }),
+      );
+    const out: tf.Tensor[][] = [];
+    for (const kind of kinds) out.push(await read(kind));
+    return out;
+  } finally {
+    await src.close();
+  }
 }
 
 async function loadEma(dir: string, params: tf.Variable[]): Promise<tf.Tensor[]> {
   const file = path.join(dir, EMA_FILE);
   check(fs.existsSync(file), `${dir}: the checkpoint has no ${EMA_FILE}, though its settings keep a weight average`);
-  const src = await openSafetensors(file);
-  try {
-    return await Promise.all(
-      params.map(async (p, i) => {
-        const t = await src.readTensor(`ema.${String(i).padStart(3, "0")}`);
-        check(t.shape.join() === p.shape.join(), `${file}: ema ${i} has shape [${t.shape}], parameter is [${p.shape}]`);
-        return t;
-      }),
-    );
-  } finally {
-    await src.close();
-  }
+  return (await readIndexed(file, ["ema"], params))[0];
 }
 
 async function loadMoments(dir: string, params: tf.Variable[], opt: AdamW, step: number): Promise<void> {
-  const src = await openSafetensors(path.join(dir, "optimizer.safetensors"));
-  try {
-    const read = async (kind: string) =>
-      Promise.all(
-        params.map(async (p, i) => {
-          const t = await src.readTensor(`${kind}.${String(i).padStart(3, "0")}`);
-          check(
-            t.shape.join() === p.shape.join(),
-            `${dir}: optimizer state ${kind} ${i} has shape [${t.shape}], parameter is [${p.shape}]`,
-          );
-          return t;
-        }),
-      );
-    opt.loadState({ step, expAvg: await read("exp_avg"), expAvgSq: await read("exp_avg_sq") });
-  } finally {
-    await src.close();
-  }
+  const [expAvg, expAvgSq] = await readIndexed(
+    path.join(dir, "optimizer.safetensors"),
+    ["exp_avg", "exp_avg_sq"],
+    params,
+  );
+  opt.loadState({ step, expAvg, expAvgSq });
 }
 
 /**
@@ -270,6 +271,10 @@ async function loadMoments(dir: string, params: tf.Variable[], opt: AdamW, step:
 export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   await initBackend();
   check(o.steps > 0 && Number.isInteger(o.steps), `train: steps must be a positive integer, got ${o.steps}`);
+  check(
+    o.emaDecay === undefined || (o.emaDecay > 0 && o.emaDecay < 1),
+    `train: emaDecay must lie in (0, 1), got ${o.emaDecay}`,
+  );
   const config = llamaConfigJson(o.shape, o.vocabSize, o.special);
   const fp = fingerprint(o);
   const resumed = resumeFrom<State>(o.workDir, fp, { resume: true });
@@ -297,10 +302,6 @@ export async function trainTiny(o: TinyTrainOptions): Promise<TinyTrainResult> {
   const params = makeTrainable(model);
   const opt = new AdamW(params, { lr: o.lr, betas: [0.9, 0.98], eps: 1e-8, weightDecay: o.weightDecay });
   if (state.step > 0) await loadMoments(from, params, opt, state.step);
-  check(
-    o.emaDecay === undefined || (o.emaDecay > 0 && o.emaDecay < 1),
-    `train: emaDecay must lie in (0, 1), got ${o.emaDecay}`,
-  );
   let ema: tf.Tensor[] | null =
     o.emaDecay === undefined ? null : state.step > 0 ? await loadEma(from, params) : params.map((p) => p.clone());
   if (state.step === 0) await saveCheckpoint(o.workDir, config, model, opt, state, ema);
