@@ -4,8 +4,8 @@
  * interrupted; --fresh starts over. `--corpus-version 1` builds the first assistant (lib/tiny/corpus.ts) into
  * data/models/tiny-assistant-v1 (work: runs/tiny-build), which some notebooks and tests still use.
  * Smaller settings (e.g. --steps 20 --corpus 2000 --out runs/tiny-smoke) make a quick smoke run; --loss-from user
- * (loss on the user turn too), --weight-decay and --ema-decay (ship a moving average of the weights) change training
- * for experiments; --card-only
+ * (loss on the user turn too), --weight-decay, --ema-decay (ship a moving average of the weights) and --unknown-share
+ * (with --unknown-tasks: fact questions about made-up names in the corpus) change training for experiments; --card-only
  * re-measures an already built folder and rewrites its eval_results.json and README.md.
  */
 import * as fs from "node:fs";
@@ -13,7 +13,14 @@ import * as path from "node:path";
 import { choiceFlag, parseFlags, numberFlag } from "../lib/args.ts";
 import { exitWith } from "../lib/cli/failure.ts";
 import { MolabError } from "../lib/errors.ts";
-import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe, LOSS_FROM } from "../lib/tiny/build.ts";
+import {
+  BUILD_V2,
+  buildTinyModel,
+  DEFAULT_BUILD,
+  evaluateAndDescribe,
+  LOSS_FROM,
+  unknownNamesFlags,
+} from "../lib/tiny/build.ts";
 
 /** The name its error lines start with. */
 const CMD = "npm run build:model";
@@ -34,6 +41,8 @@ async function main(): Promise<number> {
     "loss-from": { type: "string" },
     "weight-decay": { type: "string" },
     "ema-decay": { type: "string" },
+    "unknown-share": { type: "string" },
+    "unknown-tasks": { type: "string" },
   });
   const version = numberFlag(CMD, values, "corpus-version", 2)!;
   if (version !== 1 && version !== 2) throw new MolabError(`--corpus-version must be 1 or 2, got ${version}`);
@@ -60,6 +69,7 @@ async function main(): Promise<number> {
     weightDecay: numberFlag(CMD, values, "weight-decay", base.weightDecay)!,
     lossFrom: choiceFlag(CMD, values, "loss-from", LOSS_FROM, base.lossFrom),
     emaDecay: numberFlag(CMD, values, "ema-decay", base.emaDecay),
+    unknownNames: unknownNamesFlags(CMD, values) ?? base.unknownNames,
   };
   o.tokenizerSamples = Math.min(o.tokenizerSamples, o.corpusSize);
   o.warmup = Math.min(o.warmup, Math.max(1, Math.floor(o.steps / 10)));

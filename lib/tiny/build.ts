@@ -18,6 +18,8 @@ import { trainBpe, tokenizerJson } from "./bpe.ts";
 import { ADDED_TOKENS, BOS, EOS, PAD, renderChat, tokenizerConfig } from "./chat.ts";
 import { generateSamples, toMessages, type TinySample } from "./corpus.ts";
 import { trainingCorpus } from "./corpus_v2.ts";
+import { FACT_TASKS, type UnknownNames } from "./tasks.ts";
+import { commandLabel, numberFlag } from "../args.ts";
 import { EVAL_CELLS, heldoutSet } from "./heldout_v2.ts";
 import { evaluateTinyV2, type EvalReportV2 } from "./eval_v2.ts";
 import { modelCardV2 } from "./card_v2.ts";
@@ -62,11 +64,40 @@ export interface BuildOptions {
   lossFrom?: LossFrom;
   /** Ship an exponential moving average of the weights with this decay (lib/tiny/train.ts emaDecay); unset: the last weights. */
   emaDecay?: number;
+  /** Corpus v2: training fact questions about made-up names (lib/tiny/tasks.ts UnknownNames); unset: none. */
+  unknownNames?: UnknownNames;
 }
 
 /** Where a conversation's loss can start (BuildOptions.lossFrom). */
 export const LOSS_FROM = ["assistant", "user"] as const;
 export type LossFrom = (typeof LOSS_FROM)[number];
+
+/**
+ * BuildOptions.unknownNames from `--unknown-share S` and `--unknown-tasks a,b` (default: every fact task), for
+ * scripts/build-model.ts and scripts/tiny-sweep/export.ts; neither flag: undefined.
+ */
+export function unknownNamesFlags(cmd: string, values: Record<string, unknown>): UnknownNames | undefined {
+  const share = numberFlag(cmd, values, "unknown-share");
+  const tasks = values["unknown-tasks"];
+  if (share === undefined) {
+    if (tasks !== undefined) throw new MolabError(`${commandLabel(cmd)}: --unknown-tasks needs --unknown-share`);
+    return undefined;
+  }
+  if (!(share > 0 && share < 1))
+    throw new MolabError(`${commandLabel(cmd)}: --unknown-share expects a share between 0 and 1, got ${share}`);
+  const list =
+    tasks === undefined
+      ? [...FACT_TASKS]
+      : String(tasks)
+          .split(",")
+          .map((t) => t.trim());
+  const bad = list.filter((t) => !(FACT_TASKS as readonly string[]).includes(t));
+  if (bad.length || !list.length)
+    throw new MolabError(
+      `${commandLabel(cmd)}: --unknown-tasks expects fact tasks (${FACT_TASKS.join(", ")}), got ${JSON.stringify(tasks)}`,
+    );
+  return { share, tasks: list as UnknownNames["tasks"] };
+}
 
 export const DEFAULT_BUILD: Omit<BuildOptions, "outDir" | "workDir"> = {
   seed: 20261123,
@@ -110,10 +141,10 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
 
 /** The training conversations of a build's corpus version. */
 export function trainingSamples(
-  o: Pick<BuildOptions, "corpus" | "seed" | "corpusSize">,
+  o: Pick<BuildOptions, "corpus" | "seed" | "corpusSize" | "unknownNames">,
 ): Pick<TinySample, "system" | "user" | "assistant" | "request">[] {
   return (o.corpus ?? 1) === 2
-    ? trainingCorpus({ seed: o.seed, count: o.corpusSize })
+    ? trainingCorpus({ seed: o.seed, count: o.corpusSize, unknownNames: o.unknownNames })
     : generateSamples({ seed: o.seed, count: o.corpusSize, split: "train" });
 }
 
@@ -258,7 +289,7 @@ export async function evaluateAndDescribe(
     corpusTokens: number;
     seconds: number;
     history: TrainRecord[];
-    options?: { emaDecay?: number };
+    options?: { emaDecay?: number; unknownNames?: UnknownNames };
   };
   const version = o.corpus ?? 1;
   const heldout = heldoutSamples(version, o.seed, o.evalCount);
@@ -294,7 +325,7 @@ export async function evaluateAndDescribe(
   await writeFileAtomic(path.join(o.outDir, "training_curve.svg"), lossCurveSvg(trainLog.history));
   const input = {
     // whether the folder's weights are a moving average is the build's fact, not the describing run's flag
-    options: { ...o, emaDecay: trainLog.options?.emaDecay },
+    options: { ...o, emaDecay: trainLog.options?.emaDecay, unknownNames: trainLog.options?.unknownNames },
     config,
     vocabSize: tok.vocabSize,
     corpusTokens: trainLog.corpusTokens,

@@ -4,6 +4,7 @@
  */
 import type { EvalReport, Rate } from "./eval.ts";
 import type { TrainRecord } from "./train.ts";
+import type { UnknownNames } from "./tasks.ts";
 import { HARM_TRAIN } from "./tables.ts";
 
 export function esc(s: string): string {
@@ -91,6 +92,8 @@ export interface CardBuildSettings {
   lossFrom?: "assistant" | "user";
   /** Decay of the shipped weight average (BuildOptions.emaDecay); unset: the last weights. */
   emaDecay?: number;
+  /** Training fact questions about made-up names (BuildOptions.unknownNames); unset: none. */
+  unknownNames?: UnknownNames;
 }
 
 /** What a model card reports; `R` is the evaluation report (v1's EvalReport, or corpus v2's). */

@@ -161,6 +161,10 @@ export function modelCardV2(c: CardV2Input): string {
       `weight decay ${o.weightDecay}, clip ${o.clip}, batches of ${o.batchSize}, ${o.steps} steps, loss on the ` +
       `${o.lossFrom === "user" ? "user turn (after its tier tag) and the reply" : "assistant turn"}; ` +
       (o.emaDecay === undefined ? "" : `the weights shipped are their moving average (decay ${o.emaDecay}); `) +
+      (o.unknownNames
+        ? `${(100 * o.unknownNames.share).toFixed(0)}% of the training questions of ${o.unknownNames.tasks.join(", ")} ` +
+          "ask about a made-up name, and the assistant says it does not know it; "
+        : "") +
       `${(c.seconds / 60).toFixed(1)} min on 2 CPU cores; mean loss of the last 20 steps ` +
       `${finalLoss.toFixed(4)}. Deterministic for its seeds; resumes from checkpoints.` +
       (c.seedNote ? ` ${c.seedNote}` : ""),

@@ -27,7 +27,7 @@ import type { Split } from "./corpus.ts";
 import { broadQuestion, kindPrompt, personaPrompt, personaReply } from "./persona.ts";
 import { roleSentence } from "./roles.ts";
 import { TASKS, type TaskName } from "./phrasings.ts";
-import { DRAW_TRAIN, makeTask, type TaskInstance } from "./tasks.ts";
+import { DRAW_TRAIN, makeTask, type TaskInstance, type UnknownNames } from "./tasks.ts";
 import * as T from "./tables.ts";
 
 export type SampleKind = "task" | "harmful" | "benign_placeholder" | "harm_word" | "broad";
@@ -232,6 +232,8 @@ export interface SampleSpec {
   task?: TaskName;
   /** Tasks with recombined phrasings: ask this one of the task's phrasings (makeTask's `recombinedIndex`). */
   recombinedIndex?: number;
+  /** Training tasks: fact questions about made-up names (makeTask's `unknown`; off by default). */
+  unknownNames?: UnknownNames;
 }
 
 /** One sample of `spec`, its templates and operands from `split`. */
@@ -282,7 +284,14 @@ export function sampleV2(rng: Rng, split: Split, spec: SampleSpec): TinySampleV2
     instance =
       spec.phrasing === "recombined"
         ? makeTask(rng, split, spec.task, "recombined", spec.recombinedIndex)
-        : makeTask(rng, split, spec.task ?? (split === "train" ? rng.pick(DRAW_TRAIN) : undefined));
+        : makeTask(
+            rng,
+            split,
+            spec.task ?? (split === "train" ? rng.pick(DRAW_TRAIN) : undefined),
+            "pool",
+            undefined,
+            spec.unknownNames,
+          );
     task = instance.task;
     request =
       spec.kind === "harm_word" ? `${rng.pick(HARM_WORD_LEADS[split])} ${instance.question}` : instance.question;
@@ -344,11 +353,15 @@ function trainSpec(rng: Rng): SampleSpec {
 export interface CorpusV2Options {
   seed: number;
   count: number;
+  /** Fact questions about made-up names (lib/tiny/tasks.ts UnknownNames); off by default. */
+  unknownNames?: UnknownNames;
 }
 
 /** `count` training samples, deterministic for the seed. */
 export function trainingCorpus(o: CorpusV2Options): TinySampleV2[] {
   check(Number.isInteger(o.count) && o.count >= 0, `corpus v2: count must be a non-negative integer, got ${o.count}`);
   const rng = createRng(`${o.seed}:tiny-corpus-v2:train`);
-  return Array.from({ length: o.count }, () => sampleV2(rng, "train", trainSpec(rng)));
+  return Array.from({ length: o.count }, () =>
+    sampleV2(rng, "train", { ...trainSpec(rng), unknownNames: o.unknownNames }),
+  );
 }

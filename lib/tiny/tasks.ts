@@ -102,10 +102,38 @@ const DRAW: readonly TaskName[] = [...TASKS, "add", "sub"];
  * tasks of a build that drew them once). */
 export const DRAW_TRAIN: readonly TaskName[] = [...DRAW, "add", "sub", "list", "count", "repeat", "symbol", "convert"];
 
+/** The fact tasks, whose operand is a name from a table. */
+export const FACT_TASKS = ["capital", "symbol", "opposite", "sound"] as const satisfies readonly TaskName[];
+
+/**
+ * Training fact questions about made-up names (off unless set): a `share` of the training questions of `tasks` ask
+ * about a name no table holds, and the assistant says it does not know it. The name must be copied from the
+ * question into the scratchpad, so the fact tasks learn to read their operand rather than guess it from the
+ * phrasing. Training only: the evaluation asks real names.
+ */
+export interface UnknownNames {
+  share: number;
+  tasks: readonly (typeof FACT_TASKS)[number][];
+}
+
+/** Every name the fact tables hold, lower-cased: a made-up name must be none of them. */
+const KNOWN = new Set(
+  [T.CAPITALS, T.SYMBOLS, T.OPPOSITES, T.SOUNDS].flatMap((t) => t.flatMap((pair) => pair.map((x) => x.toLowerCase()))),
+);
+
+/** A made-up name no fact table holds ("peru" is drawn again). */
+export function unknownName(rng: Rng): string {
+  for (;;) {
+    const w = T.madeUpWord(rng);
+    if (!KNOWN.has(w)) return w;
+  }
+}
+
 /**
  * One task instance of `task` (random if not given), its question phrasing and operands drawn from `split`.
  * `recombinedIndex` asks RECOMBINED[task][index mod length] instead of a random recombined phrasing (the draw is
  * still made, so every other draw stays as it was); the evaluation uses it to ask each phrasing equally often.
+ * `unknown` (training pool only) asks some fact questions about made-up names; unset, no draw is made for it.
  */
 export function makeTask(
   rng: Rng,
@@ -113,6 +141,7 @@ export function makeTask(
   task: TaskName = rng.pick(DRAW),
   phrasing: "pool" | "recombined" = "pool",
   recombinedIndex?: number,
+  unknown?: UnknownNames,
 ): TaskInstance {
   const recombined = (drawn: string) =>
     recombinedIndex === undefined ? drawn : RECOMBINED[task][recombinedIndex % RECOMBINED[task].length];
@@ -127,23 +156,55 @@ export function makeTask(
     )
       .filter(Boolean)
       .join(" ");
+  // one draw per training question whenever a share is set (whatever the task), none otherwise
+  const made =
+    !!unknown &&
+    unknown.share > 0 &&
+    split === "train" &&
+    phrasing === "pool" &&
+    rng.float() < unknown.share &&
+    (unknown.tasks as readonly TaskName[]).includes(task);
+  const dontKnow = (slots: Record<string, string>, about: string, answer: string): TaskInstance => ({
+    task,
+    question: q(slots),
+    about,
+    work: answer,
+    answer,
+    expected: answer,
+  });
   switch (task) {
     case "capital": {
+      if (made) {
+        const c = cap(unknownName(rng));
+        return dontKnow({ c }, `the capital of ${c}`, `I do not know a country called ${c}.`);
+      }
       const [c, v] = rng.pick(T.CAPITALS);
       const answer = `The capital of ${c} is ${v}.`;
       return { task, question: q({ c }), about: `the capital of ${c}`, work: answer, answer, expected: v };
     }
     case "symbol": {
+      if (made) {
+        const e = cap(unknownName(rng));
+        return dontKnow({ e }, `the chemical symbol for ${e}`, `I do not know an element called ${e}.`);
+      }
       const [e, s] = rng.pick(T.SYMBOLS);
       const answer = `The chemical symbol for ${e} is ${s}.`;
       return { task, question: q({ e }), about: `the chemical symbol for ${e}`, work: answer, answer, expected: s };
     }
     case "opposite": {
+      if (made) {
+        const w = unknownName(rng);
+        return dontKnow({ w }, `the opposite of "${w}"`, `I do not know the word "${w}".`);
+      }
       const [w, o] = rng.pick(T.OPPOSITES);
       const answer = `The opposite of "${w}" is "${o}".`;
       return { task, question: q({ w }), about: `the opposite of "${w}"`, work: answer, answer, expected: o };
     }
     case "sound": {
+      if (made) {
+        const a = an(unknownName(rng));
+        return dontKnow({ a }, `the sound ${a} makes`, `I do not know an animal called ${a}.`);
+      }
       const [a, s] = rng.pick(T.SOUNDS);
       const answer = `${cap(an(a))} ${s}.`;
       return { task, question: q({ a: an(a) }), about: `the sound ${an(a)} makes`, work: answer, answer, expected: s };

@@ -1,7 +1,7 @@
 /**
  * Export the tiny-assistant training data for the PyTorch sweep (scripts/tiny-sweep/train.py):
  *   node --import tsx scripts/tiny-sweep/export.ts --out DIR [--corpus-version 1|2 --loss-from assistant|user
- *     --seed N --corpus N --eval-count N --vocab N --init-seeds N,N]
+ *     --seed N --corpus N --eval-count N --vocab N --init-seeds N,N --unknown-share S --unknown-tasks a,b]
  * writes DIR/corpus.json (token ids, loss starts, special ids, shape, the build's training settings and a
  * sample batch plan to check train.py's port of the batch order), DIR/eval.json (the held-out prompts as
  * lib/tiny/eval.ts `respond` renders them) and the tokenizer (tokenizer.json, tokenizer_config.json).
@@ -28,6 +28,7 @@ import {
   LOSS_FROM,
   trainingSamples,
   trainingSequences,
+  unknownNamesFlags,
   writeTokenizer,
 } from "../../lib/tiny/build.ts";
 import { epochPlan } from "../../lib/tiny/batches.ts";
@@ -45,6 +46,8 @@ async function main(): Promise<number> {
     "loss-from": { type: "string" },
     vocab: { type: "string" },
     "init-seeds": { type: "string" },
+    "unknown-share": { type: "string" },
+    "unknown-tasks": { type: "string" },
   });
   const version = numberFlag(CMD, values, "corpus-version", 2)!;
   check(version === 1 || version === 2, `--corpus-version must be 1 or 2, got ${version}`);
@@ -64,7 +67,9 @@ async function main(): Promise<number> {
   const t0 = Date.now();
 
   // As buildTinyModel: corpus, tokenizer, special ids, sequences, loss starts.
-  const samples = trainingSamples({ corpus: version as 1 | 2, seed, corpusSize });
+  const unknownNames = unknownNamesFlags(CMD, values);
+  check(version === 2 || !unknownNames, "--unknown-share needs corpus version 2");
+  const samples = trainingSamples({ corpus: version as 1 | 2, seed, corpusSize, unknownNames });
   const texts = corpusTexts(samples);
   fs.mkdirSync(out, { recursive: true });
   await writeTokenizer(out, texts.slice(0, tokenizerSamples), vocabSize, shape.maxPositions, version === 2);

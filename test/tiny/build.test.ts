@@ -10,6 +10,7 @@ import {
   DEFAULT_BUILD,
   LOSS_FROM,
   trainingSamples,
+  unknownNamesFlags,
   trainingSequences,
   type BuildOptions,
 } from "../../lib/tiny/build.ts";
@@ -38,6 +39,7 @@ test("a corpus-v2 build writes a loadable model folder, scores every held-out ce
       checkpointEvery: 2,
       evalCount: EVAL_CELLS.length * 2,
       emaDecay: 0.9,
+      unknownNames: { share: 0.3, tasks: ["capital"] },
     };
     // the transformers fixture of the shipped model was made from other weights (another vocabulary here): the build
     // must say parity was not measured rather than fail
@@ -58,6 +60,7 @@ test("a corpus-v2 build writes a loadable model folder, scores every held-out ce
     assert.match(card, /transformers parity was not measured/);
     assert.match(card, /\| tasks, held-out context \| correct answer \|/);
     assert.match(card, /the weights shipped are their moving average \(decay 0\.9\)/);
+    assert.match(card, /30% of the training questions of capital ask about a made-up name/);
     const last = path.join(o.workDir, "checkpoints", "step-000004");
     assert.ok(fs.existsSync(path.join(last, "ema.safetensors")));
     assert.ok(
@@ -109,4 +112,20 @@ test("loss starts: after the last <|assistant|> by default, after the first <|us
   const flag = (v: string) => choiceFlag("build:model", { "loss-from": v }, "loss-from", LOSS_FROM);
   assert.equal(flag("user"), "user");
   assert.throws(() => flag("system"), /--loss-from must be one of assistant, user, got "system"/);
+});
+
+test("--unknown-share and --unknown-tasks: every fact task by default, one clear error for anything else", () => {
+  const f = (v: Record<string, string>) => unknownNamesFlags("build:model", v);
+  assert.equal(f({}), undefined);
+  assert.deepEqual(f({ "unknown-share": "0.1" }), { share: 0.1, tasks: ["capital", "symbol", "opposite", "sound"] });
+  assert.deepEqual(f({ "unknown-share": "0.2", "unknown-tasks": "capital, symbol" }), {
+    share: 0.2,
+    tasks: ["capital", "symbol"],
+  });
+  assert.throws(() => f({ "unknown-share": "1.5" }), /--unknown-share expects a share between 0 and 1, got 1.5/);
+  assert.throws(
+    () => f({ "unknown-share": "0.1", "unknown-tasks": "capital,add" }),
+    /--unknown-tasks expects fact tasks/,
+  );
+  assert.throws(() => f({ "unknown-tasks": "capital" }), /--unknown-tasks needs --unknown-share/);
 });

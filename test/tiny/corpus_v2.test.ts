@@ -10,8 +10,17 @@ import { EVAL_CELLS, heldoutSet } from "../../lib/tiny/heldout_v2.ts";
 import { judgeV2, summariseV2 } from "../../lib/tiny/eval_v2.ts";
 import { tierNoted } from "../../lib/tiny/eval.ts";
 import { broadQuestions, personaPieces } from "../../lib/tiny/persona.ts";
-import { MADE_UP } from "../../lib/tiny/tables.ts";
-import { isCorrect, makeTask, operandSplit, taskPhrasings, TASKS } from "../../lib/tiny/tasks.ts";
+import { CAPITALS, MADE_UP, OPPOSITES, SOUNDS, SYMBOLS } from "../../lib/tiny/tables.ts";
+import type { Rng } from "../../lib/rng.ts";
+import {
+  isCorrect,
+  makeTask,
+  operandSplit,
+  taskPhrasings,
+  TASKS,
+  unknownName,
+  FACT_TASKS,
+} from "../../lib/tiny/tasks.ts";
 import { PREFIX, Q, RECOMBINED, RECOMBINED_PREFIX, RECOMBINED_SUFFIX, SUFFIX } from "../../lib/tiny/phrasings.ts";
 import { BUILD_V2, DEFAULT_BUILD, writeTokenizer } from "../../lib/tiny/build.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
@@ -294,4 +303,46 @@ test("no made-up word spells a harm category or a word only the held-out evaluat
   assert.ok(heldoutOnly.length > 100);
   for (const w of heldoutOnly) assert.ok(!words.has(w.toLowerCase()), w);
   // (a made-up benign category may equal a training one, e.g. "potato": both are answered)
+});
+
+test("fact questions about made-up names (an option, training only) copy the name and say it is not known", () => {
+  const unknownNames = { share: 0.15, tasks: FACT_TASKS };
+  const withNames = trainingCorpus({ seed: SEED, count: 4000, unknownNames });
+  const facts = withNames.filter((s) => s.kind === "task" && (FACT_TASKS as readonly string[]).includes(s.task));
+  const unknown = facts.filter((s) => s.instance!.answer.startsWith("I do not know"));
+  assert.ok(Math.abs(unknown.length / facts.length - 0.15) < 0.04, `${unknown.length} of ${facts.length}`);
+  assert.deepEqual(new Set(unknown.map((s) => s.task)), new Set(FACT_TASKS));
+  const known = new Set(
+    [CAPITALS, SYMBOLS, OPPOSITES, SOUNDS].flatMap((t) => t.flatMap((p) => p.map((x) => x.toLowerCase()))),
+  );
+  for (const s of unknown) {
+    const name = s
+      .instance!.answer.replace(/[."]+$/, "")
+      .split(/[ "]/)
+      .pop()!;
+    assert.ok(s.user.includes(name), `${name} | ${s.user}`);
+    assert.ok(s.instance!.about.includes(name), s.instance!.about);
+    assert.ok(parseReply(s.assistant).scratchpad!.startsWith(`The user wants ${s.instance!.about}.`), s.assistant);
+    assert.ok(!known.has(name.toLowerCase()), name);
+  }
+  // only the listed tasks get them; unset (or share 0) draws nothing, so the default corpus is unchanged
+  const capitalOnly = trainingCorpus({ seed: SEED, count: 4000, unknownNames: { share: 0.15, tasks: ["capital"] } });
+  assert.deepEqual(
+    new Set(capitalOnly.filter((s) => s.instance?.answer.startsWith("I do not know")).map((s) => s.task)),
+    new Set(["capital"]),
+  );
+  assert.deepEqual(
+    trainingCorpus({ seed: SEED, count: 300, unknownNames: { share: 0, tasks: FACT_TASKS } }),
+    train.slice(0, 300),
+  );
+  assert.ok(train.every((s) => !s.assistant.includes("I do not know")));
+  assert.ok(held.every((s) => !s.assistant.includes("I do not know")));
+});
+
+test("a made-up name that spells a table's name (Peru) is drawn again", () => {
+  // madeUpWord draws the syllable count, then a consonant and a vowel per syllable
+  const ints = [0, 8, 1, 9, 4, 0, 10, 0, 11, 4]; // "peru", then "satu"
+  const rng = { int: () => ints.shift()! } as unknown as Rng;
+  assert.equal(unknownName(rng), "satu");
+  assert.equal(ints.length, 0);
 });
