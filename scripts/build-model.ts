@@ -13,14 +13,8 @@ import * as path from "node:path";
 import { choiceFlag, parseFlags, numberFlag } from "../lib/args.ts";
 import { exitWith } from "../lib/cli/failure.ts";
 import { MolabError } from "../lib/errors.ts";
-import {
-  BUILD_V2,
-  buildTinyModel,
-  DEFAULT_BUILD,
-  evaluateAndDescribe,
-  LOSS_FROM,
-  unknownNamesFlags,
-} from "../lib/tiny/build.ts";
+import { BUILD_V2, buildTinyModel, DEFAULT_BUILD, evaluateAndDescribe, LOSS_FROM } from "../lib/tiny/build.ts";
+import { unknownNamesFlags } from "../lib/tiny/flags.ts";
 
 /** The name its error lines start with. */
 const CMD = "npm run build:model";

@@ -18,8 +18,7 @@ import { trainBpe, tokenizerJson } from "./bpe.ts";
 import { ADDED_TOKENS, BOS, EOS, PAD, renderChat, tokenizerConfig } from "./chat.ts";
 import { generateSamples, toMessages, type TinySample } from "./corpus.ts";
 import { trainingCorpus } from "./corpus_v2.ts";
-import { FACT_TASKS, type UnknownNames } from "./tasks.ts";
-import { commandLabel, numberFlag } from "../args.ts";
+import type { UnknownNames } from "./tasks.ts";
 import { EVAL_CELLS, heldoutSet } from "./heldout_v2.ts";
 import { evaluateTinyV2, type EvalReportV2 } from "./eval_v2.ts";
 import { modelCardV2 } from "./card_v2.ts";
@@ -72,33 +71,6 @@ export interface BuildOptions {
 export const LOSS_FROM = ["assistant", "user"] as const;
 export type LossFrom = (typeof LOSS_FROM)[number];
 
-/**
- * BuildOptions.unknownNames from `--unknown-share S` and `--unknown-tasks a,b` (default: every fact task), for
- * scripts/build-model.ts and scripts/tiny-sweep/export.ts; neither flag: undefined.
- */
-export function unknownNamesFlags(cmd: string, values: Record<string, unknown>): UnknownNames | undefined {
-  const share = numberFlag(cmd, values, "unknown-share");
-  const tasks = values["unknown-tasks"];
-  if (share === undefined) {
-    if (tasks !== undefined) throw new MolabError(`${commandLabel(cmd)}: --unknown-tasks needs --unknown-share`);
-    return undefined;
-  }
-  if (!(share > 0 && share < 1))
-    throw new MolabError(`${commandLabel(cmd)}: --unknown-share expects a share between 0 and 1, got ${share}`);
-  const list =
-    tasks === undefined
-      ? [...FACT_TASKS]
-      : String(tasks)
-          .split(",")
-          .map((t) => t.trim());
-  const bad = list.filter((t) => !(FACT_TASKS as readonly string[]).includes(t));
-  if (bad.length || !list.length)
-    throw new MolabError(
-      `${commandLabel(cmd)}: --unknown-tasks expects fact tasks (${FACT_TASKS.join(", ")}), got ${JSON.stringify(tasks)}`,
-    );
-  return { share, tasks: list as UnknownNames["tasks"] };
-}
-
 export const DEFAULT_BUILD: Omit<BuildOptions, "outDir" | "workDir"> = {
   seed: 20261123,
   corpusSize: 20000,
@@ -143,6 +115,7 @@ export const BUILD_V2: Partial<Omit<BuildOptions, "outDir" | "workDir">> = {
 export function trainingSamples(
   o: Pick<BuildOptions, "corpus" | "seed" | "corpusSize" | "unknownNames">,
 ): Pick<TinySample, "system" | "user" | "assistant" | "request">[] {
+  check((o.corpus ?? 1) === 2 || !o.unknownNames, "unknownNames (--unknown-share) needs corpus version 2");
   return (o.corpus ?? 1) === 2
     ? trainingCorpus({ seed: o.seed, count: o.corpusSize, unknownNames: o.unknownNames })
     : generateSamples({ seed: o.seed, count: o.corpusSize, split: "train" });

@@ -10,12 +10,12 @@ import {
   DEFAULT_BUILD,
   LOSS_FROM,
   trainingSamples,
-  unknownNamesFlags,
   trainingSequences,
   type BuildOptions,
 } from "../../lib/tiny/build.ts";
 import { loadTokenizer } from "../../lib/model/tokenizer.ts";
 import { choiceFlag } from "../../lib/args.ts";
+import { unknownNamesFlags } from "../../lib/tiny/flags.ts";
 import { EMBEDDED_MODEL_DIR } from "../../lib/paths.ts";
 import type { EvalReportV2 } from "../../lib/tiny/eval_v2.ts";
 import { EVAL_CELLS } from "../../lib/tiny/heldout_v2.ts";
@@ -128,4 +128,7 @@ test("--unknown-share and --unknown-tasks: every fact task by default, one clear
     /--unknown-tasks expects fact tasks/,
   );
   assert.throws(() => f({ "unknown-tasks": "capital" }), /--unknown-tasks needs --unknown-share/);
+  // corpus v1 has no fact tasks of this kind: refused where the corpus is made, for every script
+  const v1 = { ...DEFAULT_BUILD, corpusSize: 5, unknownNames: { share: 0.1, tasks: ["capital"] as const } };
+  assert.throws(() => trainingSamples(v1), /unknownNames \(--unknown-share\) needs corpus version 2/);
 });
