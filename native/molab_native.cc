@@ -233,8 +233,8 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   int lda = ta ? (int)M : (int)K, ldb = tb ? (int)K : (int)N;
   if (tb && batch == 1 && M > 1) {
     // A·Bᵀ of plain matrices (every input gradient dx = dy·Wᵀ): Bᵀ is copied out first and the product runs
-    // untransposed. Same cost order, and its rounding tracks PyTorch's more closely than BLAS's transposed kernel
-    // (test/lora/peft_parity's "as close to float64 as PyTorch" check fails with the latter).
+    // untransposed. Same cost order, and with OpenBLAS's Haswell kernels its rounding tracks PyTorch's more closely than
+    // the transposed kernel (test/lora/peft_parity's FLOAT32_SPREAD says how much kernels alone move a training loop).
     std::vector<float>& bt = scratch((size_t)K * N);
     transposeInto(B, N, K, bt.data());
     sgemm(ta, false, (int)M, (int)N, (int)K, 1.f, A, lda, bt.data(), (int)N, 0.f, C, (int)N);

@@ -17,6 +17,17 @@ import type { TelemetryLine } from "../../lib/train/telemetry.ts";
 import { loadTestHost } from "./hosts.ts";
 
 const FIX = path.join(__dirname, "..", "fixtures", "lora");
+
+/**
+ * How far from the float64 answer a correct float32 training loop may land, as a multiple of PyTorch float32's
+ * distance (made on the fixture machine). The first AdamW steps divide each gradient by its own magnitude, so the
+ * few entries whose gradient is a cancelling sum carry rounding noise straight into the weights, and the summation
+ * order of the matmul kernel alone moves the result. Measured on one AMD EPYC, one_step / four_steps, norm-relative:
+ * OpenBLAS 0.3.21 Haswell kernels 0.48× / 0.48×, wasm (MOLAB_NATIVE=0) 1.17× / 1.24×, Sandybridge 1.85× / 1.85×,
+ * SkylakeX (what DYNAMIC_ARCH picks on AVX-512 cores) 2.70× / 2.68×; each product alone is within 5e-8 of float64.
+ * A real precision bug is far outside that: AdamW's eps moved inside the square root lands 20,000× further (checked).
+ */
+const FLOAT32_SPREAD = 4;
 const expected = JSON.parse(fs.readFileSync(path.join(FIX, "expected.json"), "utf8"));
 let src: TensorSource;
 let ids: tf.Tensor2D;
@@ -155,7 +166,7 @@ for (const tag of ["one_step", "four_steps"] as const) {
     ad.dispose();
   });
 
-  test(`${tag}: our whole training loop vs PyTorch+PEFT — within 1e-5 (norm-relative) and as close to the float64 answer as PyTorch float32 is`, async () => {
+  test(`${tag}: our whole training loop vs PyTorch+PEFT — within 1e-5 (norm-relative), and within ${FLOAT32_SPREAD}× PyTorch float32's distance from the float64 answer`, async () => {
     const e = expected[tag];
     const host = await loadTestHost(path.join(FIX, "base"));
     const ad = await LoraAdapter.load(path.join(FIX, "peft_adapter"), host);
@@ -202,11 +213,11 @@ for (const tag of ["one_step", "four_steps"] as const) {
     );
     assert.ok(vsTorch.normRel < 1e-5, `‖ours − torch‖/‖torch‖ = ${vsTorch.normRel}`);
     assert.ok(
-      vsExact.normRel <= 1.5 * torchVsExact.normRel,
+      vsExact.normRel <= FLOAT32_SPREAD * torchVsExact.normRel,
       `ours vs float64 ${vsExact.normRel}, torch float32 vs float64 ${torchVsExact.normRel}`,
     );
     assert.ok(
-      vsExact.maxRel <= 1.5 * torchVsExact.maxRel,
+      vsExact.maxRel <= FLOAT32_SPREAD * torchVsExact.maxRel,
       `worst element: ours vs float64 ${vsExact.maxRel}, torch float32 vs float64 ${torchVsExact.maxRel}`,
     );
     ad.dispose();
