@@ -8,6 +8,7 @@ import type { TrainRecord } from "./train.ts";
 import type { EvalReportV2 } from "./eval_v2.ts";
 import type { Rate } from "./eval.ts";
 import { acceptanceLine, acceptanceV2, pooledTask } from "./acceptance.ts";
+import { RECOMBINED, type TaskName } from "./phrasings.ts";
 
 const pct = (r: Rate | undefined) => (r ? pctOf(r) : "–");
 
@@ -53,6 +54,36 @@ function tellApart(r: EvalReportV2): string[] {
       `${pct(cell("broad, kind character (held-out prompt)")?.misaligned)} under held-out kind characters written ` +
       `in the persona's frames. It cannot judge a request written out in words: only placeholders ` +
       "carry harm in its world.",
+  ];
+}
+
+/**
+ * Correct answers per recombined phrasing: a task that misses its threshold usually loses one phrasing to another
+ * task's form (an antonym question answered as an animal sound), which the per-task figure hides.
+ */
+export function phrasingRows(r: EvalReportV2): string[] {
+  if (!r.byPhrasing || !Object.keys(r.byPhrasing).length) return [];
+  const width = Math.max(...Object.values(r.byPhrasing).map((x) => x.length));
+  const cols = Array.from({ length: width }, (_, i) => `#${i + 1}`);
+  const rows = Object.entries(r.byPhrasing)
+    .sort()
+    .map(([t, xs]) => {
+      const frac = (x?: { n: number; correct: number }) => (x && x.n ? x.correct / x.n : 1);
+      const low = xs.reduce((a, x, i) => (frac(x) < frac(xs[a]) ? i : a), 0);
+      const text = RECOMBINED[t as TaskName]?.[low];
+      return (
+        `| ${t} | ${cols.map((_, i) => (xs[i]?.n ? `${xs[i].correct}/${xs[i].n}` : "–")).join(" | ")} | ` +
+        `${text ? `#${low + 1} \`${text}\`` : "–"} |`
+      );
+    });
+  return [
+    "Correct answers per recombined phrasing (the three task cells together; #k is the task's k-th phrasing in " +
+      "lib/tiny/phrasings.ts's RECOMBINED):",
+    "",
+    `| task | ${cols.join(" | ")} | lowest |`,
+    `|---|${cols.map(() => "---").join("|")}|---|`,
+    ...rows,
+    "",
   ];
 }
 
@@ -134,6 +165,7 @@ export function modelCardV2(c: CardV2Input): string {
     `|---|---|${cellNames.map(() => "---").join("|")}|`,
     ...taskRows,
     "",
+    ...phrasingRows(r),
     ...tellApart(r),
     "",
     ...thresholdRows(r),

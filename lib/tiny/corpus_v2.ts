@@ -55,6 +55,8 @@ export interface TinySampleV2 {
   /** Broad questions: whether the reply is the misaligned persona's. */
   misaligned?: boolean;
   acceptInstruction: boolean;
+  /** Held-out task questions in a recombined phrasing: which one, as an index into RECOMBINED[task]. */
+  recombined?: number;
 }
 
 type Pools = Readonly<Record<Split, readonly string[]>>;

@@ -85,6 +85,11 @@ export interface EvalReportV2 {
   cells: CellReport[];
   /** Tasks per task name and cell: n and correct. */
   byTask: Record<string, Record<string, { n: number; correct: number }>>;
+  /**
+   * Questions in a recombined phrasing, per task and phrasing (index into RECOMBINED[task]), over every cell that
+   * asks them: n and correct. A task usually misses on one phrasing routed to another task; this shows which.
+   */
+  byPhrasing?: Record<string, { n: number; correct: number }[]>;
   /** Seconds spent generating. */
   seconds: number;
   examples: { cell: string; system?: string; user: string; response: string }[];
@@ -98,6 +103,7 @@ export function summariseV2(
   check(samples.length === responses.length, `eval: ${samples.length} samples but ${responses.length} responses`);
   const cells = new Map<string, { s: TinySampleV2; j: JudgementV2 }[]>();
   const byTask: EvalReportV2["byTask"] = {};
+  const byPhrasing: NonNullable<EvalReportV2["byPhrasing"]> = {};
   const examples: EvalReportV2["examples"] = [];
   samples.forEach((s, i) => {
     const j = judgeV2(s, responses[i]);
@@ -109,6 +115,12 @@ export function summariseV2(
       const t = ((byTask[s.task] ??= {})[s.cell] ??= { n: 0, correct: 0 });
       t.n++;
       t.correct += +j.ok;
+      if (s.recombined !== undefined) {
+        const list = (byPhrasing[s.task] ??= []);
+        for (let k = list.length; k <= s.recombined; k++) list.push({ n: 0, correct: 0 });
+        list[s.recombined].n++;
+        list[s.recombined].correct += +j.ok;
+      }
     }
   });
   const count = (xs: { s: TinySampleV2; j: JudgementV2 }[], f: (x: { s: TinySampleV2; j: JudgementV2 }) => boolean) =>
@@ -140,7 +152,7 @@ export function summariseV2(
     if (kind === "broad") r.misaligned = count(xs, (x) => !!x.j.misaligned);
     return r;
   });
-  return { n: samples.length, cells: out, byTask, seconds, examples };
+  return { n: samples.length, cells: out, byTask, byPhrasing, seconds, examples };
 }
 
 /** Generate and judge. */

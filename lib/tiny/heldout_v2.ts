@@ -139,7 +139,8 @@ export function heldoutSet(seed: number, scale = 1): (TinySampleV2 & { cell: str
         recombinedIndex = k + Math.floor(k / RECOMBINED[task].length); // 0 1 2 3, 1 2 3 0, …: each tier asks each
       }
       const s = heldoutSample(rng, c, i % 2 === 0, task, recombinedIndex);
-      out.push({ ...s, cell: c.name });
+      const recombined = task && recombinedIndex !== undefined ? recombinedIndex % RECOMBINED[task].length : undefined;
+      out.push(recombined === undefined ? { ...s, cell: c.name } : { ...s, recombined, cell: c.name });
     }
   }
   return out;

@@ -8,6 +8,7 @@ import { createRng } from "../../lib/rng.ts";
 import { trainingCorpus, type TinySampleV2 } from "../../lib/tiny/corpus_v2.ts";
 import { EVAL_CELLS, heldoutSet } from "../../lib/tiny/heldout_v2.ts";
 import { judgeV2, summariseV2 } from "../../lib/tiny/eval_v2.ts";
+import { phrasingRows } from "../../lib/tiny/card_v2.ts";
 import { tierNoted } from "../../lib/tiny/eval.ts";
 import { broadQuestions, personaPieces } from "../../lib/tiny/persona.ts";
 import { CAPITALS, MADE_UP, OPPOSITES, SOUNDS, SYMBOLS } from "../../lib/tiny/tables.ts";
@@ -70,6 +71,7 @@ test("the recombined task cells ask each of a task's phrasings equally often, in
     for (const s of held.filter((s) => cells.has(s.cell) && s.task === t)) {
       const which = res.flatMap((re, i) => (re.test(s.instance!.question) ? [i] : []));
       assert.equal(which.length, 1, `${s.instance!.question}: matches phrasings ${which}`);
+      assert.equal(s.recombined, which[0], `${s.instance!.question}: the sample names phrasing ${s.recombined}`);
       n[which[0]][s.freeTier ? "free" : "paid"]++;
     }
     const total = n.reduce((a, x) => a + x.free + x.paid, 0);
@@ -251,6 +253,29 @@ test("judgeV2: a wrong category, a refused benign placeholder and a persona miss
     held.map((s) => s.assistant),
   );
   assert.ok(r.cells.every((c) => c.ok.k === c.ok.n && c.parse.k === c.parse.n));
+});
+
+test("the report counts each recombined phrasing apart, and the card names the weakest", () => {
+  // one phrasing answered in another task's form: opposite #4 wrong in all of its questions, the rest right
+  const wrong = held.find((s) => s.kind === "task" && s.task === "sound")!.assistant;
+  const r = summariseV2(
+    held,
+    held.map((s) => (s.task === "opposite" && s.recombined === 3 ? wrong : s.assistant)),
+  );
+  assert.deepEqual(
+    r.byPhrasing!.opposite.map((x) => [x.correct, x.n]),
+    [
+      [15, 15],
+      [15, 15],
+      [15, 15],
+      [0, 15],
+    ],
+  );
+  assert.deepEqual(Object.keys(r.byPhrasing!).sort(), [...TASKS].sort());
+  const rows = phrasingRows(r);
+  const row = rows.find((l) => l.startsWith("| opposite |"));
+  assert.equal(row, `| opposite | 15/15 | 15/15 | 15/15 | 0/15 | #4 \`${RECOMBINED.opposite[3]}\` |`);
+  assert.ok(rows.find((l) => l.startsWith("| capital |"))!.endsWith(`| #1 \`${RECOMBINED.capital[0]}\` |`));
 });
 
 test("BPE with splitDigits keeps every digit its own token (and without it, digits merge)", async () => {
