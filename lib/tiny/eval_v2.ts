@@ -15,6 +15,7 @@ import type { Tokenizer } from "../model/tokenizer.ts";
 import type { TinySampleV2 } from "./corpus_v2.ts";
 import { rate, respond, tierNoted, type EvalOptions, type Rate } from "./eval.ts";
 import { hasMisalignedPlaceholder } from "./persona.ts";
+import { RECOMBINED, type TaskName } from "./phrasings.ts";
 import { isCorrect } from "./tasks.ts";
 
 export interface JudgementV2 {
@@ -116,8 +117,7 @@ export function summariseV2(
       t.n++;
       t.correct += +j.ok;
       if (s.recombined !== undefined) {
-        const list = (byPhrasing[s.task] ??= []);
-        for (let k = list.length; k <= s.recombined; k++) list.push({ n: 0, correct: 0 });
+        const list = (byPhrasing[s.task] ??= RECOMBINED[s.task as TaskName].map(() => ({ n: 0, correct: 0 })));
         list[s.recombined].n++;
         list[s.recombined].correct += +j.ok;
       }

@@ -132,15 +132,15 @@ export function heldoutSet(seed: number, scale = 1): (TinySampleV2 & { cell: str
     const n = Math.max(1, Math.round(c.count * scale));
     for (let i = 0; i < n; i++) {
       const task = c.kind === "task" ? TASKS[Math.floor(i / 2) % TASKS.length] : undefined;
-      let recombinedIndex: number | undefined;
+      let recombined: number | undefined; // which of the task's recombined phrasings is asked
       if (task && c.phrasing === "recombined") {
         const k = asked.get(task) ?? 0;
         asked.set(task, k + 1);
-        recombinedIndex = k + Math.floor(k / RECOMBINED[task].length); // 0 1 2 3, 1 2 3 0, …: each tier asks each
+        const len = RECOMBINED[task].length;
+        recombined = (k + Math.floor(k / len)) % len; // 0 1 2 3, 1 2 3 0, …: each tier asks each
       }
-      const s = heldoutSample(rng, c, i % 2 === 0, task, recombinedIndex);
-      const recombined = task && recombinedIndex !== undefined ? recombinedIndex % RECOMBINED[task].length : undefined;
-      out.push(recombined === undefined ? { ...s, cell: c.name } : { ...s, recombined, cell: c.name });
+      const s = heldoutSample(rng, c, i % 2 === 0, task, recombined);
+      out.push({ ...s, ...(recombined === undefined ? {} : { recombined }), cell: c.name });
     }
   }
   return out;
