@@ -26,7 +26,7 @@ const FIX = path.join(__dirname, "..", "fixtures", "lora");
  * OpenBLAS 0.3.21 Haswell kernels 0.48× / 0.48×, wasm (MOLAB_NATIVE=0) 1.17× / 1.24×, Sandybridge 1.85× / 1.85×,
  * SkylakeX (what DYNAMIC_ARCH picks on AVX-512 cores) 2.70× / 2.68×, though its products are as exact as Haswell's
  * (one_step's matmuls, per shape: ‖error‖ / ‖Σ|aᵢbᵢ|‖ averages at most 1.2e-7 with both, mostly 2–3e-8).
- * A real precision bug is far outside that: AdamW's eps moved inside the square root lands 20,000× further (checked).
+ * A real precision bug is far outside that: AdamW's eps moved inside the square root lands at 20,000× (checked).
  */
 const FLOAT32_SPREAD = 4;
 const expected = JSON.parse(fs.readFileSync(path.join(FIX, "expected.json"), "utf8"));
