@@ -133,7 +133,7 @@ bool parallel(double work) { return gThreads > 1 && work >= PARALLEL_FLOPS; }
 void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
            float* C, int ldc) {
   if (M == 0 || N == 0) return;
-  blasThreads(2.0 * M * N * K);
+  blasThreads(2.0 * M * N * K);  // gemv below; gemm sets its own
   if (K == 0) {
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0 ? 0.f : beta * C[(size_t)i * ldc + j];
@@ -145,6 +145,33 @@ void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, i
     else cblas_sgemv(CblasRowMajor, CblasTrans, K, N, alpha, B, ldb, A, 1, beta, C, 1);
     return;
   }
+#if defined(_OPENMP) && !defined(MOLAB_ACCELERATE)
+  // Several threads: C is split into blocks of rows (or of columns, when it has more columns than rows), one
+  // single-threaded gemm each, so that every element is the same sum in the same order as in one single-threaded gemm
+  // of the whole product, whatever the thread count. OpenBLAS's own threaded driver halves a K remainder between
+  // GEMM_Q and 2·GEMM_Q differently from its serial driver (e.g. K = 500 or 1000 with the SkylakeX kernels), so a
+  // training run's weights depended on the number of cores. Blocks stay above 1e6 multiply-adds, where OpenBLAS's
+  // small-matrix kernels (another summation order) stop.
+  const double mnk = (double)M * N * K;
+  const bool byCols = N > M;
+  const int64_t D = byCols ? N : M;
+  int64_t blocks = gThreads < D / 16 ? gThreads : D / 16;
+  if (blocks > (int64_t)(mnk / 1.1e6)) blocks = (int64_t)(mnk / 1.1e6);
+  if (blocks > 1 && 2.0 * mnk >= PARALLEL_FLOPS) {
+    blasThreads(0);  // one BLAS thread inside each block
+#pragma omp parallel for schedule(static) num_threads((int)blocks)
+    for (int64_t b = 0; b < blocks; b++) {
+      const int64_t i0 = D * b / blocks / 16 * 16, i1 = b + 1 == blocks ? D : D * (b + 1) / blocks / 16 * 16;
+      const float* Ab = byCols ? A : ta ? A + i0 : A + i0 * lda;
+      const float* Bb = !byCols ? B : tb ? B + i0 * ldb : B + i0;
+      float* Cb = byCols ? C + i0 : C + i0 * ldc;
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                  byCols ? M : (int)(i1 - i0), byCols ? (int)(i1 - i0) : N, K, alpha, Ab, lda, Bb, ldb, beta, Cb, ldc);
+    }
+    return;
+  }
+  blasThreads(0);
+#endif
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb,
               beta, C, ldc);
 }
