@@ -506,9 +506,10 @@ napi_value CeForward(napi_env env, napi_callback_info info) {
       a.fail("cross-entropy: a target id is outside the vocabulary");
       return nullptr;
     }
-  double total = 0;
+  // Each row's term, then their sum in row order: the loss is the same bits on any number of threads.
+  std::vector<double> term(N, 0.0);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) reduction(+ : total) if (parallel(8.0 * N * V)) num_threads(gThreads)
+#pragma omp parallel for schedule(static) if (parallel(8.0 * N * V)) num_threads(gThreads)
 #endif
   for (int64_t i = 0; i < N; i++) {
     if (w[i] == 0.f) {
@@ -519,8 +520,10 @@ napi_value CeForward(napi_env env, napi_callback_info info) {
     const float mx = rowMax(xr, V);
     const float l = mx + (float)std::log(rowSumExp(xr, V, mx));
     lse[i] = l;
-    total += (double)w[i] * ((double)l - (double)xr[t[i]]);
+    term[i] = (double)w[i] * ((double)l - (double)xr[t[i]]);
   }
+  double total = 0;
+  for (int64_t i = 0; i < N; i++) total += term[i];
   value[0] = (float)total;
   return undefinedValue(env);
 }
