@@ -6,14 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../../lib/backend.ts";
+import { rand } from "./helpers.ts";
 import { nativeStatus } from "../../lib/native/addon.ts";
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
-  return out;
-}
 
 /** float64 reference of tfjs BatchMatMul for [batch, r, c] operands (batch 1 broadcasts). */
 function refMatMul(

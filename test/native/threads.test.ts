@@ -6,16 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../../lib/backend.ts";
+import { rand } from "./helpers.ts";
 import { nativeStatus, setNativeThreads } from "../../lib/native/addon.ts";
 
 const skip = process.env.MOLAB_NATIVE === "0" ? "MOLAB_NATIVE=0: this checks the native path's threads" : false;
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
-  return out;
-}
 
 test(
   "matmul: the same bits on 1, 2 and 3 threads (weight-gradient shapes whose K OpenBLAS's threaded driver splits otherwise)",
