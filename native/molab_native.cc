@@ -133,7 +133,7 @@ bool parallel(double work) { return gThreads > 1 && work >= PARALLEL_FLOPS; }
 void sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
            float* C, int ldc) {
   if (M == 0 || N == 0) return;
-  blasThreads(2.0 * M * N * K);  // gemv below; gemm sets its own
+  blasThreads(2.0 * M * N * K);  // for gemv below, and for gemm in a build without OpenMP (with it, gemm sets its own)
   if (K == 0) {
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0 ? 0.f : beta * C[(size_t)i * ldc + j];
